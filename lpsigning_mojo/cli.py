@@ -1,0 +1,94 @@
+"""The ``lpsigning-mojo`` command line: argparse, and one error boundary.
+
+Each subcommand lives in a module of :mod:`lpsigning_mojo.commands` that
+defines ``register(subparsers)``; the parser it adds sets ``handler`` to a
+function taking the parsed arguments and returning an exit status. The work
+itself lives in the library, so scripts get the same result by calling it.
+
+Exit statuses: 0 success; 1 a problem this tool explains
+(:class:`~lpsigning_mojo.errors.LpsigningMojoError`, or findings); 2 a usage
+error; 3 an unexpected failure (the traceback goes to a log file whose path
+is printed); 130 interrupted with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+
+from lpsigning_mojo import __version__
+from lpsigning_mojo.errors import LpsigningMojoError
+
+__all__ = ["COMMAND_MODULES", "Handler", "build_parser", "main"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+#: Modules that each add subcommands; imported when the parser is built.
+#: Heavy libraries are imported inside the handlers, never here.
+COMMAND_MODULES: tuple[str, ...] = ("lpsigning_mojo.commands.bundle",)
+
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every subcommand registered."""
+    parser = _Parser(
+        prog="lpsigning-mojo",
+        description=(
+            "Plan, check and perform deployments of lp-signing with Mojo and Juju. "
+            "Run 'lpsigning-mojo COMMAND --help' for the details of a command."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(
+        title="commands", metavar="COMMAND", parser_class=_Parser, required=True
+    )
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def _write_crash_log() -> str:
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="lpsigning-mojo-crash-", suffix=".log", delete=False, encoding="utf-8"
+    ) as log:
+        log.write(f"lpsigning-mojo {__version__}\n")
+        log.write(f"argv: {sys.argv!r}\n\n")
+        log.write(traceback.format_exc())
+        return log.name
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except LpsigningMojoError as error:
+        print(f"lpsigning-mojo: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("lpsigning-mojo: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # the one place that turns bugs into a report
+        path = _write_crash_log()
+        print(
+            f"lpsigning-mojo: unexpected error ({type(error).__name__}: {error}). "
+            f"This is a bug; the traceback is in {path}; please attach it to a bug report.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED

@@ -1,0 +1,119 @@
+"""Test-wide guards and settings.
+
+Every test runs with ``HOME`` pointing at a temporary directory, and an audit
+hook fails any test that opens a file under the real home directory (other
+than the Python installation and this checkout) or connects a socket to
+anything but loopback or a Unix socket. Hypothesis profiles: ``ci`` (the
+default under tox: 500 examples per property) and ``dev`` (fast).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import site
+import socket
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "dev",
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REAL_HOME = Path(os.path.expanduser("~")).resolve()
+
+
+def _allowed_roots() -> tuple[str, ...]:
+    roots = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        str(REPO_ROOT),
+        tempfile.gettempdir(),
+        *site.getsitepackages(),
+        site.getusersitepackages(),
+        *sysconfig.get_paths().values(),
+    }
+    return tuple(str(Path(root).resolve()) for root in roots if root)
+
+
+class _Guard:
+    active = False
+    allowed = _allowed_roots()
+    violations: list[str] = []  # noqa: RUF012
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and the like
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if not _Guard.active:
+        return
+    if event == "socket.connect":
+        sock, address = args[0], args[1]
+        family = getattr(sock, "family", None)
+        if family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            _Guard.violations.append(f"network connection to {address!r}")
+            raise PermissionError(f"tests may only connect to loopback, not {address!r}")
+    elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        path = os.fsdecode(args[0])
+        if not path.startswith("/"):
+            return
+        real = os.path.realpath(path)
+        if real.startswith(str(REAL_HOME) + os.sep) and not real.startswith(_Guard.allowed):
+            _Guard.violations.append(f"opened {real} under the real home directory")
+            raise PermissionError(f"tests may not touch the real home directory: {real}")
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    monkeypatch.delenv("CHARMHUB_URL", raising=False)
+    _Guard.violations.clear()
+    _Guard.active = True
+    try:
+        yield
+    finally:
+        _Guard.active = False
+    if _Guard.violations:
+        pytest.fail("; ".join(_Guard.violations))
+
+
+@pytest.fixture
+def spec_dir() -> Path:
+    """The shipped Mojo spec for lp-signing."""
+    return REPO_ROOT / "spec" / "lp-signing"
