@@ -63,7 +63,8 @@ class LpsigningMojoError(Exception):
         if self.location:
             text = f"{self.location}: {text}"
         if self.hint:
-            text = f"{text} {self.hint.rstrip('.')}."
+            hint = self.hint.rstrip(".")
+            text = f"{text} {hint[:1].upper()}{hint[1:]}."
         return text
 
 

@@ -1,0 +1,157 @@
+"""A semantic diff of two bundles, and what kind of change it is.
+
+The runbook lets a change that only bumps charm revisions and/or sets
+``build_label`` be pushed without a merge proposal;
+:attr:`BundleDiff.release_only` says whether a change is of that kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from lpsigning_mojo.bundle.model import Application, Bundle
+
+__all__ = ["RELEASE_FIELDS", "BundleDiff", "FieldChange", "diff_bundles"]
+
+#: Fields whose change alone makes a release-only change.
+RELEASE_FIELDS = frozenset({"revision", "options.build_label"})
+
+_APPLICATION_FIELDS = (
+    "charm",
+    "channel",
+    "revision",
+    "series",
+    "base",
+    "num_units",
+    "scale",
+    "to",
+    "expose",
+    "exposed_endpoints",
+    "constraints",
+    "resources",
+    "annotations",
+    "bindings",
+    "storage",
+    "trust",
+)
+_BUNDLE_FIELDS = ("series", "default_base", "saas", "bundle_type", "name", "description", "tags")
+
+
+@attrs.frozen(kw_only=True)
+class FieldChange:
+    """One value that differs: ``application`` is None for bundle-level fields."""
+
+    application: str | None
+    field: str
+    old: Any
+    new: Any
+
+    def describe(self) -> str:
+        """A line for people: ``lp-signing revision: 87 -> 88``."""
+        where = f"{self.application} " if self.application else ""
+        return f"{where}{self.field}: {_show(self.old)} -> {_show(self.new)}"
+
+
+def _show(value: Any) -> str:
+    return "(unset)" if value is None else repr(value) if isinstance(value, str) else str(value)
+
+
+@attrs.frozen(kw_only=True)
+class BundleDiff:
+    """What changed between two bundles."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changes: tuple[FieldChange, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Whether the bundles are the same."""
+        return not (self.added or self.removed or self.changes)
+
+    @property
+    def release_only(self) -> bool:
+        """Only charm revisions and/or ``build_label`` changed (and something did)."""
+        return (
+            not self.empty
+            and not self.added
+            and not self.removed
+            and all(
+                change.application is not None and change.field in RELEASE_FIELDS
+                for change in self.changes
+            )
+        )
+
+    @property
+    def classification(self) -> str:
+        """``"no change"``, ``"release only"`` or ``"other changes"``."""
+        if self.empty:
+            return "no change"
+        return "release only" if self.release_only else "other changes"
+
+    def lines(self) -> Iterator[str]:
+        """The diff as lines for people."""
+        for name in self.added:
+            yield f"+ application {name}"
+        for name in self.removed:
+            yield f"- application {name}"
+        for change in self.changes:
+            yield f"~ {change.describe()}"
+
+
+def _application_changes(old: Application, new: Application) -> Iterator[FieldChange]:
+    for field in _APPLICATION_FIELDS:
+        before, after = getattr(old, field), getattr(new, field)
+        if before != after:
+            yield FieldChange(application=old.name, field=field, old=before, new=after)
+    for key in sorted(set(old.options) | set(new.options)):
+        before, after = old.options.get(key), new.options.get(key)
+        if before != after or (key in old.options) != (key in new.options):
+            yield FieldChange(application=old.name, field=f"options.{key}", old=before, new=after)
+    for key in sorted(set(old.extra) | set(new.extra)):
+        before, after = old.extra.get(key), new.extra.get(key)
+        if before != after:
+            yield FieldChange(application=old.name, field=key, old=before, new=after)
+
+
+def _relations(bundle: Bundle) -> set[tuple[str, ...]]:
+    return {tuple(sorted(relation.endpoints)) for relation in bundle.relations}
+
+
+def diff_bundles(old: Bundle, new: Bundle) -> BundleDiff:
+    """The semantic difference from ``old`` to ``new``."""
+    added = tuple(sorted(set(new.applications) - set(old.applications)))
+    removed = tuple(sorted(set(old.applications) - set(new.applications)))
+    changes: list[FieldChange] = []
+    for field in _BUNDLE_FIELDS:
+        before, after = getattr(old, field), getattr(new, field)
+        if before != after:
+            changes.append(FieldChange(application=None, field=field, old=before, new=after))
+    for name in sorted(set(old.applications) & set(new.applications)):
+        changes.extend(_application_changes(old.applications[name], new.applications[name]))
+    for machine in sorted(set(old.machines) | set(new.machines)):
+        before_machine, after_machine = old.machines.get(machine), new.machines.get(machine)
+        if before_machine != after_machine:
+            changes.append(
+                FieldChange(
+                    application=None,
+                    field=f"machines.{machine}",
+                    old=None if before_machine is None else attrs.asdict(before_machine),
+                    new=None if after_machine is None else attrs.asdict(after_machine),
+                )
+            )
+    old_relations, new_relations = _relations(old), _relations(new)
+    for relation in sorted(new_relations - old_relations):
+        changes.append(FieldChange(application=None, field="relation", old=None,
+                                   new=" <-> ".join(relation)))
+    for relation in sorted(old_relations - new_relations):
+        changes.append(FieldChange(application=None, field="relation",
+                                   old=" <-> ".join(relation), new=None))
+    for key in sorted(set(old.extra) | set(new.extra)):
+        if old.extra.get(key) != new.extra.get(key):
+            changes.append(FieldChange(application=None, field=key, old=old.extra.get(key),
+                                       new=new.extra.get(key)))
+    return BundleDiff(added=added, removed=removed, changes=tuple(changes))

@@ -1,0 +1,411 @@
+"""Render a Jinja2 bundle template for a stage, and map rendered text back.
+
+Mojo renders ``bundle.yaml`` with Jinja2 before ``juju deploy``. To point a
+person (or an edit) at the template line behind a rendered value, the
+template is compiled twice: once as written, and once with markers woven
+into its token stream. Each piece of literal text is prefixed with the
+offset it has in the template; the output of each ``{{ expression }}`` is
+wrapped, line by line, in a marker naming the expression. Reading the
+markers off a rendered line says, for every character, whether it was
+copied from the template (and from where) or computed. The marked output,
+stripped of its markers, must equal the plain output; when it does not (a
+filter that measures or rewrites text), mapping is reported as unavailable
+rather than guessed.
+
+Whitespace control (``{%-``, ``-%}``) is applied by Jinja's lexer before
+the markers go in, so markers never change what is stripped.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Literal
+
+import attrs
+import jinja2
+import jinja2.lexer
+from jinja2.lexer import TokenStream
+
+from lpsigning_mojo.errors import TemplateError
+
+__all__ = [
+    "DEFAULT_SERIES",
+    "Origin",
+    "Rendered",
+    "Template",
+    "mojo_variables",
+    "split_lines",
+    "stage_name",
+]
+
+#: The Ubuntu series Mojo passes as ``series`` unless told otherwise.
+DEFAULT_SERIES = "jammy"
+
+_DATA_OPEN, _DATA_CLOSE = "\x00", "\x01"
+_EXPR_OPEN, _EXPR_CLOSE, _EXPR_END = "\x02", "\x03", "\x04"
+_MARKER_CHARS = re.compile("[\x00-\x04]")
+_MARKER_RE = re.compile("\x00[0-9]+\x01|\x02[0-9]+\x03|\x04")
+_MARK_FILTER = "__lpsigning_mojo_mark__"
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def stage_name(stage: str) -> str:
+    """Mojo's ``stage_name`` for a stage: its last path component.
+
+    ``lp-signing/production`` and ``production`` both give ``production``.
+    """
+    return stage.rstrip("/").rsplit("/", 1)[-1]
+
+
+def mojo_variables(
+    stage: str,
+    *,
+    series: str = DEFAULT_SERIES,
+    local_dir: str | None = None,
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """The variables Mojo gives a bundle template for ``stage``.
+
+    ``local_dir`` is the secrets directory on the bastion; by default a
+    placeholder path that names the stage, since secrets never live in the
+    spec. ``extra`` adds (or overrides) variables.
+    """
+    name = stage_name(stage)
+    variables: dict[str, object] = {
+        "stage_name": name,
+        "series": series,
+        "local_dir": local_dir if local_dir is not None else f"/srv/mojo/LOCAL/lp-signing/{name}",
+    }
+    if extra:
+        variables.update(extra)
+    return variables
+
+
+def split_lines(text: str) -> list[str]:
+    """Split ``text`` into lines that keep their endings (LF, CRLF or CR)."""
+    return text.splitlines(keepends=True) if "\x0b" not in text else _split_newlines(text)
+
+
+def _split_newlines(text: str) -> list[str]:
+    lines: list[str] = []
+    start = 0
+    for match in _NEWLINE_RE.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+@attrs.frozen(kw_only=True)
+class Origin:
+    """Where a rendered character came from in the template.
+
+    ``kind`` is ``"data"`` for text copied from the template as written, and
+    ``"expression"`` for the output of a ``{{ ... }}`` (computed: not editable
+    in place). ``line`` and ``column`` are 1-based; ``offset`` is 0-based in
+    the template with line endings counted as one character.
+    """
+
+    kind: Literal["data", "expression"]
+    line: int
+    column: int
+    offset: int
+
+
+def _mark_filter(value: object, offset: int) -> str:
+    text = str(value)
+    opener = f"{_EXPR_OPEN}{offset}{_EXPR_CLOSE}"
+    return opener + text.replace("\n", f"{_EXPR_END}\n{opener}") + _EXPR_END
+
+
+class _MarkingEnvironment(jinja2.Environment):
+    """An environment whose token stream carries source-position markers."""
+
+    def _tokenize(
+        self,
+        source: str,
+        name: str | None,
+        filename: str | None = None,
+        state: str | None = None,
+    ) -> TokenStream:
+        normalized = "\n".join(_NEWLINE_RE.split(source))
+        raw = list(self.lexer.tokeniter(source, name, filename, state))
+        marked = list(_mark_tokens(raw, normalized))
+        stream = TokenStream(self.lexer.wrap(iter(marked), name, filename), name, filename)
+        for extension in self.iter_extensions():
+            stream = extension.filter_stream(stream)  # type: ignore[assignment]
+            if not isinstance(stream, TokenStream):
+                stream = TokenStream(stream, name, filename)
+        return stream
+
+
+def _mark_tokens(
+    raw: list[tuple[int, str, str]], source: str
+) -> Iterator[tuple[int, str, str]]:
+    cursor = 0
+    pending: list[int] = []  # offsets of the open ``{{``
+    for lineno, kind, value in raw:
+        found = source.find(value, cursor)
+        if found < 0 or (found > cursor and not source[cursor:found].isspace()):
+            raise TemplateError("cannot follow the template's tokens to map its lines")
+        offset, cursor = found, found + len(value)
+        if kind == "data":
+            pieces = value.split("\n")
+            out: list[str] = []
+            position = offset
+            for piece in pieces:
+                out.append(f"{_DATA_OPEN}{position}{_DATA_CLOSE}{piece}" if piece else "")
+                position += len(piece) + 1
+            yield lineno, kind, "\n".join(out)
+        elif kind == "variable_begin":
+            yield lineno, kind, value
+            yield lineno, "operator", "("
+            pending.append(offset)
+        elif kind == "variable_end":
+            yield lineno, "operator", ")"
+            yield lineno, "operator", "|"
+            yield lineno, "name", _MARK_FILTER
+            yield lineno, "operator", "("
+            yield lineno, "integer", str(pending.pop() if pending else offset)
+            yield lineno, "operator", ")"
+            yield lineno, kind, value
+        else:
+            yield lineno, kind, value
+
+
+def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    plain = jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - renders YAML, not HTML
+        keep_trailing_newline=True,
+    )
+    marking = _MarkingEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701
+        keep_trailing_newline=True,
+    )
+    marking.filters[_MARK_FILTER] = _mark_filter
+    return plain, marking
+
+
+_PLAIN, _MARKING = _environments()
+
+
+def _template_error(error: Exception, path: str | None, source: str) -> TemplateError:
+    line: int | None = getattr(error, "lineno", None)
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return TemplateError(
+            f"Jinja2 syntax error: {error.message}",
+            path=path,
+            line=line,
+            hint="fix the template syntax",
+        )
+    if line is None:
+        frames = traceback.extract_tb(error.__traceback__)
+        for frame in reversed(frames):
+            if frame.filename == (path or "<template>"):
+                line = frame.lineno
+                break
+    if isinstance(error, jinja2.UndefinedError):
+        return TemplateError(
+            f"undefined template variable: {error.message}",
+            path=path,
+            line=line,
+            hint="define it (Mojo passes stage_name, series and local_dir) or guard its use",
+        )
+    return TemplateError(
+        f"the template failed to render: {type(error).__name__}: {error}", path=path, line=line
+    )
+
+
+@lru_cache(maxsize=16)
+def _compile(source: str, path: str | None) -> tuple[jinja2.Template, jinja2.Template | None]:
+    name = path or "<template>"
+    try:
+        plain_code = _PLAIN.compile(source, name=name, filename=name)
+        plain = jinja2.Template.from_code(_PLAIN, plain_code, _PLAIN.make_globals(None), None)
+    except jinja2.TemplateSyntaxError as error:
+        raise _template_error(error, path, source) from None
+    try:
+        marked_code = _MARKING.compile(source, name=name, filename=name)
+        marked: jinja2.Template | None = jinja2.Template.from_code(
+            _MARKING, marked_code, _MARKING.make_globals(None), None
+        )
+    except (jinja2.TemplateSyntaxError, TemplateError):
+        marked = None
+    return plain, marked
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Template:
+    """A bundle template, compiled once and rendered per stage.
+
+    Build it with :meth:`from_text`; a Jinja2 syntax error is raised then, as
+    a :class:`~lpsigning_mojo.errors.TemplateError` naming the line.
+    """
+
+    text: str
+    path: str | None = None
+    _plain: jinja2.Template = attrs.field(alias="_plain", repr=False)
+    _marked: jinja2.Template | None = attrs.field(alias="_marked", repr=False)
+    _line_starts: tuple[int, ...] = attrs.field(alias="_line_starts", repr=False)
+
+    @classmethod
+    def from_text(cls, text: str, *, path: str | None = None) -> Template:
+        """Parse and compile ``text``; ``path`` is used in messages only."""
+        bad = _MARKER_CHARS.search(text)
+        if bad:
+            line = text.count("\n", 0, bad.start()) + 1
+            raise TemplateError(
+                "the file holds a control character (U+%04X), which YAML does not allow"
+                % ord(bad.group()),
+                path=path,
+                line=line,
+                hint="remove it",
+            )
+        plain, marked = _compile(text, path)
+        starts = [0]
+        normalized_lines = _NEWLINE_RE.split(text)
+        for line in normalized_lines[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        return cls(
+            text=text,
+            path=path,
+            _plain=plain,
+            _marked=marked,
+            _line_starts=tuple(starts),
+        )
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The 1-based (line, column) of a template offset."""
+        low, high = 0, len(self._line_starts) - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self._line_starts[middle] <= offset:
+                low = middle
+            else:
+                high = middle - 1
+        return low + 1, offset - self._line_starts[low] + 1
+
+    def render(self, variables: Mapping[str, object]) -> Rendered:
+        """Render with ``variables`` (see :func:`mojo_variables`)."""
+        try:
+            text = self._plain.render(variables)
+        except Exception as error:  # Jinja2 raises many kinds; all become one sentence
+            raise _template_error(error, self.path, self.text) from None
+        marked: str | None = None
+        if self._marked is not None:
+            try:
+                marked = self._marked.render(variables)
+            except Exception:
+                marked = None
+            if marked is not None and _MARKER_RE.sub("", marked) != text:
+                marked = None
+        return Rendered(text=text, template=self, marked=marked)
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Rendered:
+    """One rendering of a :class:`Template`, with its map back to the template."""
+
+    text: str
+    template: Template
+    marked: str | None = attrs.field(default=None, repr=False)
+    _marked_lines: list[str] = attrs.field(factory=list, alias="_marked_lines", repr=False)
+
+    @property
+    def mapped(self) -> bool:
+        """Whether rendered positions can be traced to the template."""
+        return self.marked is not None
+
+    def _line(self, line: int) -> str | None:
+        if self.marked is None:
+            return None
+        if not self._marked_lines:
+            self._marked_lines.extend(self.marked.split("\n"))
+        if 1 <= line <= len(self._marked_lines):
+            return self._marked_lines[line - 1]
+        return None
+
+    def origins(self, line: int) -> list[Origin | None]:
+        """The origin of each character of rendered ``line`` (1-based)."""
+        marked = self._line(line)
+        if marked is None:
+            return []
+        result: list[Origin | None] = []
+        data: int | None = None
+        expression: int | None = None
+        depth = 0
+        position = 0
+        for match in _MARKER_RE.finditer(marked):
+            for char_index in range(match.start() - position):
+                result.append(self._origin(data, expression, char_index))
+            if data is not None:
+                data += match.start() - position
+            position = match.end()
+            token = match.group()
+            if token[0] == _DATA_OPEN:
+                data = int(token[1:-1])
+            elif token[0] == _EXPR_OPEN:
+                if depth == 0:
+                    expression = int(token[1:-1])
+                depth += 1
+            else:
+                depth -= 1
+                if depth == 0:
+                    expression = None
+                data = None
+        for char_index in range(len(marked) - position):
+            result.append(self._origin(data, expression, char_index))
+        return result
+
+    def _origin(self, data: int | None, expression: int | None, index: int) -> Origin | None:
+        if expression is not None:
+            line, column = self.template.position(expression)
+            return Origin(kind="expression", line=line, column=column, offset=expression)
+        if data is None:
+            return None
+        offset = data + index
+        line, column = self.template.position(offset)
+        return Origin(kind="data", line=line, column=column, offset=offset)
+
+    def origin(self, line: int, column: int) -> Origin | None:
+        """The origin of the character at rendered ``line``, ``column`` (1-based)."""
+        origins = self.origins(line)
+        if 1 <= column <= len(origins):
+            return origins[column - 1]
+        return None
+
+    def template_line(self, line: int) -> int | None:
+        """The template line that wrote the first non-blank character of ``line``."""
+        for origin in self.origins(line):
+            if origin is not None:
+                return origin.line
+        return None
+
+    def count_offset(self, offset: int) -> int:
+        """How many times the template text at ``offset`` was copied to the output.
+
+        More than once means a loop or macro repeats it: an edit there would
+        change several rendered values.
+        """
+        if self.marked is None:
+            return 0
+        count = 0
+        for match in re.finditer("\x00([0-9]+)\x01([^\x00-\x04\n]*)", self.marked):
+            start = int(match.group(1))
+            if start <= offset < start + max(len(match.group(2)), 1):
+                count += 1
+        return count
+
+    def data_offsets(self) -> Iterator[tuple[int, int]]:
+        """The (start, end) template offsets of every piece of copied text."""
+        if self.marked is None:
+            return
+        for match in re.finditer("\x00([0-9]+)\x01([^\x00-\x04\n]*)", self.marked):
+            start = int(match.group(1))
+            yield start, start + len(match.group(2))
