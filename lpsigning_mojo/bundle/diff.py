@@ -145,13 +145,18 @@ def diff_bundles(old: Bundle, new: Bundle) -> BundleDiff:
             )
     old_relations, new_relations = _relations(old), _relations(new)
     for relation in sorted(new_relations - old_relations):
-        changes.append(FieldChange(application=None, field="relation", old=None,
-                                   new=" <-> ".join(relation)))
+        changes.append(
+            FieldChange(application=None, field="relation", old=None, new=" <-> ".join(relation))
+        )
     for relation in sorted(old_relations - new_relations):
-        changes.append(FieldChange(application=None, field="relation",
-                                   old=" <-> ".join(relation), new=None))
+        changes.append(
+            FieldChange(application=None, field="relation", old=" <-> ".join(relation), new=None)
+        )
     for key in sorted(set(old.extra) | set(new.extra)):
         if old.extra.get(key) != new.extra.get(key):
-            changes.append(FieldChange(application=None, field=key, old=old.extra.get(key),
-                                       new=new.extra.get(key)))
+            changes.append(
+                FieldChange(
+                    application=None, field=key, old=old.extra.get(key), new=new.extra.get(key)
+                )
+            )
     return BundleDiff(added=added, removed=removed, changes=tuple(changes))

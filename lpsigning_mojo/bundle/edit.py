@@ -118,8 +118,15 @@ def set_revision(
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
         raise EditError(f"a charm revision is a whole number of 0 or more, not {revision!r}")
     return _edit(
-        text, app, ("revision",), revision, lambda a: a.with_revision(revision),
-        stage=stage, stages=stages, variables=variables, path=path,
+        text,
+        app,
+        ("revision",),
+        revision,
+        lambda a: a.with_revision(revision),
+        stage=stage,
+        stages=stages,
+        variables=variables,
+        path=path,
     )
 
 
@@ -137,8 +144,15 @@ def set_channel(
     if not isinstance(channel, str) or not channel.strip() or "\n" in channel:
         raise EditError(f"a channel is a name such as 'latest/stable', not {channel!r}")
     return _edit(
-        text, app, ("channel",), channel, lambda a: a.with_channel(channel),
-        stage=stage, stages=stages, variables=variables, path=path,
+        text,
+        app,
+        ("channel",),
+        channel,
+        lambda a: a.with_channel(channel),
+        stage=stage,
+        stages=stages,
+        variables=variables,
+        path=path,
     )
 
 
@@ -159,8 +173,15 @@ def set_option(
     if isinstance(value, str) and "\n" in value:
         raise EditError("an option value set this way must fit on one line")
     return _edit(
-        text, app, ("options", key), value, lambda a: a.with_option(key, value),
-        stage=stage, stages=stages, variables=variables, path=path,
+        text,
+        app,
+        ("options", key),
+        value,
+        lambda a: a.with_option(key, value),
+        stage=stage,
+        stages=stages,
+        variables=variables,
+        path=path,
     )
 
 
@@ -207,8 +228,11 @@ def _edit(
         current = construct(target.value_node)
         if current == value and type(current) is type(value):
             return EditResult(
-                text=text, changed=False, line=target.value_node.start_mark.line + 1,
-                inserted=False, stages=(),
+                text=text,
+                changed=False,
+                line=target.value_node.start_mark.line + 1,
+                inserted=False,
+                stages=(),
             )
         new_lines, line = _replace(lines, template, rendered, target, value, what)
         inserted = False
@@ -217,11 +241,22 @@ def _edit(
         inserted = True
     new_text = "".join(new_lines)
     affected, unchecked = _verify(
-        template, new_text, app, change, stage=stage, stages=stages, variables=variables,
-        what=what, line=line,
+        template,
+        new_text,
+        app,
+        change,
+        stage=stage,
+        stages=stages,
+        variables=variables,
+        what=what,
+        line=line,
     )
     return EditResult(
-        text=new_text, changed=True, line=line, inserted=inserted, stages=affected,
+        text=new_text,
+        changed=True,
+        line=line,
+        inserted=inserted,
+        stages=affected,
         unchecked=unchecked,
     )
 
@@ -236,9 +271,9 @@ def _find(
     app_nodes: list[yaml.Node] = []
     app_columns: list[int] = []
     for document in documents:
-        for key, _key_node, node in mapping_items(document):
+        for key, _key_node, section in mapping_items(document):
             if key == "applications":
-                for name, name_node, value in mapping_items(node):
+                for name, name_node, value in mapping_items(section):
                     if name == app:
                         app_nodes.append(value)
                         app_columns.append(name_node.start_mark.column)
@@ -266,12 +301,16 @@ def _find(
                 origin = _line_of(rendered, options[-1])
                 raise EditError(
                     f"{app} {keys[0]} is not a mapping written in the template",
-                    path=path, line=origin,
+                    path=path,
+                    line=origin,
                     hint=f"add {keys[1]} where the options come from",
                 )
             return _Target(mapping=options[-1], key_node=None, value_node=None, missing=keys[1:])
     return _Target(
-        mapping=app_node, key_node=None, value_node=None, missing=keys,
+        mapping=app_node,
+        key_node=None,
+        value_node=None,
+        missing=keys,
         owner_column=app_columns[-1],
     )
 
@@ -293,37 +332,48 @@ def _replace(
     what: str,
 ) -> tuple[list[str], int]:
     node = target.value_node
-    assert node is not None and target.key_node is not None
+    assert node is not None
+    assert target.key_node is not None
     path = template.path
     key_line = _line_of(rendered, target.key_node)
     if node.start_mark.index < target.key_node.end_mark.index:
         raise EditError(
-            f"{what} is a YAML alias", path=path, line=key_line,
+            f"{what} is a YAML alias",
+            path=path,
+            line=key_line,
             hint="edit the anchored value it refers to, or write the value out",
         )
     if not isinstance(node, yaml.ScalarNode):
         raise EditError(
-            f"{what} is not a single value", path=path, line=key_line,
+            f"{what} is not a single value",
+            path=path,
+            line=key_line,
             hint="edit the template by hand",
         )
     start, end = node.start_mark, node.end_mark
     if start.line != end.line or node.style in ("|", ">"):
         raise EditError(
-            f"{what} spans several lines", path=path, line=key_line,
+            f"{what} spans several lines",
+            path=path,
+            line=key_line,
             hint="write it on one line, then edit again",
         )
     rendered_line = rendered.text.split("\n")[start.line]
     written = rendered_line[start.column : end.column]
     if written[:1] in ("&", "!"):
         raise EditError(
-            f"{what} carries a YAML anchor or tag ({written.split()[0]})", path=path,
-            line=key_line, hint="remove the anchor or tag, or edit the value by hand",
+            f"{what} carries a YAML anchor or tag ({written.split()[0]})",
+            path=path,
+            line=key_line,
+            hint="remove the anchor or tag, or edit the value by hand",
         )
     origins = rendered.origins(start.line + 1)[start.column : end.column]
     expressions = [o for o in origins if o is not None and o.kind == "expression"]
     if expressions:
         raise EditError(
-            f"{what} comes from a Jinja expression", path=path, line=expressions[0].line,
+            f"{what} comes from a Jinja expression",
+            path=path,
+            line=expressions[0].line,
             column=expressions[0].column,
             hint="edit the expression or the variable it uses instead",
         )
@@ -332,15 +382,19 @@ def _replace(
     offsets = [o.offset for o in origins if o is not None]
     if offsets != list(range(offsets[0], offsets[0] + len(offsets))):
         raise EditError(
-            f"{what} is assembled from several places in the template", path=path,
-            line=key_line, hint="edit the template by hand",
+            f"{what} is assembled from several places in the template",
+            path=path,
+            line=key_line,
+            hint="edit the template by hand",
         )
     first = origins[0]
     assert first is not None
     if rendered.count_offset(first.offset) > 1:
         raise EditError(
-            f"{what} is written by a loop or macro that repeats it", path=path,
-            line=first.line, hint="edit the template by hand",
+            f"{what} is written by a loop or macro that repeats it",
+            path=path,
+            line=first.line,
+            hint="edit the template by hand",
         )
     index = _raw_index(lines, first.line, first.column)
     source = "".join(lines)
@@ -368,8 +422,10 @@ def _insert(
     where = _line_of(rendered, mapping)
     if mapping.flow_style or not mapping.value:
         raise EditError(
-            f"cannot add {what}: the mapping it belongs in is written in flow style", path=path,
-            line=where, hint=f"add '{keys[-1]}: ...' there by hand",
+            f"cannot add {what}: the mapping it belongs in is written in flow style",
+            path=path,
+            line=where,
+            hint=f"add '{keys[-1]}: ...' there by hand",
         )
     siblings = list(mapping_items(mapping))
     first_key = siblings[0][1]
@@ -385,7 +441,7 @@ def _insert(
             anchor_line = candidates[preferred]
             break
     if anchor_line is None and candidates and len(target.missing) == 1:
-        anchor_line = candidates[siblings[-1][0]] if siblings[-1][0] in candidates else None
+        anchor_line = candidates.get(siblings[-1][0])
     if anchor_line is not None:
         insert_at = anchor_line  # 0-based index of the line after the anchor
         ending = _ending(lines[anchor_line - 1])
@@ -394,10 +450,13 @@ def _insert(
         if first_line is None:
             raise EditError(
                 f"cannot add {what}: the keys around it are not written in the template",
-                path=path, line=where, hint="add it by hand",
+                path=path,
+                line=where,
+                hint="add it by hand",
             )
         insert_at = first_line - 1
         ending = _ending(lines[first_line - 1])
+    ending = ending or next((_ending(line) for line in lines if _ending(line)), "\n")
     if len(target.missing) == 2:
         step = " " * max(first_key.start_mark.column - target.owner_column, 2)
         new = (
@@ -458,7 +517,7 @@ def _plain_ok(text: str) -> bool:
     if not text or text != text.strip() or "\n" in text or "#" in text or ": " in text:
         return False
     try:
-        return yaml.safe_load(f"k: {text}\n") == {"k": text}
+        return bool(yaml.safe_load(f"k: {text}\n") == {"k": text})
     except yaml.YAMLError:
         return False
 
@@ -499,8 +558,9 @@ def _verify(
     try:
         edited = Template.from_text(new_text, path=path)
     except BundleError as error:
-        raise EditError(f"the edit would break the template: {error.message}", path=path,
-                        line=line) from None
+        raise EditError(
+            f"the edit would break the template: {error.message}", path=path, line=line
+        ) from None
     ordered = [stage, *(s for s in (stages or DEFAULT_STAGES) if s != stage)]
     affected: list[str] = []
     unchecked: list[str] = []
@@ -516,17 +576,22 @@ def _verify(
             new_rendered, new = render_bundle(edited, name, variables)
         except BundleError as error:
             raise EditError(
-                f"setting {what} would break stage {name}: {error.message}", path=path, line=line,
+                f"setting {what} would break stage {name}: {error.message}",
+                path=path,
+                line=line,
                 hint="edit the template by hand",
             ) from None
         if new_rendered.text == old_rendered.text:
             if name == stage:
-                raise EditError(f"setting {what} did not change stage {stage}", path=path,
-                                line=line)
+                raise EditError(
+                    f"setting {what} did not change stage {stage}", path=path, line=line
+                )
             continue
-        expected = old.replace_application(change(old.applications[app])) if (
-            app in old.applications
-        ) else None
+        expected = (
+            old.replace_application(change(old.applications[app]))
+            if (app in old.applications)
+            else None
+        )
         if new != expected:
             raise EditError(
                 f"setting {what} at line {line} would also change other values of stage {name}",

@@ -210,7 +210,10 @@ class Bundle:
         except YamlError as error:
             if error.path is None and source is not None:
                 raise YamlError(
-                    error.message, path=source, line=error.line, column=error.column,
+                    error.message,
+                    path=source,
+                    line=error.line,
+                    column=error.column,
                     hint=error.hint,
                 ) from None
             raise
@@ -236,9 +239,7 @@ class Bundle:
 
     def replace_application(self, application: Application) -> Bundle:
         """This bundle with ``application`` in place of the one of its name."""
-        return attrs.evolve(
-            self, applications={**self.applications, application.name: application}
-        )
+        return attrs.evolve(self, applications={**self.applications, application.name: application})
 
     def unknown_keys(self) -> Iterator[UnknownKey]:
         """Keys outside Juju's bundle schema, where they were found."""
@@ -291,7 +292,9 @@ def _build(documents: list[yaml.Node], source: str | None) -> Bundle:
     key_positions: dict[str, Position] = {}
     for document in documents:
         if not isinstance(document, yaml.MappingNode):
-            raise _fail("a bundle must be a YAML mapping (applications:, relations:, ...)", document)
+            raise _fail(
+                "a bundle must be a YAML mapping (applications:, relations:, ...)", document
+            )
         data = construct(document)
         for key, key_node, value_node in mapping_items(document):
             line, column = position(key_node)
@@ -316,11 +319,11 @@ def _build(documents: list[yaml.Node], source: str | None) -> Bundle:
         relations=tuple(relations),
         series=_str_or_none(top.get("series")),
         default_base=_str_or_none(top.get("default-base")),
-        saas=top.get("saas") if isinstance(top.get("saas"), dict) else {},
+        saas=_mapping(top.get("saas"), "saas", documents[0]),
         bundle_type=_str_or_none(top.get("bundle")),
         name=_str_or_none(top.get("name")),
         description=_str_or_none(top.get("description")),
-        tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (str(tags),),  # noqa: E501
+        tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (str(tags),),
         extra=extra,
         source=source,
         documents=len(documents),
@@ -425,7 +428,7 @@ def _relations(node: yaml.Node, data: Any) -> Iterator[Relation]:
         return
     if not isinstance(node, yaml.SequenceNode) or not isinstance(data, list):
         raise _fail("relations must be a list of endpoint pairs", node)
-    for item, value in zip(node.value, data):
+    for item, value in zip(node.value, data, strict=True):
         if isinstance(value, list):
             endpoints = tuple(str(endpoint) for endpoint in value)
         else:

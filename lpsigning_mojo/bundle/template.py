@@ -143,9 +143,7 @@ class _MarkingEnvironment(jinja2.Environment):
         return stream
 
 
-def _mark_tokens(
-    raw: list[tuple[int, str, str]], source: str
-) -> Iterator[tuple[int, str, str]]:
+def _mark_tokens(raw: list[tuple[int, str, str]], source: str) -> Iterator[tuple[int, str, str]]:
     cursor = 0
     pending: list[int] = []  # offsets of the open ``{{``
     for lineno, kind, value in raw:
@@ -185,7 +183,7 @@ def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
     )
     marking = _MarkingEnvironment(
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701
+        autoescape=False,
         keep_trailing_newline=True,
     )
     marking.filters[_MARK_FILTER] = _mark_filter
@@ -261,17 +259,16 @@ class Template:
         if bad:
             line = text.count("\n", 0, bad.start()) + 1
             raise TemplateError(
-                "the file holds a control character (U+%04X), which YAML does not allow"
-                % ord(bad.group()),
+                f"the file holds a control character (U+{ord(bad.group()):04X}), "
+                "which YAML does not allow",
                 path=path,
                 line=line,
                 hint="remove it",
             )
         plain, marked = _compile(text, path)
         starts = [0]
-        normalized_lines = _NEWLINE_RE.split(text)
-        for line in normalized_lines[:-1]:
-            starts.append(starts[-1] + len(line) + 1)
+        for line_text in _NEWLINE_RE.split(text)[:-1]:
+            starts.append(starts[-1] + len(line_text) + 1)
         return cls(
             text=text,
             path=path,

@@ -57,7 +57,8 @@ class Spec:
         stages = tuple(
             Stage(name=child.name, mojo=f"{project}/{child.name}", directory=child)
             for child in sorted(path.iterdir())
-            if child.is_dir() and not child.name.startswith((".", "_"))
+            if child.is_dir()
+            and not child.name.startswith((".", "_"))
             and child.name not in NOT_STAGES
         )
         return cls(directory=path, stages=stages)

@@ -1,0 +1,356 @@
+"""``lpsigning-mojo bundle``: show, edit and compare the spec's bundle template."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lpsigning_mojo.bundle import (
+    Bundle,
+    EditResult,
+    Template,
+    diff_bundles,
+    render_bundle,
+    set_channel,
+    set_option,
+    set_revision,
+)
+from lpsigning_mojo.bundle.edit import DEFAULT_STAGES
+from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.files import atomic_write_text, read_text
+from lpsigning_mojo.spec import Spec, find_spec_dir
+
+__all__ = ["register"]
+
+STAGE_HELP = (
+    "the stage: a short name (production, staging, devel) or Mojo's name (lp-signing/production)"
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add ``bundle`` and its subcommands."""
+    bundle = subparsers.add_parser(
+        "bundle",
+        help="show, edit and compare the bundle template",
+        description=(
+            "Work with the spec's Juju bundle, a Jinja2 template that Mojo renders per stage. "
+            "Edits change only the characters that produce the value, keep everything else "
+            "byte for byte, and check every stage before writing."
+        ),
+    )
+    commands = bundle.add_subparsers(title="bundle commands", metavar="COMMAND", required=True)
+
+    show = commands.add_parser(
+        "show",
+        help="the rendered bundle's applications for a stage",
+        description="Render the bundle for a stage and list its applications.",
+    )
+    _common(show)
+    show.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default) or json for scripts",
+    )
+    show.set_defaults(handler=_show)
+
+    revision = commands.add_parser(
+        "set-revision",
+        help="pin an application's charm revision",
+        description=(
+            "Set the charm revision of APP as rendered for --stage, print the diff of the "
+            "template, and write it (atomically) unless --dry-run."
+        ),
+    )
+    _common(revision)
+    revision.add_argument("app", metavar="APP", help="the application, e.g. lp-signing")
+    revision.add_argument("revision", metavar="REVISION", type=_revision, help="the revision")
+    _writing(revision)
+    revision.set_defaults(handler=_set_revision)
+
+    channel = commands.add_parser(
+        "set-channel",
+        help="set an application's Charmhub channel",
+        description="Set the channel of APP as rendered for --stage (e.g. latest/stable).",
+    )
+    _common(channel)
+    channel.add_argument("app", metavar="APP")
+    channel.add_argument("channel", metavar="CHANNEL")
+    _writing(channel)
+    channel.set_defaults(handler=_set_channel)
+
+    option = commands.add_parser(
+        "set-option",
+        help="set an application option, e.g. build_label",
+        description=(
+            "Set option KEY of APP to VALUE as rendered for --stage. VALUE keeps the type of "
+            "the current value (a number stays a number) unless --type says otherwise."
+        ),
+    )
+    _common(option)
+    option.add_argument("app", metavar="APP")
+    option.add_argument("key", metavar="KEY")
+    option.add_argument("value", metavar="VALUE")
+    option.add_argument(
+        "--type",
+        choices=("auto", "str", "int", "float", "bool"),
+        default="auto",
+        help="how to read VALUE (default: like the current value, else str)",
+    )
+    _writing(option)
+    option.set_defaults(handler=_set_option)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two versions of the bundle",
+        description=(
+            "Compare two bundle templates rendered for --stage. OLD and NEW are paths or "
+            "REV:PATH references read with git (e.g. HEAD~1:spec/lp-signing/bundle.yaml). "
+            "Says whether the change is release only (charm revisions and/or build_label), "
+            "which the runbook allows to push without a merge proposal."
+        ),
+    )
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--stage", required=True, help=STAGE_HELP)
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    _variables(diff)
+    diff.set_defaults(handler=_diff)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path", metavar="PATH", help="the bundle template, e.g. spec/lp-signing/bundle.yaml"
+    )
+    parser.add_argument("--stage", required=True, help=STAGE_HELP)
+    _variables(parser)
+
+
+def _variables(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--series", default=None, help="Mojo's series variable (default: jammy)")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another template variable (repeatable)",
+    )
+
+
+def _writing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="print the diff and write nothing")
+
+
+def _revision(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("a revision is 0 or more")
+    return value
+
+
+def _template_variables(args: argparse.Namespace) -> dict[str, object]:
+    variables: dict[str, object] = {}
+    if args.series:
+        variables["series"] = args.series
+    for item in args.var:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--var takes NAME=VALUE, not {item!r}")
+        variables[name] = value
+    return variables
+
+
+def _stages(path: str, stage: str) -> tuple[str, tuple[str, ...]]:
+    """The short name of ``stage`` and every stage of the spec holding ``path``."""
+    directory = find_spec_dir(path)
+    spec = Spec.load(directory) if directory.is_dir() else None
+    if spec is None or not spec.stages:
+        return stage.rstrip("/").rsplit("/", 1)[-1], DEFAULT_STAGES
+    return spec.stage(stage).name, spec.stage_names
+
+
+def _load(path: str) -> Template:
+    return Template.from_text(read_text(path), path=path)
+
+
+def _show(args: argparse.Namespace) -> int:
+    stage, _ = _stages(args.path, args.stage)
+    _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
+    if args.format == "json":
+        json.dump({"stage": stage, "applications": _summary(bundle)}, sys.stdout, indent=2)
+        print()
+        return 0
+    rows: list[tuple[str, ...]] = [
+        ("APPLICATION", "CHARM", "CHANNEL", "REV", "UNITS", "BUILD_LABEL")
+    ]
+    for app in _summary(bundle).values():
+        rows.append(
+            tuple(
+                _cell(app[key])
+                for key in ("name", "charm", "channel", "revision", "num_units", "build_label")
+            )
+        )
+    print(f"{args.path} rendered for stage {stage}:")
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return 0
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _summary(bundle: Bundle) -> dict[str, dict[str, Any]]:
+    return {
+        name: {
+            "name": name,
+            "charm": app.charm,
+            "channel": app.channel,
+            "revision": app.revision,
+            "num_units": app.num_units,
+            "build_label": app.build_label,
+        }
+        for name, app in bundle.applications.items()
+    }
+
+
+def _apply(args: argparse.Namespace, edit: Any, *values: Any) -> int:
+    stage, stages = _stages(args.path, args.stage)
+    text = read_text(args.path)
+    result: EditResult = edit(
+        text,
+        args.app,
+        *values,
+        stage=stage,
+        stages=stages,
+        variables=_template_variables(args),
+        path=args.path,
+    )
+    if not result.changed:
+        print(f"{args.path}: already set; nothing to do.", file=sys.stderr)
+        return 0
+    sys.stdout.writelines(
+        difflib.unified_diff(
+            text.splitlines(keepends=True),
+            result.text.splitlines(keepends=True),
+            fromfile=f"a/{args.path}",
+            tofile=f"b/{args.path}",
+        )
+    )
+    affected = ", ".join(result.stages) or "none"
+    note = (
+        f" (not checked, they do not render: {', '.join(result.unchecked)})"
+        if (result.unchecked)
+        else ""
+    )
+    if args.dry_run:
+        print(
+            f"Dry run: would change line {result.line}, affecting stages: {affected}{note}.",
+            file=sys.stderr,
+        )
+        return 0
+    atomic_write_text(args.path, result.text)
+    print(
+        f"Changed line {result.line} of {args.path}, affecting stages: {affected}{note}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _set_revision(args: argparse.Namespace) -> int:
+    return _apply(args, set_revision, args.revision)
+
+
+def _set_channel(args: argparse.Namespace) -> int:
+    return _apply(args, set_channel, args.channel)
+
+
+def _set_option(args: argparse.Namespace) -> int:
+    value = _coerce(args.value, args.type, _current_option(args))
+    return _apply(args, set_option, args.key, value)
+
+
+def _current_option(args: argparse.Namespace) -> object:
+    stage, _ = _stages(args.path, args.stage)
+    _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
+    return bundle.application(args.app).options.get(args.key)
+
+
+def _coerce(text: str, kind: str, current: object) -> str | int | float | bool:
+    if kind == "auto":
+        kind = {bool: "bool", int: "int", float: "float"}.get(type(current), "str")
+    try:
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+    except ValueError:
+        raise UsageError(
+            f"{text!r} is not a {kind} (the option's current value is)",
+            hint="pass --type str to store it as text",
+        ) from None
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
+        raise UsageError(f"{text!r} is not true or false")
+    return text
+
+
+def _read_version(reference: str) -> tuple[str, str]:
+    """The text and a display name of ``reference`` (a path or REV:PATH)."""
+    if Path(reference).exists() or ":" not in reference:
+        return read_text(reference), reference
+    from lpsigning_mojo.external.git import GitCli
+
+    revision, _, path = reference.partition(":")
+    return GitCli().show(revision, path), path
+
+
+def _diff(args: argparse.Namespace) -> int:
+    old_text, _ = _read_version(args.old)
+    new_text, new_path = _read_version(args.new)
+    stage, _ = _stages(new_path if Path(new_path).exists() else ".", args.stage)
+    variables = _template_variables(args)
+    _, old = render_bundle(Template.from_text(old_text, path=args.old), stage, variables)
+    _, new = render_bundle(Template.from_text(new_text, path=args.new), stage, variables)
+    result = diff_bundles(old, new)
+    if args.format == "json":
+        json.dump(_diff_json(result, stage), sys.stdout, indent=2, default=str)
+        print()
+        return 0
+    print(f"{args.old} -> {args.new} (stage {stage}):")
+    for line in result.lines():
+        print(f"  {line}")
+    print(
+        f"Classification: {result.classification}"
+        + (" (may be pushed without a merge proposal)." if result.release_only else ".")
+    )
+    return 0
+
+
+def _diff_json(result: Any, stage: str) -> Mapping[str, Any]:
+    return {
+        "stage": stage,
+        "added": list(result.added),
+        "removed": list(result.removed),
+        "changes": [
+            {"application": c.application, "field": c.field, "old": c.old, "new": c.new}
+            for c in result.changes
+        ],
+        "classification": result.classification,
+        "release_only": result.release_only,
+    }
