@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -184,10 +185,12 @@ def _optional_str(value: object) -> str | None:
 
 
 def _timestamp(value: object) -> datetime | None:
+    """An RFC 3339 time; Python 3.10 reads only 3 or 6 fraction digits and no ``Z``."""
     if value is None:
         return None
-    text = str(value)
-    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    text = re.sub(r"[Zz]$", "+00:00", str(value))
+    text = re.sub(r"\.(\d+)", lambda m: "." + m[1][:6].ljust(6, "0"), text, count=1)
+    return datetime.fromisoformat(text)
 
 
 def releases_from_info(data: object) -> tuple[Release, ...]:

@@ -222,6 +222,32 @@ def test_a_revision_that_is_not_a_number_is_a_clear_error() -> None:
         releases_from_info(data)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-24T10:41:07.2119Z", datetime(2026, 11, 24, 10, 41, 7, 211900, timezone.utc)),
+        ("2026-11-24T10:41:07+00:00", datetime(2026, 11, 24, 10, 41, 7, tzinfo=timezone.utc)),
+        (
+            "2026-11-24T10:41:07.1234567+00:00",
+            datetime(2026, 11, 24, 10, 41, 7, 123456, timezone.utc),
+        ),
+    ],
+)
+def test_timestamps_in_any_rfc3339_form_are_read(text: str, expected: datetime) -> None:
+    data = fixture_json("charmhub-info-lp-signing.json")
+    assert isinstance(data, dict)
+    data["channel-map"][0]["channel"]["released-at"] = text
+    assert releases_from_info(data)[0].released_at == expected
+
+
+def test_a_timestamp_that_is_not_one_is_a_clear_error() -> None:
+    data = fixture_json("charmhub-info-lp-signing.json")
+    assert isinstance(data, dict)
+    data["channel-map"][0]["revision"]["created-at"] = "yesterday"
+    with pytest.raises(CharmhubResponseError, match=r"cannot read.*yesterday"):
+        releases_from_info(data)
+
+
 def test_a_branch_is_read_from_the_channel_name() -> None:
     data = fixture_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
