@@ -10,10 +10,21 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "ApplicationNotDeployedError",
     "BundleError",
+    "ChannelError",
+    "CharmNotFoundError",
+    "CharmhubError",
+    "CharmhubResponseError",
+    "CharmhubUnavailableError",
     "EditError",
     "FileAccessError",
+    "JujuCommandError",
+    "JujuError",
+    "JujuOutputError",
     "LpsigningMojoError",
+    "MissingExtraError",
+    "NoMatchingReleaseError",
     "TemplateError",
     "UnknownApplicationError",
     "UsageError",
@@ -96,3 +107,95 @@ class UnknownApplicationError(BundleError):
 
 class EditError(BundleError):
     """A text-preserving edit cannot be made safely; the file is untouched."""
+
+
+class MissingExtraError(LpsigningMojoError):
+    """An optional dependency is not installed; ``extra`` names the extra that brings it."""
+
+    def __init__(self, message: str, *, extra: str, hint: str | None = None) -> None:
+        self.extra = extra
+        super().__init__(
+            message, hint=hint or f"Install it with: pip install 'lpsigning-mojo[{extra}]'"
+        )
+
+
+class ChannelError(LpsigningMojoError):
+    """A channel (``latest/edge``, ``2.0/stable``) or base (``ubuntu@22.04``) does not parse."""
+
+
+class CharmhubError(LpsigningMojoError):
+    """Charmhub did not answer what was asked, or a release lookup found nothing.
+
+    ``url`` is the request that failed, when there was one.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, hint: str | None = None) -> None:
+        self.url = url
+        super().__init__(message, hint=hint)
+
+
+class CharmNotFoundError(CharmhubError):
+    """Charmhub has no charm of that name (HTTP 404)."""
+
+    def __init__(self, charm: str, *, url: str | None = None) -> None:
+        self.charm = charm
+        super().__init__(
+            f"Charmhub has no charm named {charm!r}",
+            url=url,
+            hint="Check the spelling, or the charm's visibility if it is private",
+        )
+
+
+class CharmhubUnavailableError(CharmhubError):
+    """Charmhub could not be reached, timed out, or kept failing with 5xx after retries."""
+
+
+class CharmhubResponseError(CharmhubError):
+    """Charmhub answered with an error, or with data that is not what its API documents."""
+
+
+class NoMatchingReleaseError(CharmhubError):
+    """No release in a channel map matches the track, risk, base and architecture asked for."""
+
+
+class JujuError(LpsigningMojoError):
+    """Reading the state of a Juju model failed."""
+
+
+class JujuCommandError(JujuError):
+    """A ``juju`` command could not be run or exited non-zero.
+
+    ``command`` is the command line, ``exit_status`` its exit status (``None``
+    when it never ran or timed out) and ``stderr`` the last lines it printed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str,
+        exit_status: int | None = None,
+        stderr: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.command = command
+        self.exit_status = exit_status
+        self.stderr = stderr
+        super().__init__(message, hint=hint)
+
+
+class JujuOutputError(JujuError):
+    """Juju answered with output that is not JSON, or not in the shape Juju documents."""
+
+
+class ApplicationNotDeployedError(JujuError):
+    """The model has no application of the name asked for."""
+
+    def __init__(self, application: str, *, model: str | None = None) -> None:
+        self.application = application
+        self.model = model
+        where = f"model {model!r}" if model else "the current Juju model"
+        super().__init__(
+            f"Application {application!r} is not deployed in {where}",
+            hint="Check the application name and the model (juju models; juju status)",
+        )

@@ -1,0 +1,413 @@
+"""Charmhub: which revisions of a charm are released to which channel.
+
+:class:`CharmhubClient` asks ``GET {base}/v2/charms/info/NAME?fields=channel-map``
+of Charmhub's public API (no login needed for public charms) and returns one
+:class:`Release` per (channel, base, architecture). :func:`latest_revision`
+and :func:`was_released` answer the questions the runbook asks of that list.
+
+The base URL is, in order: the ``base_url`` argument, the ``CHARMHUB_URL``
+environment variable (as in Juju), and :data:`DEFAULT_URL`. Only the standard
+library is used; proxies come from the usual ``https_proxy`` variables.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from lpsigning_mojo import __version__
+from lpsigning_mojo.clock import Clock, SystemClock
+from lpsigning_mojo.errors import (
+    ChannelError,
+    CharmhubError,
+    CharmhubResponseError,
+    CharmhubUnavailableError,
+    CharmNotFoundError,
+    NoMatchingReleaseError,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "RISKS",
+    "Base",
+    "Channel",
+    "Charmhub",
+    "CharmhubClient",
+    "Release",
+    "latest_revision",
+    "matching_releases",
+    "parse_base",
+    "parse_channel",
+    "releases_from_info",
+    "was_released",
+]
+
+#: Charmhub's public API, used when neither an argument nor ``CHARMHUB_URL`` says otherwise.
+DEFAULT_URL = "https://api.charmhub.io"
+#: Risk levels, safest first.
+RISKS = ("stable", "candidate", "beta", "edge")
+#: Ubuntu series names that bundles may still use instead of a base.
+_SERIES = {
+    "bionic": "18.04",
+    "focal": "20.04",
+    "jammy": "22.04",
+    "noble": "24.04",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Base:
+    """An OS base, as Charmhub and Juju 3 write it (``ubuntu@22.04``)."""
+
+    name: str
+    channel: str
+    architecture: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.name}@{self.channel}"
+        return f"{text} on {self.architecture}" if self.architecture else text
+
+
+@attrs.frozen(kw_only=True)
+class Channel:
+    """A channel: a track, a risk and an optional branch."""
+
+    track: str
+    risk: str
+    branch: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The channel as Charmhub names it, e.g. ``latest/edge``."""
+        parts = [self.track, self.risk] + ([self.branch] if self.branch else [])
+        return "/".join(parts)
+
+
+def parse_channel(text: str) -> Channel:
+    """Parse ``edge``, ``latest/edge``, ``2.0`` (stable) or ``2.0/stable/hotfix``."""
+    parts = text.strip().split("/")
+    if not all(parts) or len(parts) > 3:
+        raise ChannelError(f"Channel {text!r} is not of the form [TRACK/]RISK[/BRANCH]")
+    if len(parts) == 1:  # RISK, or TRACK whose risk defaults to stable
+        if parts[0] in RISKS:
+            return Channel(track="latest", risk=parts[0])
+        return Channel(track=parts[0], risk="stable")
+    if parts[0] in RISKS and len(parts) == 2:  # RISK/BRANCH
+        return Channel(track="latest", risk=parts[0], branch=parts[1])
+    if parts[1] not in RISKS:
+        raise ChannelError(
+            f"Channel {text!r} has risk {parts[1]!r}; the risk must be one of {', '.join(RISKS)}"
+        )
+    return Channel(track=parts[0], risk=parts[1], branch=parts[2] if len(parts) == 3 else None)
+
+
+def parse_base(text: str) -> Base:
+    """Parse a base: ``ubuntu@22.04``, ``ubuntu@22.04/stable`` or a series name (``jammy``)."""
+    value = text.strip()
+    if "@" not in value:
+        if value in _SERIES:
+            return Base(name="ubuntu", channel=_SERIES[value])
+        raise ChannelError(f"Base {text!r} is neither NAME@VERSION (ubuntu@22.04) nor a series")
+    name, _, channel = value.partition("@")
+    channel = channel.split("/")[0]
+    if not name or not channel:
+        raise ChannelError(f"Base {text!r} is not of the form NAME@VERSION, e.g. ubuntu@22.04")
+    return Base(name=name, channel=channel)
+
+
+@attrs.frozen(kw_only=True)
+class Release:
+    """One entry of a charm's channel map: a revision released to a channel for a base."""
+
+    track: str
+    risk: str
+    branch: str | None = None
+    channel: str
+    base: Base
+    revision: int
+    version: str
+    released_at: datetime | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_mapping(cls, entry: object) -> Release:
+        """Build a release from one ``channel-map`` entry of Charmhub's info API."""
+        try:
+            chan, rev = _mapping(_mapping(entry)["channel"]), _mapping(_mapping(entry)["revision"])
+            base = _mapping(chan["base"])
+            revision = rev["revision"]
+            if not isinstance(revision, int) or isinstance(revision, bool):
+                raise TypeError(f"revision {revision!r} is not an integer")
+            name = str(chan["name"])
+            branch = _optional_str(chan.get("branch")) or (
+                name.split("/")[2] if name.count("/") == 2 else None
+            )
+            return cls(
+                track=str(chan["track"]),
+                risk=str(chan["risk"]),
+                branch=branch,
+                channel=name,
+                base=Base(
+                    name=str(base["name"]),
+                    channel=str(base["channel"]),
+                    architecture=_optional_str(base.get("architecture")),
+                ),
+                revision=revision,
+                version=str(rev.get("version", revision)),
+                released_at=_timestamp(chan.get("released-at")),
+                created_at=_timestamp(rev.get("created-at")),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise CharmhubResponseError(
+                f"Charmhub sent a channel-map entry this tool cannot read ({error!r}): "
+                f"{json.dumps(entry, default=str)[:200]}"
+            ) from None
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected an object, got {value!r}")
+    return value
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An RFC 3339 time; Python 3.10 reads only 3 or 6 fraction digits and no ``Z``."""
+    if value is None:
+        return None
+    text = re.sub(r"[Zz]$", "+00:00", str(value))
+    text = re.sub(r"\.(\d+)", lambda m: "." + m[1][:6].ljust(6, "0"), text, count=1)
+    return datetime.fromisoformat(text)
+
+
+def releases_from_info(data: object) -> tuple[Release, ...]:
+    """The releases in a decoded answer of the info API (``{"channel-map": [...]}``)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("channel-map"), list):
+        raise CharmhubResponseError("Charmhub's answer has no 'channel-map' list")
+    return tuple(Release.from_mapping(entry) for entry in data["channel-map"])
+
+
+def matching_releases(
+    releases: Iterable[Release],
+    *,
+    track: str,
+    risk: str,
+    base: Base | str | None = None,
+    architecture: str | None = None,
+) -> list[Release]:
+    """The releases in ``track``/``risk`` for ``base`` (name and version) and ``architecture``."""
+    wanted = parse_base(base) if isinstance(base, str) else base
+    if wanted is not None and wanted.architecture and architecture is None:
+        architecture = wanted.architecture
+    return [
+        release
+        for release in releases
+        if release.track == track
+        and release.risk == risk
+        and (
+            wanted is None
+            or (release.base.name, release.base.channel) == (wanted.name, wanted.channel)
+        )
+        and (architecture is None or release.base.architecture == architecture)
+    ]
+
+
+def _describe(track: str, risk: str, base: Base | str | None, architecture: str | None) -> str:
+    text = f"{track}/{risk}"
+    if base is not None:
+        text += f" for {base}"
+    if architecture is not None:
+        text += f" on {architecture}"
+    return text
+
+
+def latest_revision(
+    releases: Sequence[Release],
+    *,
+    track: str,
+    risk: str,
+    base: Base | str | None = None,
+    architecture: str | None = None,
+) -> int:
+    """The highest revision released to ``track``/``risk`` (for ``base`` and ``architecture``).
+
+    Raises :class:`~lpsigning_mojo.errors.NoMatchingReleaseError`, listing the
+    channels that do exist, when nothing matches.
+    """
+    found = matching_releases(
+        releases, track=track, risk=risk, base=base, architecture=architecture
+    )
+    if found:
+        return max(release.revision for release in found)
+    available = sorted({f"{r.channel} for {r.base}" for r in releases}) or ["none"]
+    raise NoMatchingReleaseError(
+        f"No revision is released to {_describe(track, risk, base, architecture)}; "
+        f"released: {', '.join(available)}"
+    )
+
+
+def was_released(
+    releases: Sequence[Release],
+    revision: int,
+    *,
+    track: str,
+    risk: str,
+    base: Base | str | None = None,
+    architecture: str | None = None,
+) -> bool:
+    """Whether ``revision`` is released to ``track``/``risk`` (for ``base`` and ``architecture``).
+
+    Charmhub's channel map lists what each channel holds *now*: a revision
+    that a later release has replaced in that channel is not found.
+    """
+    return any(
+        release.revision == revision
+        for release in matching_releases(
+            releases, track=track, risk=risk, base=base, architecture=architecture
+        )
+    )
+
+
+class Charmhub(Protocol):
+    """What the rest of the project needs from Charmhub."""
+
+    def channel_map(self, charm: str) -> Sequence[Release]:
+        """Every release of ``charm``: one per (channel, base, architecture)."""
+        ...
+
+
+class _Transient(Exception):
+    """A failure worth retrying: a timeout, a connection error or a 5xx."""
+
+
+class CharmhubClient:
+    """Charmhub's info API over HTTP, with timeouts and retries.
+
+    ``timeout`` bounds each request (seconds). Timeouts, connection errors
+    and 5xx answers are retried ``retries`` times, waiting ``backoff``,
+    then twice as long each time (at most ``max_backoff``), on ``clock``.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        max_backoff: float = 8.0,
+        clock: Clock | None = None,
+    ) -> None:
+        url = base_url or os.environ.get("CHARMHUB_URL") or DEFAULT_URL
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise CharmhubError(
+                f"Charmhub URL {url!r} is not an http or https URL",
+                hint=f"Set CHARMHUB_URL to a URL such as {DEFAULT_URL}, or unset it",
+            )
+        self.base_url = url.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.clock: Clock = clock or SystemClock()
+
+    def info_url(self, charm: str) -> str:
+        """The URL of the info request for ``charm``."""
+        name = urllib.parse.quote(charm, safe="")
+        return f"{self.base_url}/v2/charms/info/{name}?fields=channel-map"
+
+    def channel_map(self, charm: str) -> tuple[Release, ...]:
+        """Every release of ``charm``, as Charmhub lists it now."""
+        url = self.info_url(charm)
+        status, body = self._get_with_retries(url)
+        if status == http.HTTPStatus.NOT_FOUND:
+            raise CharmNotFoundError(charm, url=url)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise CharmhubResponseError(
+                f"Charmhub answered {url} with HTTP {status} and a body that is not JSON: "
+                f"{body[:120]!r}",
+                url=url,
+            ) from None
+        problems = _error_list(data)
+        if problems or status >= 400:
+            raise CharmhubResponseError(
+                f"Charmhub refused {url} (HTTP {status}): {problems or 'no explanation given'}",
+                url=url,
+            )
+        try:
+            return releases_from_info(data)
+        except CharmhubResponseError as error:
+            raise CharmhubResponseError(f"{error.message} (from {url})", url=url) from None
+
+    def _get_with_retries(self, url: str) -> tuple[int, bytes]:
+        delay = self.backoff
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._request(url)
+            except _Transient as error:
+                if attempt > self.retries:
+                    tries = "once" if attempt == 1 else f"{attempt} times"
+                    raise CharmhubUnavailableError(
+                        f"Cannot get {url}: {error} (tried {tries})",
+                        url=url,
+                        hint="Check the network, a proxy (https_proxy) or CHARMHUB_URL, "
+                        "then try again",
+                    ) from None
+            self.clock.sleep(delay)
+            delay = min(delay * 2, self.max_backoff)
+
+    def _request(self, url: str) -> tuple[int, bytes]:
+        """The one place that talks HTTP: (status, body), or :class:`_Transient`."""
+        request = urllib.request.Request(  # noqa: S310 (the scheme is checked in __init__)
+            url,
+            headers={"Accept": "application/json", "User-Agent": f"lpsigning-mojo/{__version__}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            with error:
+                if error.code >= 500:
+                    raise _Transient(f"Charmhub answered HTTP {error.code}") from None
+                try:
+                    return error.code, error.read()
+                except (OSError, http.client.HTTPException):
+                    return error.code, b""
+        except TimeoutError:
+            raise _Transient(f"no answer within {self.timeout:g} s") from None
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, TimeoutError):
+                raise _Transient(f"no answer within {self.timeout:g} s") from None
+            raise _Transient(f"cannot connect ({error.reason})") from None
+        except (OSError, http.client.HTTPException) as error:
+            raise _Transient(f"the connection failed ({error or type(error).__name__})") from None
+
+
+def _error_list(data: object) -> str:
+    """The messages of an ``{"error-list": [{"code", "message"}]}`` answer, joined."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("error-list"), list):
+        return ""
+    messages = []
+    for item in data["error-list"]:
+        if isinstance(item, Mapping):
+            code, message = item.get("code"), item.get("message")
+            messages.append(f"{message} ({code})" if code else str(message))
+    return "; ".join(messages)

@@ -1,0 +1,136 @@
+"""Strict fakes of the Protocols in :mod:`lpsigning_mojo.external`, for tests and rehearsals.
+
+A strict fake answers only the calls it was told to expect, in the order
+told for each argument, records every call in ``calls``, and fails loudly
+(:class:`UnexpectedCallError`) on anything else, so a test cannot pass by
+accident. :meth:`~_StrictFake.verify` fails when an expected call never came.
+
+    >>> hub = FakeCharmhub()
+    >>> hub.expect_channel_map("lp-signing", releases=[])
+    >>> hub.channel_map("lp-signing")
+    ()
+    >>> hub.verify()
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.external.charmhub import Release
+    from lpsigning_mojo.external.juju import DeployedState
+
+__all__ = [
+    "FakeCharmhub",
+    "FakeClock",
+    "FakeJujuStatusSource",
+    "UnexpectedCallError",
+]
+
+T = TypeVar("T")
+
+
+class UnexpectedCallError(AssertionError):
+    """A strict fake was called in a way it was not told to expect."""
+
+
+class FakeClock:
+    """A :class:`~lpsigning_mojo.clock.Clock` whose ``sleep`` advances time at once.
+
+    ``sleeps`` records every sleep, in order.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds < 0:
+            raise UnexpectedCallError(f"sleep({seconds!r}): a negative sleep is a bug")
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class _StrictFake(Generic[T]):
+    """Expectations keyed by the call's argument, each answered once, in order."""
+
+    _method = "call"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self._expected: dict[str, deque[T | BaseException]] = {}
+
+    def _expect(self, key: str, outcome: T | BaseException) -> None:
+        self._expected.setdefault(key, deque()).append(outcome)
+
+    def _answer(self, key: str) -> T:
+        self.calls.append((self._method, key))
+        pending = self._expected.get(key)
+        if not pending:
+            expected = sorted(k for k, queue in self._expected.items() if queue)
+            raise UnexpectedCallError(
+                f"{type(self).__name__}.{self._method}({key!r}) was not expected; "
+                f"still expected: {', '.join(map(repr, expected)) or 'nothing'}"
+            )
+        outcome = pending.popleft()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def verify(self) -> None:
+        """Fail when a call that was expected never came."""
+        missing = [
+            f"{self._method}({key!r})" for key, queue in self._expected.items() for _ in queue
+        ]
+        if missing:
+            raise UnexpectedCallError(
+                f"{type(self).__name__} expected calls that never came: {', '.join(missing)}"
+            )
+
+
+class FakeCharmhub(_StrictFake["tuple[Release, ...]"]):
+    """A strict fake :class:`~lpsigning_mojo.external.charmhub.Charmhub`."""
+
+    _method = "channel_map"
+
+    def expect_channel_map(
+        self,
+        charm: str,
+        releases: Sequence[Release] = (),
+        *,
+        error: BaseException | None = None,
+    ) -> None:
+        """Answer the next ``channel_map(charm)`` with ``releases``, or raise ``error``."""
+        self._expect(charm, error if error is not None else tuple(releases))
+
+    def channel_map(self, charm: str) -> tuple[Release, ...]:
+        return self._answer(charm)
+
+
+class FakeJujuStatusSource(_StrictFake["DeployedState"]):
+    """A strict fake :class:`~lpsigning_mojo.external.juju.JujuStatusSource`."""
+
+    _method = "deployed_state"
+
+    def expect_deployed_state(
+        self,
+        application: str,
+        state: DeployedState | None = None,
+        *,
+        error: BaseException | None = None,
+    ) -> None:
+        """Answer the next ``deployed_state(application)`` with ``state``, or raise ``error``."""
+        if error is not None and state is None:
+            self._expect(application, error)
+        elif state is not None and error is None:
+            self._expect(application, state)
+        else:
+            raise TypeError("expect_deployed_state needs exactly one of state and error")
+
+    def deployed_state(self, application: str) -> DeployedState:
+        return self._answer(application)

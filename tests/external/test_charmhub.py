@@ -1,0 +1,349 @@
+"""The Charmhub client against a stand-in server on 127.0.0.1, and the release helpers."""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lpsigning_mojo import __version__
+from lpsigning_mojo.errors import (
+    ChannelError,
+    CharmhubError,
+    CharmhubResponseError,
+    CharmhubUnavailableError,
+    CharmNotFoundError,
+    LpsigningMojoError,
+    NoMatchingReleaseError,
+)
+from lpsigning_mojo.external.charmhub import (
+    DEFAULT_URL,
+    RISKS,
+    Base,
+    Channel,
+    CharmhubClient,
+    Release,
+    latest_revision,
+    parse_base,
+    parse_channel,
+    releases_from_info,
+    was_released,
+)
+from lpsigning_mojo.testing import FakeClock
+from tests.external.conftest import CharmhubStandIn, fixture_json
+
+TIMEOUT = 0.2
+
+
+def client(server: CharmhubStandIn, *, retries: int = 2) -> tuple[CharmhubClient, FakeClock]:
+    clock = FakeClock()
+    return CharmhubClient(server.url, timeout=TIMEOUT, retries=retries, clock=clock), clock
+
+
+@pytest.fixture
+def releases() -> tuple[Release, ...]:
+    return releases_from_info(fixture_json("charmhub-info-lp-signing.json"))
+
+
+# -- the client, against the stand-in -------------------------------------------------------
+
+
+def test_channel_map_reads_every_entry(charmhub_server: CharmhubStandIn) -> None:
+    hub, clock = client(charmhub_server)
+    result = hub.channel_map("lp-signing")
+    assert [(r.channel, r.base.channel, r.revision) for r in result] == [
+        ("latest/edge", "22.04", 89),
+        ("latest/edge", "24.04", 90),
+        ("latest/beta", "22.04", 87),
+        ("latest/stable", "22.04", 84),
+    ]
+    assert result[0] == Release(
+        track="latest",
+        risk="edge",
+        channel="latest/edge",
+        base=Base(name="ubuntu", channel="22.04", architecture="amd64"),
+        revision=89,
+        version="89",
+        released_at=datetime(2026, 11, 24, 10, 41, 7, 211904, tzinfo=timezone.utc),
+        created_at=datetime(2026, 11, 24, 10, 39, 55, 18200, tzinfo=timezone.utc),
+    )
+    assert charmhub_server.requests == [
+        {
+            "path": "/v2/charms/info/lp-signing",
+            "query": "fields=channel-map",
+            "user-agent": f"lpsigning-mojo/{__version__}",
+        }
+    ]
+    assert clock.sleeps == []
+
+
+def test_a_5xx_is_retried_after_a_backoff(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject("500")
+    hub, clock = client(charmhub_server)
+    assert len(hub.channel_map("lp-signing")) == 4
+    assert len(charmhub_server.requests) == 2
+    assert clock.sleeps == [1.0]
+
+
+def test_5xx_every_time_ends_in_a_clear_error(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject("500", "500", "500")
+    hub, clock = client(charmhub_server)
+    with pytest.raises(CharmhubUnavailableError) as caught:
+        hub.channel_map("lp-signing")
+    assert str(caught.value).startswith(
+        f"Cannot get {charmhub_server.url}/v2/charms/info/lp-signing?fields=channel-map: "
+        "Charmhub answered HTTP 500 (tried 3 times). Check the network"
+    )
+    assert caught.value.url == hub.info_url("lp-signing")
+    assert clock.sleeps == [1.0, 2.0]  # exponential backoff
+
+
+def test_backoff_is_capped(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject(*["500"] * 5)
+    clock = FakeClock()
+    hub = CharmhubClient(charmhub_server.url, retries=5, backoff=1, max_backoff=3, clock=clock)
+    assert len(hub.channel_map("lp-signing")) == 4
+    assert clock.sleeps == [1, 2, 3, 3, 3]
+
+
+def test_a_hang_past_the_timeout_is_retried(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject("hang")
+    hub, clock = client(charmhub_server)
+    started = time.monotonic()
+    assert len(hub.channel_map("lp-signing")) == 4
+    assert time.monotonic() - started < 2
+    assert clock.sleeps == [1.0]
+
+
+def test_hanging_every_time_ends_in_a_clear_error(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject("hang", "hang")
+    hub, clock = client(charmhub_server, retries=1)
+    with pytest.raises(
+        CharmhubUnavailableError, match=r"no answer within 0\.2 s \(tried 2 times\)"
+    ):
+        hub.channel_map("lp-signing")
+    assert clock.sleeps == [1.0]
+
+
+def test_a_dropped_connection_is_retried(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject("reset")
+    hub, clock = client(charmhub_server)
+    assert len(hub.channel_map("lp-signing")) == 4
+    assert clock.sleeps == [1.0]
+
+
+def test_malformed_json_is_a_clear_error_and_not_retried(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject("malformed")
+    hub, clock = client(charmhub_server)
+    with pytest.raises(CharmhubResponseError, match=r"HTTP 200 and a body that is not JSON"):
+        hub.channel_map("lp-signing")
+    assert len(charmhub_server.requests) == 1
+    assert clock.sleeps == []
+
+
+def test_404_means_no_such_charm(charmhub_server: CharmhubStandIn) -> None:
+    hub, clock = client(charmhub_server)
+    with pytest.raises(CharmNotFoundError) as caught:
+        hub.channel_map("lp-signnig")
+    assert str(caught.value) == (
+        "Charmhub has no charm named 'lp-signnig'. "
+        "Check the spelling, or the charm's visibility if it is private."
+    )
+    assert caught.value.charm == "lp-signnig"
+    assert len(charmhub_server.requests) == 1
+    assert clock.sleeps == []
+
+
+def test_an_error_list_is_reported(charmhub_server: CharmhubStandIn) -> None:
+    charmhub_server.inject("error-list")
+    hub, _ = client(charmhub_server)
+    with pytest.raises(
+        CharmhubResponseError, match=r"\(HTTP 400\): invalid fields \(bad-request\)"
+    ):
+        hub.channel_map("lp-signing")
+    assert len(charmhub_server.requests) == 1
+
+
+def test_an_unreachable_host_is_a_clear_error() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    clock = FakeClock()
+    hub = CharmhubClient(f"http://127.0.0.1:{port}", timeout=TIMEOUT, retries=1, clock=clock)
+    with pytest.raises(CharmhubUnavailableError, match=r"cannot connect .*\(tried 2 times\)"):
+        hub.channel_map("lp-signing")
+    assert clock.sleeps == [1.0]
+
+
+def test_the_charm_name_is_quoted_in_the_url() -> None:
+    hub = CharmhubClient("http://127.0.0.1:1/")
+    assert hub.info_url("a/b c") == "http://127.0.0.1:1/v2/charms/info/a%2Fb%20c?fields=channel-map"
+
+
+def test_base_url_comes_from_charmhub_url_then_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert CharmhubClient().base_url == DEFAULT_URL
+    monkeypatch.setenv("CHARMHUB_URL", "http://127.0.0.1:9/")
+    assert CharmhubClient().base_url == "http://127.0.0.1:9"
+    assert CharmhubClient("https://example.test").base_url == "https://example.test"
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "api.charmhub.io", "http://"])
+def test_a_base_url_that_is_not_http_is_refused(url: str) -> None:
+    with pytest.raises(CharmhubError, match="is not an http or https URL"):
+        CharmhubClient(url)
+
+
+# -- reading the info API -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "no 'channel-map' list"),
+        ({"channel-map": {}}, "no 'channel-map' list"),
+        ({"channel-map": [{"channel": {}}]}, "cannot read"),
+        ({"channel-map": ["x"]}, "cannot read"),
+    ],
+)
+def test_a_channel_map_of_the_wrong_shape_is_a_clear_error(data: object, message: str) -> None:
+    with pytest.raises(CharmhubResponseError, match=message):
+        releases_from_info(data)
+
+
+def test_a_revision_that_is_not_a_number_is_a_clear_error() -> None:
+    data = fixture_json("charmhub-info-lp-signing.json")
+    assert isinstance(data, dict)
+    data["channel-map"][0]["revision"]["revision"] = "89"
+    with pytest.raises(CharmhubResponseError, match="'89' is not an integer"):
+        releases_from_info(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-24T10:41:07.2119Z", datetime(2026, 11, 24, 10, 41, 7, 211900, timezone.utc)),
+        ("2026-11-24T10:41:07+00:00", datetime(2026, 11, 24, 10, 41, 7, tzinfo=timezone.utc)),
+        (
+            "2026-11-24T10:41:07.1234567+00:00",
+            datetime(2026, 11, 24, 10, 41, 7, 123456, timezone.utc),
+        ),
+    ],
+)
+def test_timestamps_in_any_rfc3339_form_are_read(text: str, expected: datetime) -> None:
+    data = fixture_json("charmhub-info-lp-signing.json")
+    assert isinstance(data, dict)
+    data["channel-map"][0]["channel"]["released-at"] = text
+    assert releases_from_info(data)[0].released_at == expected
+
+
+def test_a_timestamp_that_is_not_one_is_a_clear_error() -> None:
+    data = fixture_json("charmhub-info-lp-signing.json")
+    assert isinstance(data, dict)
+    data["channel-map"][0]["revision"]["created-at"] = "yesterday"
+    with pytest.raises(CharmhubResponseError, match=r"cannot read.*yesterday"):
+        releases_from_info(data)
+
+
+def test_a_branch_is_read_from_the_channel_name() -> None:
+    data = fixture_json("charmhub-info-lp-signing.json")
+    assert isinstance(data, dict)
+    data["channel-map"][0]["channel"]["name"] = "latest/edge/fix-1"
+    assert releases_from_info(data)[0].branch == "fix-1"
+
+
+# -- latest_revision and was_released -------------------------------------------------------
+
+
+def test_latest_revision_in_a_channel(releases: tuple[Release, ...]) -> None:
+    assert latest_revision(releases, track="latest", risk="edge") == 90
+    assert latest_revision(releases, track="latest", risk="edge", base="ubuntu@22.04") == 89
+    assert latest_revision(releases, track="latest", risk="edge", base="jammy") == 89
+    noble = Base(name="ubuntu", channel="24.04", architecture="amd64")
+    assert latest_revision(releases, track="latest", risk="edge", base=noble) == 90
+    assert latest_revision(releases, track="latest", risk="stable", architecture="amd64") == 84
+
+
+def test_latest_revision_says_what_exists_when_nothing_matches(
+    releases: tuple[Release, ...],
+) -> None:
+    with pytest.raises(NoMatchingReleaseError) as caught:
+        latest_revision(
+            releases, track="latest", risk="edge", base="ubuntu@22.04", architecture="arm64"
+        )
+    assert str(caught.value) == (
+        "No revision is released to latest/edge for ubuntu@22.04 on arm64; released: "
+        "latest/beta for ubuntu@22.04 on amd64, latest/edge for ubuntu@22.04 on amd64, "
+        "latest/edge for ubuntu@24.04 on amd64, latest/stable for ubuntu@22.04 on amd64."
+    )
+    with pytest.raises(NoMatchingReleaseError, match="released: none"):
+        latest_revision((), track="latest", risk="edge")
+
+
+def test_was_released(releases: tuple[Release, ...]) -> None:
+    assert was_released(releases, 87, track="latest", risk="beta")
+    assert not was_released(releases, 87, track="latest", risk="edge")
+    assert was_released(releases, 90, track="latest", risk="edge", base="ubuntu@24.04")
+    assert not was_released(releases, 90, track="latest", risk="edge", base="ubuntu@22.04")
+
+
+# -- channels and bases ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("edge", Channel(track="latest", risk="edge")),
+        ("latest/edge", Channel(track="latest", risk="edge")),
+        ("2.0/stable", Channel(track="2.0", risk="stable")),
+        ("2.0", Channel(track="2.0", risk="stable")),
+        ("edge/hotfix", Channel(track="latest", risk="edge", branch="hotfix")),
+        ("2.0/candidate/hotfix", Channel(track="2.0", risk="candidate", branch="hotfix")),
+    ],
+)
+def test_parse_channel(text: str, expected: Channel) -> None:
+    assert parse_channel(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "latest/", "latest/unstable", "a/b/c/d", "/edge"])
+def test_a_bad_channel_is_a_clear_error(text: str) -> None:
+    with pytest.raises(ChannelError, match="Channel"):
+        parse_channel(text)
+
+
+@given(
+    track=st.from_regex(r"[a-z0-9][a-z0-9.-]{0,8}", fullmatch=True).filter(
+        lambda track: track not in RISKS
+    ),
+    risk=st.sampled_from(RISKS),
+    branch=st.none() | st.from_regex(r"[a-z0-9-]{1,8}", fullmatch=True),
+)
+def test_channel_names_round_trip(track: str, risk: str, branch: str | None) -> None:
+    channel = Channel(track=track, risk=risk, branch=branch)
+    assert parse_channel(channel.name) == channel
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ubuntu@22.04", Base(name="ubuntu", channel="22.04")),
+        ("ubuntu@24.04/stable", Base(name="ubuntu", channel="24.04")),
+        ("jammy", Base(name="ubuntu", channel="22.04")),
+    ],
+)
+def test_parse_base(text: str, expected: Base) -> None:
+    assert parse_base(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ubuntu", "@22.04", "ubuntu@", "wobbly"])
+def test_a_bad_base_is_a_clear_error(text: str) -> None:
+    with pytest.raises(ChannelError, match="Base"):
+        parse_base(text)
+
+
+def test_every_charmhub_error_is_a_project_error() -> None:
+    for error in (CharmhubUnavailableError, CharmNotFoundError, NoMatchingReleaseError):
+        assert issubclass(error, LpsigningMojoError)
