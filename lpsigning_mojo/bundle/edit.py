@@ -87,6 +87,14 @@ def render_bundle(
 
 def _in_template(error: BundleError, rendered: Rendered, stage: str) -> BundleError:
     line = rendered.template_line(error.line) if error.line else None
+    if line is None and error.line:
+        # A blank rendered line (or the end of the text) copies no characters;
+        # count on from the nearest line above that does.
+        for above in range(error.line - 1, 0, -1):
+            found = rendered.template_line(above)
+            if found is not None:
+                line = min(found + error.line - above, rendered.template.text.count("\n") + 1)
+                break
     if line is None and error.line is not None:
         # The line came from nowhere in the template (computed); say where it was rendered.
         message = f"{error.message} (line {error.line} of the bundle rendered for {stage})"
@@ -440,7 +448,7 @@ def _insert(
         if preferred in candidates:
             anchor_line = candidates[preferred]
             break
-    if anchor_line is None and candidates and len(target.missing) == 1:
+    if anchor_line is None and candidates:
         anchor_line = candidates.get(siblings[-1][0])
     if anchor_line is not None:
         insert_at = anchor_line  # 0-based index of the line after the anchor

@@ -297,7 +297,8 @@ def _coerce(text: str, kind: str, current: object) -> str | int | float | bool:
             return float(text)
     except ValueError:
         raise UsageError(
-            f"{text!r} is not a {kind} (the option's current value is)",
+            f"{text!r} is not {'a whole number' if kind == 'int' else 'a number'}, "
+            "and the option's current value is",
             hint="pass --type str to store it as text",
         ) from None
     if kind == "bool":

@@ -1,0 +1,60 @@
+"""Semantic diffs of bundles and the release-only classification."""
+
+from __future__ import annotations
+
+from lpsigning_mojo.bundle import Bundle, diff_bundles
+
+BASE = """\
+applications:
+  lp-signing: {charm: lp-signing, channel: latest/edge, revision: 87, num_units: 2,
+               options: {build_label: aaa, workers: 2}}
+  nrpe: {charm: nrpe, revision: 125}
+relations:
+  - [lp-signing, nrpe]
+"""
+
+
+def test_no_change() -> None:
+    result = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(BASE))
+    assert result.empty
+    assert result.classification == "no change"
+    assert not result.release_only
+
+
+def test_revision_and_build_label_bumps_are_release_only() -> None:
+    new = BASE.replace("revision: 87", "revision: 88").replace(
+        "build_label: aaa", "build_label: bbb"
+    )
+    result = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new))
+    assert result.release_only
+    assert [c.describe() for c in result.changes] == [
+        "lp-signing revision: 87 -> 88",
+        "lp-signing options.build_label: 'aaa' -> 'bbb'",
+    ]
+
+
+def test_any_other_change_is_not_release_only() -> None:
+    for new in (
+        BASE.replace("workers: 2", "workers: 3"),
+        BASE.replace("channel: latest/edge", "channel: latest/stable"),
+        BASE.replace("num_units: 2", "num_units: 3"),
+        BASE.replace("  - [lp-signing, nrpe]\n", ""),
+        BASE + "machines:\n  '0': {}\n",
+    ):
+        result = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new))
+        assert not result.empty
+        assert not result.release_only
+        assert result.classification == "other changes"
+
+
+def test_added_and_removed_applications() -> None:
+    new = BASE.replace("  nrpe: {charm: nrpe, revision: 125}\n", "  telegraf: {charm: telegraf}\n")
+    result = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new))
+    assert result.added == ("telegraf",)
+    assert result.removed == ("nrpe",)
+    assert list(result.lines())[:2] == ["+ application telegraf", "- application nrpe"]
+
+
+def test_relations_compare_in_either_order() -> None:
+    new = BASE.replace("[lp-signing, nrpe]", "[nrpe, lp-signing]")
+    assert diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new)).empty

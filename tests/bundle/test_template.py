@@ -1,0 +1,139 @@
+"""Rendering bundle templates, and mapping rendered text back to the template."""
+
+from __future__ import annotations
+
+import pytest
+
+from lpsigning_mojo.bundle.template import Template, mojo_variables, stage_name
+from lpsigning_mojo.errors import TemplateError
+
+TEMPLATE = """\
+{%- macro base_options() %}
+      port: 8000
+      workers: 2
+{%- endmacro %}
+applications:
+  lp-signing:
+    charm: lp-signing
+    {%- if stage_name == "production" %}
+    revision: 42  # pinned
+    {%- else %}
+    revision: {{ revision }}
+    {%- endif %}
+    options: {{ base_options() }}
+"""
+
+
+def render(stage: str, **extra: object) -> object:
+    return Template.from_text(TEMPLATE, path="bundle.yaml").render(
+        mojo_variables(stage, extra={"revision": 7, **extra})
+    )
+
+
+def test_stage_name_is_the_last_component_of_mojo_stage() -> None:
+    assert stage_name("lp-signing/production") == "production"
+    assert stage_name("staging") == "staging"
+    assert mojo_variables("lp-signing/devel")["stage_name"] == "devel"
+
+
+def test_rendering_follows_the_stage_branch() -> None:
+    template = Template.from_text(TEMPLATE)
+    production = template.render(mojo_variables("production", extra={"revision": 7}))
+    staging = template.render(mojo_variables("staging", extra={"revision": 7}))
+    assert "revision: 42  # pinned" in production.text
+    assert "revision: 7" in staging.text
+    assert "revision: 42" not in staging.text
+
+
+def test_each_rendered_character_maps_to_the_template_character_that_wrote_it() -> None:
+    rendered = Template.from_text(TEMPLATE).render(mojo_variables("production"))
+    lines = rendered.text.split("\n")
+    number = next(i for i, line in enumerate(lines, 1) if "revision" in line)
+    origin = rendered.origin(number, lines[number - 1].index("42") + 1)
+    assert origin is not None
+    assert (origin.kind, origin.line, origin.column) == ("data", 9, 15)
+
+
+def test_values_from_an_expression_map_to_the_expression() -> None:
+    rendered = Template.from_text(TEMPLATE).render(mojo_variables("staging", extra={"revision": 7}))
+    lines = rendered.text.split("\n")
+    number = next(i for i, line in enumerate(lines, 1) if "revision" in line)
+    origin = rendered.origin(number, lines[number - 1].index("7") + 1)
+    assert origin is not None
+    assert (origin.kind, origin.line, origin.column) == ("expression", 11, 15)
+    # The key on the same line is still copied text from line 11.
+    key = rendered.origin(number, 5)
+    assert key is not None
+    assert (key.kind, key.line) == ("data", 11)
+
+
+def test_every_line_a_macro_writes_maps_to_the_line_that_calls_it() -> None:
+    rendered = Template.from_text(TEMPLATE).render(mojo_variables("production"))
+    lines = rendered.text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if line.strip().startswith(("port:", "workers:")):
+            origins = rendered.origins(number)
+            assert {(o.kind, o.line) for o in origins if o is not None} == {("expression", 13)}
+
+
+def test_crlf_templates_map_to_the_same_lines() -> None:
+    crlf = TEMPLATE.replace("\n", "\r\n")
+    rendered = Template.from_text(crlf).render(mojo_variables("production"))
+    assert rendered.mapped
+    lines = rendered.text.split("\n")
+    number = next(i for i, line in enumerate(lines, 1) if "revision" in line)
+    assert rendered.template_line(number) == 9
+
+
+def test_a_loop_repeats_its_text_and_says_so() -> None:
+    template = Template.from_text(
+        "applications:\n{% for name in ['a', 'b'] %}\n  {{ name }}:\n    charm: x\n{% endfor %}\n"
+    )
+    rendered = template.render({})
+    offset = template.text.index("charm")
+    assert rendered.count_offset(offset) == 2
+
+
+def test_a_filter_that_rewrites_text_makes_mapping_unavailable_not_wrong() -> None:
+    template = Template.from_text(
+        "{% set block %}abc{% endset %}applications: {x: {{ block | length }}}\n"
+    )
+    rendered = template.render({})
+    assert rendered.text == "applications: {x: 3}\n"
+    assert not rendered.mapped
+    assert rendered.origins(1) == []
+
+
+def test_undefined_variable_is_an_error_naming_the_line() -> None:
+    template = Template.from_text("a: 1\nb: {{ nope }}\n", path="bundle.yaml")
+    with pytest.raises(TemplateError) as caught:
+        template.render(mojo_variables("staging"))
+    assert caught.value.line == 2
+    assert str(caught.value).startswith("bundle.yaml:2: undefined template variable")
+    assert "'nope' is undefined" in str(caught.value)
+
+
+def test_jinja_syntax_error_names_the_line() -> None:
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text("a: 1\nb: 2\nc: {{ a b }}\n", path="bundle.yaml")
+    assert str(caught.value).startswith("bundle.yaml:3: Jinja2 syntax error:")
+    # An unclosed block points at the block that needs closing.
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text("a: 1\n{% if x %}\nb: 2\n", path="bundle.yaml")
+    assert caught.value.line == 2
+    assert "endif" in str(caught.value)
+
+
+def test_control_characters_are_refused_with_their_line() -> None:
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text("a: 1\nb: \x01\n", path="bundle.yaml")
+    assert caught.value.line == 2
+    assert "U+0001" in str(caught.value)
+
+
+def test_whitespace_control_is_unchanged_by_markers() -> None:
+    # Trailing spaces before a {%- tag are stripped in both renderings alike.
+    text = "a: 1   \n\n   {%- if true %}\nb: 2\n{%- endif %}\n"
+    rendered = Template.from_text(text).render({})
+    assert rendered.mapped
+    assert rendered.text == "a: 1\nb: 2\n"
