@@ -7,34 +7,32 @@ other byte stays as it was: comments, quoting, key order, blank lines,
 Jinja blocks and line endings. When the key is absent, one line is inserted
 with the indentation of its siblings.
 
-Before anything is returned, the edited template is rendered for every
-stage and compared, as parsed bundles, with the bundles before the edit:
-the target stage must differ by exactly the edited value, and every other
-stage either renders identically or differs by that same value. Anything
-else (a value that came from a ``{{ expression }}``, a YAML alias, a loop,
-an insertion that would duplicate a key elsewhere) is refused with an
+Before anything is returned, every stage is checked (see
+:mod:`lpsigning_mojo.bundle.verify`): the target stage must differ by exactly
+the edited value, and every other stage either renders identically or
+differs by that same value. Anything else (a value that came from a
+``{{ expression }}``, a YAML alias, a loop, an insertion that would
+duplicate a key elsewhere) is refused with an
 :class:`~lpsigning_mojo.errors.EditError` that names the line and says what
 to edit instead.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 import yaml
 
+from lpsigning_mojo.bundle.blocks import app_block
 from lpsigning_mojo.bundle.model import Application, Bundle
+from lpsigning_mojo.bundle.scalars import format_scalar
 from lpsigning_mojo.bundle.template import Rendered, Template, mojo_variables, split_lines
+from lpsigning_mojo.bundle.textedit import Target, View, insert, replace
+from lpsigning_mojo.bundle.verify import Check, verify_insertion, verify_replacement
 from lpsigning_mojo.bundle.yamlnodes import compose_documents, construct, mapping_items
-from lpsigning_mojo.errors import (
-    BundleError,
-    EditError,
-    UnknownApplicationError,
-    YamlError,
-)
+from lpsigning_mojo.errors import BundleError, EditError, UnknownApplicationError, YamlError
 
 __all__ = [
     "DEFAULT_STAGES",
@@ -48,11 +46,6 @@ __all__ = [
 
 #: The stages of the lp-signing spec, checked after every edit by default.
 DEFAULT_STAGES: tuple[str, ...] = ("production", "staging", "devel")
-
-_PREFERRED_ANCHORS: Mapping[str, tuple[str, ...]] = {
-    "revision": ("channel", "charm"),
-    "channel": ("charm",),
-}
 
 
 @attrs.frozen(kw_only=True)
@@ -196,15 +189,33 @@ def set_option(
 # -- the edit ----------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
-class _Target:
-    """Where the value lives in the rendered YAML of the target stage."""
+def _jinja_free(value: object, what: str) -> None:
+    text = str(value)
+    if "{{" in text or "{%" in text or "{#" in text:
+        raise EditError(
+            f"the value for {what} holds Jinja2 delimiters ('{{{{', '{{%' or '{{#')",
+            hint="edit the template by hand if the value really needs them",
+        )
 
-    mapping: yaml.MappingNode  # the mapping that holds (or should hold) the key
-    key_node: yaml.ScalarNode | None
-    value_node: yaml.Node | None
-    missing: tuple[str, ...]  # keys to create, outermost first (("options", k) or (k,))
-    owner_column: int = 0  # the 0-based column of the key that owns ``mapping``
+
+def _locate(
+    rendered: Rendered, app: str, path: str | None, stage: str
+) -> tuple[list[yaml.Node], View]:
+    """The YAML of ``app``: its block alone when that is plain to see, else everything."""
+    block = app_block(rendered.text, app)
+    if block is not None:
+        try:
+            documents = compose_documents(block.snippet(rendered.text), path=path)
+        except YamlError:
+            documents = []
+        if documents:
+            return documents, View(rendered=rendered, offset=block.line - 1)
+    try:
+        bundle = Bundle.from_text(rendered.text, source=path)
+    except YamlError as error:
+        raise _in_template(error, rendered, stage) from None
+    bundle.application(app)  # UnknownApplicationError naming the ones there are
+    return compose_documents(rendered.text, path=path), View(rendered=rendered)
 
 
 def _edit(
@@ -219,48 +230,37 @@ def _edit(
     variables: Mapping[str, object] | None,
     path: str | None,
 ) -> EditResult:
+    what = f"{app} {'.'.join(keys)}"
+    _jinja_free(value, what)
     template = Template.from_text(text, path=path)
-    rendered, before = render_bundle(template, stage, variables)
-    before.application(app)  # UnknownApplicationError naming the ones there are
+    rendered = template.render(mojo_variables(stage, extra=variables))
     if not rendered.mapped:
         raise EditError(
             "cannot trace the rendered bundle back to the template (a filter rewrites text)",
             path=path,
             hint="make this edit by hand",
         )
-    documents = compose_documents(rendered.text, path=path)
-    target = _find(documents, app, keys, rendered, path)
-    what = f"{app} {'.'.join(keys)}"
+    documents, view = _locate(rendered, app, path, stage)
+    target = _find(documents, app, keys, view, path)
     lines = split_lines(text)
     if target.value_node is not None:
         current = construct(target.value_node)
         if current == value and type(current) is type(value):
-            return EditResult(
-                text=text,
-                changed=False,
-                line=target.value_node.start_mark.line + 1,
-                inserted=False,
-                stages=(),
-            )
-        new_lines, line = _replace(lines, template, rendered, target, value, what)
-        inserted = False
+            line = view.template_line(target.value_node) or view.line(target.value_node)
+            return EditResult(text=text, changed=False, line=line, inserted=False, stages=())
+        done = replace(lines, view, target, value, what)
+        check = _check(template, app, change, stage, stages, variables, what, done.line)
+        affected, unchecked = verify_replacement(
+            check, run_start=done.run_start, offset=done.offset, old=done.old, new=done.new
+        )
+        new_lines, line, inserted = done.lines, done.line, False
     else:
-        new_lines, line = _insert(lines, rendered, target, value, what, keys)
+        new_lines, line = insert(lines, view, target, value, what)
+        check = _check(template, app, change, stage, stages, variables, what, line)
+        affected, unchecked = verify_insertion(check, "".join(new_lines))
         inserted = True
-    new_text = "".join(new_lines)
-    affected, unchecked = _verify(
-        template,
-        new_text,
-        app,
-        change,
-        stage=stage,
-        stages=stages,
-        variables=variables,
-        what=what,
-        line=line,
-    )
     return EditResult(
-        text=new_text,
+        text="".join(new_lines),
         changed=True,
         line=line,
         inserted=inserted,
@@ -269,26 +269,44 @@ def _edit(
     )
 
 
-def _find(
-    documents: list[yaml.Node],
+def _check(
+    template: Template,
     app: str,
-    keys: tuple[str, ...],
-    rendered: Rendered,
-    path: str | None,
-) -> _Target:
-    app_nodes: list[yaml.Node] = []
-    app_columns: list[int] = []
+    change: Callable[[Application], Application],
+    stage: str,
+    stages: Sequence[str] | None,
+    variables: Mapping[str, object] | None,
+    what: str,
+    line: int,
+) -> Check:
+    return Check(
+        template,
+        app,
+        change,
+        stage=stage,
+        stages=stages or DEFAULT_STAGES,
+        variables=variables,
+        what=what,
+        line=line,
+    )
+
+
+def _find(
+    documents: list[yaml.Node], app: str, keys: tuple[str, ...], view: View, path: str | None
+) -> Target:
+    app_nodes: list[tuple[yaml.Node, int]] = []
     for document in documents:
         for key, _key_node, section in mapping_items(document):
             if key == "applications":
-                for name, name_node, value in mapping_items(section):
-                    if name == app:
-                        app_nodes.append(value)
-                        app_columns.append(name_node.start_mark.column)
+                app_nodes.extend(
+                    (value, name_node.start_mark.column)
+                    for name, name_node, value in mapping_items(section)
+                    if name == app
+                )
     if not app_nodes:
         raise UnknownApplicationError(f"the bundle has no application {app!r}", path=path)
     # The last document that sets the value wins (overlays); else the last to define the app.
-    for app_node in reversed(app_nodes):
+    for app_node, _column in reversed(app_nodes):
         node: yaml.Node = app_node
         for depth, key in enumerate(keys):
             found = [(kn, v) for k, kn, v in mapping_items(node) if k == key]
@@ -297,315 +315,22 @@ def _find(
             key_node, value_node = found[-1]
             if depth == len(keys) - 1:
                 assert isinstance(node, yaml.MappingNode)
-                return _Target(mapping=node, key_node=key_node, value_node=value_node, missing=())
+                return Target(mapping=node, key_node=key_node, value_node=value_node, missing=())
             node = value_node
-    app_node = app_nodes[-1]
+    app_node, column = app_nodes[-1]
     if not isinstance(app_node, yaml.MappingNode):
         raise EditError(f"application {app!r} is not a mapping", path=path)
     if len(keys) == 2:
         options = [v for k, _kn, v in mapping_items(app_node) if k == keys[0]]
         if options:
             if not isinstance(options[-1], yaml.MappingNode):
-                origin = _line_of(rendered, options[-1])
                 raise EditError(
                     f"{app} {keys[0]} is not a mapping written in the template",
                     path=path,
-                    line=origin,
+                    line=view.template_line(options[-1]),
                     hint=f"add {keys[1]} where the options come from",
                 )
-            return _Target(mapping=options[-1], key_node=None, value_node=None, missing=keys[1:])
-    return _Target(
-        mapping=app_node,
-        key_node=None,
-        value_node=None,
-        missing=keys,
-        owner_column=app_columns[-1],
+            return Target(mapping=options[-1], key_node=None, value_node=None, missing=keys[1:])
+    return Target(
+        mapping=app_node, key_node=None, value_node=None, missing=keys, owner_column=column
     )
-
-
-def _line_of(rendered: Rendered, node: yaml.Node) -> int | None:
-    return rendered.template_line(node.start_mark.line + 1)
-
-
-def _raw_index(lines: list[str], line: int, column: int) -> int:
-    return sum(len(text) for text in lines[: line - 1]) + column - 1
-
-
-def _replace(
-    lines: list[str],
-    template: Template,
-    rendered: Rendered,
-    target: _Target,
-    value: Any,
-    what: str,
-) -> tuple[list[str], int]:
-    node = target.value_node
-    assert node is not None
-    assert target.key_node is not None
-    path = template.path
-    key_line = _line_of(rendered, target.key_node)
-    if node.start_mark.index < target.key_node.end_mark.index:
-        raise EditError(
-            f"{what} is a YAML alias",
-            path=path,
-            line=key_line,
-            hint="edit the anchored value it refers to, or write the value out",
-        )
-    if not isinstance(node, yaml.ScalarNode):
-        raise EditError(
-            f"{what} is not a single value",
-            path=path,
-            line=key_line,
-            hint="edit the template by hand",
-        )
-    start, end = node.start_mark, node.end_mark
-    if start.line != end.line or node.style in ("|", ">"):
-        raise EditError(
-            f"{what} spans several lines",
-            path=path,
-            line=key_line,
-            hint="write it on one line, then edit again",
-        )
-    rendered_line = rendered.text.split("\n")[start.line]
-    written = rendered_line[start.column : end.column]
-    if written[:1] in ("&", "!"):
-        raise EditError(
-            f"{what} carries a YAML anchor or tag ({written.split()[0]})",
-            path=path,
-            line=key_line,
-            hint="remove the anchor or tag, or edit the value by hand",
-        )
-    origins = rendered.origins(start.line + 1)[start.column : end.column]
-    expressions = [o for o in origins if o is not None and o.kind == "expression"]
-    if expressions:
-        raise EditError(
-            f"{what} comes from a Jinja expression",
-            path=path,
-            line=expressions[0].line,
-            column=expressions[0].column,
-            hint="edit the expression or the variable it uses instead",
-        )
-    if not origins or any(o is None for o in origins):
-        raise EditError(f"cannot trace {what} to the template", path=path, line=key_line)
-    offsets = [o.offset for o in origins if o is not None]
-    if offsets != list(range(offsets[0], offsets[0] + len(offsets))):
-        raise EditError(
-            f"{what} is assembled from several places in the template",
-            path=path,
-            line=key_line,
-            hint="edit the template by hand",
-        )
-    first = origins[0]
-    assert first is not None
-    if rendered.count_offset(first.offset) > 1:
-        raise EditError(
-            f"{what} is written by a loop or macro that repeats it",
-            path=path,
-            line=first.line,
-            hint="edit the template by hand",
-        )
-    index = _raw_index(lines, first.line, first.column)
-    source = "".join(lines)
-    if source[index : index + len(written)] != written:
-        raise EditError(f"cannot trace {what} to the template", path=path, line=first.line)
-    style = node.style if node.style in ("'", '"') else None
-    replacement = format_scalar(value, style)
-    text_line = lines[first.line - 1]
-    column = first.column - 1
-    lines = list(lines)
-    lines[first.line - 1] = text_line[:column] + replacement + text_line[column + len(written) :]
-    return lines, first.line
-
-
-def _insert(
-    lines: list[str],
-    rendered: Rendered,
-    target: _Target,
-    value: Any,
-    what: str,
-    keys: tuple[str, ...],
-) -> tuple[list[str], int]:
-    mapping = target.mapping
-    path = rendered.template.path
-    where = _line_of(rendered, mapping)
-    if mapping.flow_style or not mapping.value:
-        raise EditError(
-            f"cannot add {what}: the mapping it belongs in is written in flow style",
-            path=path,
-            line=where,
-            hint=f"add '{keys[-1]}: ...' there by hand",
-        )
-    siblings = list(mapping_items(mapping))
-    first_key = siblings[0][1]
-    indent = " " * first_key.start_mark.column
-    anchor_line: int | None = None
-    candidates: dict[str, int] = {}
-    for key, key_node, value_node in siblings:
-        line = _single_line(rendered, key_node, value_node)
-        if line is not None:
-            candidates[key] = line
-    for preferred in _PREFERRED_ANCHORS.get(keys[-1], ()):
-        if preferred in candidates:
-            anchor_line = candidates[preferred]
-            break
-    if anchor_line is None and candidates:
-        anchor_line = candidates.get(siblings[-1][0])
-    if anchor_line is not None:
-        insert_at = anchor_line  # 0-based index of the line after the anchor
-        ending = _ending(lines[anchor_line - 1])
-    else:
-        first_line = _key_template_line(rendered, first_key)
-        if first_line is None:
-            raise EditError(
-                f"cannot add {what}: the keys around it are not written in the template",
-                path=path,
-                line=where,
-                hint="add it by hand",
-            )
-        insert_at = first_line - 1
-        ending = _ending(lines[first_line - 1])
-    ending = ending or next((_ending(line) for line in lines if _ending(line)), "\n")
-    if len(target.missing) == 2:
-        step = " " * max(first_key.start_mark.column - target.owner_column, 2)
-        new = (
-            f"{indent}{format_key(target.missing[0])}:{ending}"
-            f"{indent}{step}{format_key(target.missing[1])}: {format_scalar(value, None)}{ending}"
-        )
-    else:
-        new = f"{indent}{format_key(target.missing[-1])}: {format_scalar(value, None)}{ending}"
-    if insert_at == len(lines) and lines and not _ending(lines[-1]):
-        lines = [*lines[:-1], lines[-1] + ending]
-    return [*lines[:insert_at], new, *lines[insert_at:]], insert_at + 1
-
-
-def _single_line(rendered: Rendered, key: yaml.Node, value: yaml.Node) -> int | None:
-    """The template line that alone writes ``key: value``, if there is one."""
-    if not isinstance(value, yaml.ScalarNode) or key.start_mark.line != value.end_mark.line:
-        return None
-    if value.start_mark.index < key.end_mark.index:  # an alias
-        return None
-    origins = rendered.origins(key.start_mark.line + 1)
-    if not origins or any(o is None or o.kind != "data" for o in origins):
-        return None
-    template_lines = {o.line for o in origins if o is not None}
-    if len(template_lines) != 1:
-        return None
-    first = origins[0]
-    assert first is not None
-    if first.column != 1 or rendered.count_offset(first.offset) > 1:
-        return None
-    (line,) = template_lines
-    return line
-
-
-def _key_template_line(rendered: Rendered, key: yaml.Node) -> int | None:
-    origins = rendered.origins(key.start_mark.line + 1)
-    first = origins[0] if origins else None
-    if first is None or first.kind != "data" or first.column != 1:
-        return None
-    if rendered.count_offset(first.offset) > 1:
-        return None
-    return first.line
-
-
-def _ending(line: str) -> str:
-    if line.endswith("\r\n"):
-        return "\r\n"
-    if line.endswith(("\n", "\r")):
-        return line[-1]
-    return ""
-
-
-def format_key(key: str) -> str:
-    """``key`` as a YAML mapping key: plain where that reads back the same."""
-    return key if _plain_ok(key) else format_scalar(key, "'")
-
-
-def _plain_ok(text: str) -> bool:
-    if not text or text != text.strip() or "\n" in text or "#" in text or ": " in text:
-        return False
-    try:
-        return bool(yaml.safe_load(f"k: {text}\n") == {"k": text})
-    except yaml.YAMLError:
-        return False
-
-
-def format_scalar(value: Any, style: str | None) -> str:
-    """``value`` as a YAML scalar in ``style`` (None plain, ``'`` or ``"``).
-
-    Strings that would read back as another type (``true``, ``0123``) or
-    that plain style cannot hold are single-quoted; numbers and booleans
-    are written plain whatever the style, since quoting would make them
-    strings.
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value) if isinstance(value, float) else str(value)
-    text = str(value)
-    if style == '"':
-        return json.dumps(text, ensure_ascii=False)
-    if style is None and _plain_ok(text):
-        return text
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _verify(
-    template: Template,
-    new_text: str,
-    app: str,
-    change: Callable[[Application], Application],
-    *,
-    stage: str,
-    stages: Sequence[str] | None,
-    variables: Mapping[str, object] | None,
-    what: str,
-    line: int,
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    path = template.path
-    try:
-        edited = Template.from_text(new_text, path=path)
-    except BundleError as error:
-        raise EditError(
-            f"the edit would break the template: {error.message}", path=path, line=line
-        ) from None
-    ordered = [stage, *(s for s in (stages or DEFAULT_STAGES) if s != stage)]
-    affected: list[str] = []
-    unchecked: list[str] = []
-    for name in ordered:
-        try:
-            old_rendered, old = render_bundle(template, name, variables)
-        except BundleError:
-            if name == stage:
-                raise
-            unchecked.append(name)
-            continue
-        try:
-            new_rendered, new = render_bundle(edited, name, variables)
-        except BundleError as error:
-            raise EditError(
-                f"setting {what} would break stage {name}: {error.message}",
-                path=path,
-                line=line,
-                hint="edit the template by hand",
-            ) from None
-        if new_rendered.text == old_rendered.text:
-            if name == stage:
-                raise EditError(
-                    f"setting {what} did not change stage {stage}", path=path, line=line
-                )
-            continue
-        expected = (
-            old.replace_application(change(old.applications[app]))
-            if (app in old.applications)
-            else None
-        )
-        if new != expected:
-            raise EditError(
-                f"setting {what} at line {line} would also change other values of stage {name}",
-                path=path,
-                line=line,
-                hint="edit the template by hand (the line may be shared, or the key set twice)",
-            )
-        affected.append(name)
-    return tuple(affected), tuple(unchecked)

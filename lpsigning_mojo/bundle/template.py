@@ -27,6 +27,7 @@ from typing import Literal
 import attrs
 import jinja2
 import jinja2.lexer
+from jinja2 import nodes
 from jinja2.lexer import TokenStream
 
 from lpsigning_mojo.errors import TemplateError
@@ -114,6 +115,9 @@ class Origin:
     line: int
     column: int
     offset: int
+    #: Where the run of copied text holding this character starts (for an
+    #: expression, where the expression starts); see :meth:`Rendered.copies`.
+    run_start: int = -1
 
 
 def _mark_filter(value: object, offset: int) -> str:
@@ -220,21 +224,35 @@ def _template_error(error: Exception, path: str | None, source: str) -> Template
     )
 
 
+# Constructs whose output can reach a filter, a comparison or a captured
+# variable, where markers inside the text could change the result. Templates
+# that use them are also rendered plainly, and the two renderings compared.
+_TEXT_CAPTURING = (nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.AssignBlock)
+
+
 @lru_cache(maxsize=16)
-def _compile(source: str, path: str | None) -> tuple[jinja2.Template, jinja2.Template | None]:
+def _compile(
+    source: str, path: str | None
+) -> tuple[jinja2.Template | None, jinja2.Template | None]:
+    """(plain, marked) compiled templates; plain is None when marked output suffices."""
     name = path or "<template>"
     try:
+        marked_ast = _MARKING.parse(source, name=name, filename=name)
+    except jinja2.TemplateSyntaxError:
+        marked_ast = None  # the plain parse below reports it, in Jinja's own words
+    except TemplateError:
+        marked_ast = None
+    marked = None
+    if marked_ast is not None:
+        code = _MARKING.compile(marked_ast, name=name, filename=name)
+        marked = jinja2.Template.from_code(_MARKING, code, _MARKING.make_globals(None), None)
+        if next(marked_ast.find_all(_TEXT_CAPTURING), None) is None:
+            return None, marked
+    try:
         plain_code = _PLAIN.compile(source, name=name, filename=name)
-        plain = jinja2.Template.from_code(_PLAIN, plain_code, _PLAIN.make_globals(None), None)
     except jinja2.TemplateSyntaxError as error:
         raise _template_error(error, path, source) from None
-    try:
-        marked_code = _MARKING.compile(source, name=name, filename=name)
-        marked: jinja2.Template | None = jinja2.Template.from_code(
-            _MARKING, marked_code, _MARKING.make_globals(None), None
-        )
-    except (jinja2.TemplateSyntaxError, TemplateError):
-        marked = None
+    plain = jinja2.Template.from_code(_PLAIN, plain_code, _PLAIN.make_globals(None), None)
     return plain, marked
 
 
@@ -248,7 +266,7 @@ class Template:
 
     text: str
     path: str | None = None
-    _plain: jinja2.Template = attrs.field(alias="_plain", repr=False)
+    _plain: jinja2.Template | None = attrs.field(alias="_plain", repr=False)
     _marked: jinja2.Template | None = attrs.field(alias="_marked", repr=False)
     _line_starts: tuple[int, ...] = attrs.field(alias="_line_starts", repr=False)
 
@@ -291,10 +309,15 @@ class Template:
     def render(self, variables: Mapping[str, object]) -> Rendered:
         """Render with ``variables`` (see :func:`mojo_variables`)."""
         try:
+            if self._plain is None:
+                assert self._marked is not None
+                marked: str | None = self._marked.render(variables)
+                assert marked is not None
+                return Rendered(text=_MARKER_RE.sub("", marked), template=self, marked=marked)
             text = self._plain.render(variables)
         except Exception as error:  # Jinja2 raises many kinds; all become one sentence
             raise _template_error(error, self.path, self.text) from None
-        marked: str | None = None
+        marked = None
         if self._marked is not None:
             try:
                 marked = self._marked.render(variables)
@@ -313,6 +336,7 @@ class Rendered:
     template: Template
     marked: str | None = attrs.field(default=None, repr=False)
     _marked_lines: list[str] = attrs.field(factory=list, alias="_marked_lines", repr=False)
+    _text_lines: list[str] = attrs.field(factory=list, alias="_text_lines", repr=False)
 
     @property
     def mapped(self) -> bool:
@@ -335,18 +359,19 @@ class Rendered:
             return []
         result: list[Origin | None] = []
         data: int | None = None
+        run = -1
         expression: int | None = None
         depth = 0
         position = 0
         for match in _MARKER_RE.finditer(marked):
             for char_index in range(match.start() - position):
-                result.append(self._origin(data, expression, char_index))
+                result.append(self._origin(data, run, expression, char_index))
             if data is not None:
                 data += match.start() - position
             position = match.end()
             token = match.group()
             if token[0] == _DATA_OPEN:
-                data = int(token[1:-1])
+                data = run = int(token[1:-1])
             elif token[0] == _EXPR_OPEN:
                 if depth == 0:
                     expression = int(token[1:-1])
@@ -357,18 +382,26 @@ class Rendered:
                     expression = None
                 data = None
         for char_index in range(len(marked) - position):
-            result.append(self._origin(data, expression, char_index))
+            result.append(self._origin(data, run, expression, char_index))
         return result
 
-    def _origin(self, data: int | None, expression: int | None, index: int) -> Origin | None:
+    def _origin(
+        self, data: int | None, run: int, expression: int | None, index: int
+    ) -> Origin | None:
         if expression is not None:
             line, column = self.template.position(expression)
-            return Origin(kind="expression", line=line, column=column, offset=expression)
+            return Origin(
+                kind="expression",
+                line=line,
+                column=column,
+                offset=expression,
+                run_start=expression,
+            )
         if data is None:
             return None
         offset = data + index
         line, column = self.template.position(offset)
-        return Origin(kind="data", line=line, column=column, offset=offset)
+        return Origin(kind="data", line=line, column=column, offset=offset, run_start=run)
 
     def origin(self, line: int, column: int) -> Origin | None:
         """The origin of the character at rendered ``line``, ``column`` (1-based)."""
@@ -384,20 +417,42 @@ class Rendered:
                 return origin.line
         return None
 
-    def count_offset(self, offset: int) -> int:
-        """How many times the template text at ``offset`` was copied to the output.
+    def line_text(self, line: int) -> str:
+        """Rendered ``line`` (1-based), without its newline."""
+        if not self._text_lines:
+            self._text_lines.extend(self.text.split("\n"))
+        return self._text_lines[line - 1] if 1 <= line <= len(self._text_lines) else ""
 
-        More than once means a loop or macro repeats it: an edit there would
-        change several rendered values.
+    def copies(self, run_start: int) -> list[int]:
+        """Where, in the marked text, the run of copied text at ``run_start`` begins.
+
+        More than one place means a loop or macro repeats it, so an edit
+        there would change several rendered values.
         """
         if self.marked is None:
-            return 0
-        count = 0
-        for match in re.finditer("\x00([0-9]+)\x01([^\x00-\x04\n]*)", self.marked):
-            start = int(match.group(1))
-            if start <= offset < start + max(len(match.group(2)), 1):
-                count += 1
-        return count
+            return []
+        marker = f"{_DATA_OPEN}{run_start}{_DATA_CLOSE}"
+        found: list[int] = []
+        at = self.marked.find(marker)
+        while at >= 0:
+            found.append(at + len(marker))
+            at = self.marked.find(marker, at + 1)
+        return found
+
+    def splice(self, run_start: int, offset: int, old: str, new: str) -> str | None:
+        """The rendered text with the template's ``old`` at ``offset`` written as ``new``.
+
+        ``None`` when this rendering does not copy that text, or copies it
+        more than once, or not whole.
+        """
+        places = self.copies(run_start)
+        if len(places) != 1 or self.marked is None:
+            return None
+        at = places[0] + offset - run_start
+        if self.marked[at : at + len(old)] != old:
+            return None
+        marked = self.marked[:at] + new + self.marked[at + len(old) :]
+        return _MARKER_RE.sub("", marked)
 
     def data_offsets(self) -> Iterator[tuple[int, int]]:
         """The (start, end) template offsets of every piece of copied text."""
