@@ -72,5 +72,5 @@ def test_an_edit_whose_line_belongs_to_another_application_elsewhere_is_refused(
         '{%- if stage_name == "production" %}\n  a:\n{%- else %}\n  b:\n{%- endif %}\n'
         "    charm: x\n    revision: 3\n"
     )
-    with pytest.raises(EditError, match="stage (staging|devel)"):
+    with pytest.raises(EditError, match=r"stage (staging|devel)"):
         set_revision(text, "a", 4, stage="production")
