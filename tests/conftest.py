@@ -82,6 +82,13 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         if family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
             _Guard.violations.append(f"network connection to {address!r}")
             raise PermissionError(f"tests may only connect to loopback, not {address!r}")
+    elif event == "socket.getaddrinfo":
+        host = args[0]
+        if isinstance(host, bytes):
+            host = host.decode("ascii", "replace")
+        if host is not None and not _is_loopback((host,)):
+            _Guard.violations.append(f"name look-up of {host!r}")
+            raise PermissionError(f"tests may only look up loopback names, not {host!r}")
     elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
         path = os.fsdecode(args[0])
         if not path.startswith("/"):
@@ -119,3 +126,7 @@ def _isolated(
 def spec_dir() -> Path:
     """The shipped Mojo spec for lp-signing."""
     return REPO_ROOT / "spec" / "lp-signing"
+
+
+# Stand-ins for outside systems, available to every test.
+from tests.standins import _no_proxy, charmhub_server, fake_juju  # noqa: E402, F401

@@ -35,3 +35,9 @@ def test_loopback_is_allowed() -> None:
         with socket.create_connection(server.getsockname(), timeout=1):
             conn, _ = server.accept()
             conn.close()
+
+
+def test_looking_up_a_public_name_is_refused() -> None:
+    with pytest.raises(PermissionError, match="loopback names"):
+        socket.getaddrinfo("api.charmhub.io", 443)
+    _Guard.violations.clear()

@@ -64,12 +64,28 @@ def register(subparsers: Any) -> None:
         help="pin an application's charm revision",
         description=(
             "Set the charm revision of APP as rendered for --stage, print the diff of the "
-            "template, and write it (atomically) unless --dry-run."
+            "template, and write it (atomically) unless --dry-run. The revision must be what "
+            "Charmhub holds in the channel (and base) the bundle pins for that stage; "
+            "--latest picks the highest such revision; --force skips the check."
         ),
     )
     _common(revision)
     revision.add_argument("app", metavar="APP", help="the application, e.g. lp-signing")
-    revision.add_argument("revision", metavar="REVISION", type=_revision, help="the revision")
+    revision.add_argument(
+        "revision", metavar="REVISION", type=_revision, nargs="?", help="the revision (or --latest)"
+    )
+    revision.add_argument(
+        "--latest",
+        action="store_true",
+        help="the latest revision released to the bundle's channel and base",
+    )
+    revision.add_argument(
+        "--force", action="store_true", help="do not ask Charmhub whether REVISION is released"
+    )
+    revision.add_argument(
+        "--charmhub-url",
+        help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
+    )
     _writing(revision)
     revision.set_defaults(handler=_set_revision)
 
@@ -269,6 +285,21 @@ def _apply(args: argparse.Namespace, edit: Any, *values: Any) -> int:
 
 
 def _set_revision(args: argparse.Namespace) -> int:
+    if (args.revision is None) == (not args.latest):
+        raise UsageError("give either REVISION or --latest")
+    if args.latest or not args.force:
+        from lpsigning_mojo.commands.revisions import charmhub_client
+        from lpsigning_mojo.release.revisions import check_released, latest_for, source_of
+
+        stage, _ = _stages(args.path, args.stage)
+        _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
+        source = source_of(bundle, bundle.application(args.app), stage=stage)
+        charmhub = charmhub_client(args.charmhub_url)
+        if args.latest:
+            args.revision = latest_for(charmhub, source)
+            print(f"Latest revision in {source.describe()}: {args.revision}.", file=sys.stderr)
+        else:
+            check_released(charmhub, source, args.revision)
     return _apply(args, set_revision, args.revision)
 
 

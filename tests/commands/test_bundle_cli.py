@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,6 +85,7 @@ def test_set_revision_dry_run_prints_exactly_the_changed_line(
         "--stage",
         "production",
         "--dry-run",
+        "--force",
     )
     assert status == 0
     changes = [
@@ -102,7 +104,15 @@ def test_set_revision_writes_atomically_and_keeps_the_mode(
     path.chmod(0o640)
     before = path.read_text()
     status, _, err = run(
-        capsys, "bundle", "set-revision", str(path), "lp-signing", "90", "--stage", "staging"
+        capsys,
+        "bundle",
+        "set-revision",
+        str(path),
+        "lp-signing",
+        "90",
+        "--stage",
+        "staging",
+        "--force",
     )
     assert status == 0
     assert path.read_text() == before.replace("revision: 87", "revision: 90")
@@ -194,7 +204,7 @@ def test_bad_input_is_one_sentence_exit_1_and_the_file_untouched(
     path = tmp_path / "bundle.yaml"
     path.write_text(text)
     status, out, err = run(
-        capsys, "bundle", "set-revision", str(path), "a", "5", "--stage", "staging"
+        capsys, "bundle", "set-revision", str(path), "a", "5", "--stage", "staging", "--force"
     )
     assert status == 1
     assert out == ""
@@ -240,7 +250,19 @@ def test_diff_against_a_git_revision(capsys: pytest.CaptureFixture[str], spec: P
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     path = spec / "bundle.yaml"
     assert (
-        main(["bundle", "set-revision", str(path), "lp-signing", "91", "--stage", "staging"]) == 0
+        main(
+            [
+                "bundle",
+                "set-revision",
+                str(path),
+                "lp-signing",
+                "91",
+                "--stage",
+                "staging",
+                "--force",
+            ]
+        )
+        == 0
     )
     capsys.readouterr()
     cwd = os.getcwd()
@@ -282,3 +304,116 @@ def test_the_console_script_runs_as_a_module() -> None:
     )
     assert result.returncode == 0
     assert "bundle" in result.stdout
+
+
+def test_set_revision_latest_asks_charmhub_for_the_bundles_channel_and_base(
+    capsys: pytest.CaptureFixture[str], spec: Path, charmhub_server: Any
+) -> None:
+    path = spec / "bundle.yaml"
+    status, out, err = run(
+        capsys,
+        "bundle",
+        "set-revision",
+        str(path),
+        "lp-signing",
+        "--latest",
+        "--stage",
+        "staging",
+        "--charmhub-url",
+        charmhub_server.url,
+    )
+    assert status == 0
+    # latest/edge for ubuntu@22.04 on amd64 holds 89 (24.04 holds 90, which must not be chosen).
+    assert "Latest revision in latest/edge for ubuntu@22.04 on amd64: 89." in err
+    assert "+    revision: 89" in out
+    assert "revision: 89" in path.read_text()
+
+
+def test_set_revision_refuses_a_revision_the_channel_does_not_hold(
+    capsys: pytest.CaptureFixture[str], spec: Path, charmhub_server: Any
+) -> None:
+    path = spec / "bundle.yaml"
+    before = path.read_text()
+    status, out, err = run(
+        capsys,
+        "bundle",
+        "set-revision",
+        str(path),
+        "lp-signing",
+        "84",
+        "--stage",
+        "staging",
+        "--charmhub-url",
+        charmhub_server.url,
+    )
+    assert status == 1
+    assert out == ""
+    assert (
+        "revision 84 of lp-signing is not released to latest/edge for ubuntu@22.04 on amd64 "
+        "(it holds 89 now)" in err
+    )
+    assert "--force" in err
+    assert path.read_text() == before
+    status, _, _ = run(
+        capsys,
+        "bundle",
+        "set-revision",
+        str(path),
+        "lp-signing",
+        "89",
+        "--stage",
+        "staging",
+        "--charmhub-url",
+        charmhub_server.url,
+    )
+    assert status == 0
+
+
+def test_set_revision_needs_exactly_one_of_revision_and_latest(
+    capsys: pytest.CaptureFixture[str], spec: Path
+) -> None:
+    status, _, err = run(
+        capsys,
+        "bundle",
+        "set-revision",
+        str(spec / "bundle.yaml"),
+        "lp-signing",
+        "--stage",
+        "staging",
+    )
+    assert status == 2
+    assert "give either REVISION or --latest" in err
+
+
+def test_unreachable_charmhub_is_one_sentence(
+    capsys: pytest.CaptureFixture[str], spec: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once closed
+    monkeypatch.setenv("CHARMHUB_URL", f"http://127.0.0.1:{port}")
+    from lpsigning_mojo.commands import revisions
+
+    monkeypatch.setattr(revisions, "charmhub_client", _fast_client)
+    status, _, err = run(
+        capsys,
+        "bundle",
+        "set-revision",
+        str(spec / "bundle.yaml"),
+        "lp-signing",
+        "--latest",
+        "--stage",
+        "staging",
+    )
+    assert status == 1
+    assert err.startswith("lpsigning-mojo: Cannot get http://127.0.0.1:")
+    assert "Traceback" not in err
+
+
+def _fast_client(url: str | None) -> Any:
+    from lpsigning_mojo.external.charmhub import CharmhubClient
+    from lpsigning_mojo.testing import FakeClock
+
+    return CharmhubClient(url, retries=1, clock=FakeClock())

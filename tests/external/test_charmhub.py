@@ -34,7 +34,7 @@ from lpsigning_mojo.external.charmhub import (
     was_released,
 )
 from lpsigning_mojo.testing import FakeClock
-from tests.external.conftest import CharmhubStandIn, fixture_json
+from tests.standins import CharmhubStandIn, fixture_json
 
 TIMEOUT = 0.2
 

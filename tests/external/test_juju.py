@@ -33,7 +33,7 @@ from lpsigning_mojo.external.juju import (
     deployed_state_from_full_status,
     render_command,
 )
-from tests.external.conftest import FakeJujuBin, fixture_json, fixture_text
+from tests.standins import FakeJujuBin, fixture_json, fixture_text
 
 APP = "lp-signing"
 MODEL = "stg-launchpad-signing"

@@ -1,4 +1,7 @@
-"""Stand-ins for outside systems: a Charmhub HTTP server and a fake ``juju`` executable."""
+"""Stand-ins for outside systems: a Charmhub HTTP server and a fake ``juju`` executable.
+
+The fixtures here are registered for every test by ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def fixture_text(name: str) -> str:

@@ -1,0 +1,158 @@
+"""``lpsigning-mojo revisions``: what Charmhub offers, and what each stage pins."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from lpsigning_mojo.files import read_text
+
+__all__ = ["DEFAULT_SPEC", "charmhub_client", "register"]
+
+#: The spec directory commands use unless told otherwise.
+DEFAULT_SPEC = os.environ.get("LPSIGNING_MOJO_SPEC", "spec/lp-signing")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``revisions``."""
+    parser = subparsers.add_parser(
+        "revisions",
+        help="charm revisions on Charmhub, and what each stage pins",
+        description=(
+            "List the revisions Charmhub has released for a charm, one row per channel, base "
+            "and architecture, and mark the revision each stage of the spec pins. Replaces "
+            "'juju info lp-signing' in the runbook. Charmhub's URL comes from --charmhub-url "
+            "or CHARMHUB_URL."
+        ),
+    )
+    parser.add_argument(
+        "charm",
+        metavar="CHARM",
+        nargs="?",
+        default="lp-signing",
+        help="the charm (default: lp-signing)",
+    )
+    parser.add_argument("--channel", help="only this channel, e.g. latest/edge or edge")
+    parser.add_argument("--base", help="only this base, e.g. ubuntu@22.04 or jammy")
+    parser.add_argument(
+        "--spec",
+        default=DEFAULT_SPEC,
+        help="the spec whose pins to mark (default: %(default)s; LPSIGNING_MOJO_SPEC)",
+    )
+    parser.add_argument(
+        "--charmhub-url",
+        help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=_revisions)
+
+
+def charmhub_client(url: str | None) -> Any:
+    """The Charmhub client for ``url`` (or CHARMHUB_URL, or the public API)."""
+    from lpsigning_mojo.external.charmhub import CharmhubClient
+
+    return CharmhubClient(url)
+
+
+def _revisions(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from lpsigning_mojo.bundle import Template
+    from lpsigning_mojo.external.charmhub import matching_releases, parse_base, parse_channel
+    from lpsigning_mojo.release.revisions import pins
+    from lpsigning_mojo.spec import Spec
+
+    releases = list(charmhub_client(args.charmhub_url).channel_map(args.charm))
+    if args.channel or args.base:
+        channel = parse_channel(args.channel) if args.channel else None
+        base = parse_base(args.base) if args.base else None
+        releases = [
+            r
+            for r in releases
+            if (channel is None or (r.track, r.risk) == (channel.track, channel.risk))
+            and (base is None or matching_releases([r], track=r.track, risk=r.risk, base=base))
+        ]
+    stage_pins = []
+    bundle = Path(args.spec) / "bundle.yaml"
+    if bundle.is_file():
+        spec = Spec.load(args.spec)
+        template = Template.from_text(read_text(bundle), path=str(bundle))
+        stage_pins = pins(template, spec.stage_names, args.charm)
+    if args.format == "json":
+        json.dump(
+            {
+                "charm": args.charm,
+                "releases": [
+                    {
+                        "channel": r.channel,
+                        "base": f"{r.base.name}@{r.base.channel}",
+                        "architecture": r.base.architecture,
+                        "revision": r.revision,
+                        "version": r.version,
+                        "released_at": r.released_at.isoformat() if r.released_at else None,
+                        "pinned_by": sorted(
+                            p.stage
+                            for p in stage_pins
+                            if p.revision == r.revision and _same_channel(p.channel, r.channel)
+                        ),
+                    }
+                    for r in releases
+                ],
+                "pins": [
+                    {
+                        "stage": p.stage,
+                        "application": p.application,
+                        "channel": p.channel,
+                        "revision": p.revision,
+                    }
+                    for p in stage_pins
+                ],
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return 0
+    if not releases:
+        print(f"Charmhub lists no release of {args.charm} matching that.")
+    else:
+        rows = [("CHANNEL", "BASE", "ARCH", "REVISION", "VERSION", "RELEASED", "PINNED BY")]
+        for r in sorted(releases, key=lambda r: (r.track, r.risk, r.base.channel, r.revision)):
+            pinned = ", ".join(
+                sorted(
+                    p.stage
+                    for p in stage_pins
+                    if p.revision == r.revision and _same_channel(p.channel, r.channel)
+                )
+            )
+            rows.append(
+                (
+                    r.channel,
+                    f"{r.base.name}@{r.base.channel}",
+                    r.base.architecture or "-",
+                    str(r.revision),
+                    r.version or "-",
+                    r.released_at.date().isoformat() if r.released_at else "-",
+                    pinned,
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    for pin in stage_pins:
+        revision = "(none)" if pin.revision is None else pin.revision
+        source = pin.channel or "(no channel)"
+        print(f"{pin.stage} pins {pin.application} at revision {revision} from {source}.")
+    return 0
+
+
+def _same_channel(pinned: str | None, released: str) -> bool:
+    if pinned is None:
+        return False
+    from lpsigning_mojo.external.charmhub import parse_channel
+
+    a, b = parse_channel(pinned), parse_channel(released)
+    return (a.track, a.risk) == (b.track, b.risk)
