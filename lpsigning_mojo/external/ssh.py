@@ -30,7 +30,7 @@ from lpsigning_mojo.errors import (
     SSHError,
 )
 from lpsigning_mojo.external.ssh_config import DEFAULT_CONFIG_FILES, Route, resolve
-from lpsigning_mojo.external.ssh_connect import Connector
+from lpsigning_mojo.external.ssh_connect import Connection, Connector
 from lpsigning_mojo.remote import LineCallback, OutputLine, RunResult, Stream
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class SSHRunner:
         self.connect_attempts = max(1, connect_attempts)
         self.retry_delay = retry_delay
         self.clock = clock
-        self._clients: list[paramiko.SSHClient] = []
+        self._connection: Connection | None = None
 
     @property
     def host(self) -> str:
@@ -122,9 +122,9 @@ class SSHRunner:
 
     def close(self) -> None:
         """Close the connection (and those to jump hosts), if open."""
-        clients, self._clients = self._clients, []
-        for client in reversed(clients):
-            client.close()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
     def run(
         self,
@@ -142,16 +142,15 @@ class SSHRunner:
     # Connecting: everything here happens before the command starts, so it may be retried.
 
     def _transport(self) -> paramiko.Transport:
-        if self._clients:
-            transport = self._clients[-1].get_transport()
-            if transport is not None and transport.is_active():
-                return transport
+        if self._connection is not None:
+            if self._connection.transport is not None:
+                return self._connection.transport
             self.close()
         for attempt in range(1, self.connect_attempts + 1):
             try:
                 _log.debug("connecting to %s (attempt %d)", self.route.describe(), attempt)
-                self._clients = self.connector.connect(self.route)
-                transport = self._clients[-1].get_transport()
+                self._connection = self.connector.connect(self.route)
+                transport = self._connection.transport
                 assert transport is not None
                 return transport
             except SSHConnectError as error:

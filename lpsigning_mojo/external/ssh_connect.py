@@ -13,6 +13,7 @@ import contextlib
 import os
 import shlex
 import socket
+import subprocess
 from typing import TYPE_CHECKING, NoReturn
 
 import attrs
@@ -29,7 +30,7 @@ from lpsigning_mojo.external.ssh_config import Hop, Route
 if TYPE_CHECKING:
     import paramiko
 
-__all__ = ["Connector"]
+__all__ = ["Connection", "Connector"]
 
 _KEYSCAN_TYPES = {"ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "ssh-dss": "dsa"}
 
@@ -71,6 +72,59 @@ def _changed_host(hop: Hop, expected: paramiko.PKey, got: paramiko.PKey) -> Host
     )
 
 
+class _ProxyCommand:
+    """A ``ProxyCommand``, run as OpenSSH runs it: by the shell, on one end of a socket pair.
+
+    (paramiko's own ``ProxyCommand`` splits the command without a shell and
+    never reaps the process.)
+    """
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.sock, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                ["/bin/sh", "-c", command], stdin=theirs.fileno(), stdout=theirs.fileno()
+            )
+        except OSError as error:
+            self.sock.close()
+            raise SSHConnectError(f"cannot run ProxyCommand {command!r}: {error}") from None
+        finally:
+            theirs.close()
+
+    def close(self) -> None:
+        self.sock.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Connection:
+    """The clients of a route's hops (the last one reaches the target) and any proxy command."""
+
+    def __init__(self) -> None:
+        self.clients: list[paramiko.SSHClient] = []
+        self.proxies: list[_ProxyCommand] = []
+
+    @property
+    def transport(self) -> paramiko.Transport | None:
+        """The target's transport while it is connected, else ``None``."""
+        transport = self.clients[-1].get_transport() if self.clients else None
+        return transport if transport is not None and transport.is_active() else None
+
+    def close(self) -> None:
+        clients, self.clients = self.clients, []
+        for client in reversed(clients):
+            client.close()
+        proxies, self.proxies = self.proxies, []
+        for proxy in proxies:
+            proxy.close()
+
+
 @attrs.frozen(kw_only=True)
 class Connector:
     """How to connect: timeouts (seconds), ssh-agent use, and known_hosts files.
@@ -85,31 +139,30 @@ class Connector:
     banner_timeout: float = 15.0
     auth_timeout: float = 30.0
 
-    def connect(self, route: Route) -> list[paramiko.SSHClient]:
-        """Connect through each hop of ``route`` in turn; the last client is the destination.
+    def connect(self, route: Route) -> Connection:
+        """Connect through each hop of ``route`` in turn, ending at its target.
 
         Raises ``SSHConnectError`` (``retryable`` when trying again may help),
         ``SSHAuthError``, ``HostKeyUnknownError`` or ``HostKeyChangedError``.
         """
-        import paramiko
-
-        clients: list[paramiko.SSHClient] = []
+        connection = Connection()
         try:
             for index, hop in enumerate(route.hops):
                 sock: object
                 if index == 0 and hop.proxy_command:
-                    command = shlex.join(["/bin/sh", "-c", hop.proxy_command])
-                    sock = paramiko.ProxyCommand(command)
+                    proxy = _ProxyCommand(hop.proxy_command)
+                    connection.proxies.append(proxy)
+                    sock = proxy.sock
                 elif index == 0:
                     sock = self._open_socket(hop)
                 else:
-                    sock = self._open_jump_channel(clients[-1], route.hops[index - 1], hop)
-                clients.append(self._connect_hop(hop, sock))
+                    previous = connection.clients[-1]
+                    sock = self._open_jump_channel(previous, route.hops[index - 1], hop)
+                connection.clients.append(self._connect_hop(hop, sock))
         except BaseException:
-            for client in reversed(clients):
-                client.close()
+            connection.close()
             raise
-        return clients
+        return connection
 
     def _open_socket(self, hop: Hop) -> socket.socket:
         timeout = hop.connect_timeout or self.connect_timeout
