@@ -184,7 +184,7 @@ def parse_instances(text: str, *, path: str = INSTANCES_FILE) -> Instances:
     """Check the text of an ``instances.yaml``; ``path`` is only used in messages."""
     reader = NodeReader(path, error=InstanceError)
     root = reader.compose(text)
-    top = reader.mapping(root, "the file", required=("environments", "instances"))
+    top = reader.mapping(root, "the file", required=("environments", "instances"), optional=())
     environments = {
         name: _environment(reader, name, key, node)
         for name, (key, node) in reader.mapping(top["environments"][1], "'environments'").items()

@@ -141,6 +141,10 @@ class SSHRunner:
 
     # Connecting: everything here happens before the command starts, so it may be retried.
 
+    def connect(self) -> None:
+        """Connect now (``run`` connects when needed), so that problems show before any work."""
+        self._transport()
+
     def _transport(self) -> paramiko.Transport:
         if self._connection is not None:
             if self._connection.transport is not None:
