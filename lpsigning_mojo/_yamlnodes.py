@@ -3,8 +3,8 @@
 The text is composed into PyYAML nodes (with libyaml's ``CSafeLoader`` where
 available) and read node by node, so every problem can name its place:
 duplicate keys (which ``safe_load`` silently merges), unknown or missing keys,
-wrong types. Aliases are refused, which also defuses "billion
-laughs" files.
+wrong types. Aliases are refused as the text is parsed, so a "billion laughs"
+file is never expanded.
 """
 
 from __future__ import annotations

@@ -201,6 +201,9 @@ def test_an_empty_file_and_a_wrong_top_level_are_reported() -> None:
     assert str(error_of("environments: {}\n")).startswith(
         "instances.yaml:1:1: the file is missing 'instances'"
     )
+    assert str(error_of("environments: {}\ninstances: {}\n")) == (
+        "instances.yaml:2:12: 'instances' lists no instance."
+    )
 
 
 def test_yaml_aliases_are_refused() -> None:

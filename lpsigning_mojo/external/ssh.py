@@ -8,6 +8,11 @@ keepalives do not notice a dead server), and tells apart a command that ended
 (:class:`~lpsigning_mojo.remote.RunResult`) from one whose connection was
 lost (:class:`~lpsigning_mojo.errors.OutcomeUnknown`). Only connecting is
 ever retried. paramiko is imported when a connection is made, never before.
+
+This module, :mod:`.ssh_connect` (setting up connections) and
+:mod:`.ssh_config` (resolving routes) are one adapter in three files.
+:meth:`SSHRunner._execute` is the chokepoint for running commands and
+:meth:`.ssh_connect.Connector.connect` the one for connecting.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Fixtures that start real OpenSSH servers (and an ssh-agent) on 127.0.0.1.
 
-Every test here is marked ``integration`` and skips, saying why, when
-``/usr/sbin/sshd`` is missing. Servers and agents are stopped by PID.
+Every test module here is marked ``integration``; its tests skip, saying
+why, when ``/usr/sbin/sshd`` is missing. Servers and agents are stopped by PID.
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ _MISSING = sshd_missing_reason()
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.integration)
-            if _MISSING:
-                item.add_marker(pytest.mark.skip(reason=_MISSING))
+        if _MISSING and here in item.path.parents:
+            item.add_marker(pytest.mark.skip(reason=_MISSING))
 
 
 # Which addresses this process connects to, for tests that must prove a route.
