@@ -32,6 +32,7 @@ Handler = Callable[[argparse.Namespace], int]
 COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.bundle",
     "lpsigning_mojo.commands.revisions",
+    "lpsigning_mojo.commands.instances",
 )
 
 EXIT_UNEXPECTED = 3

@@ -1,8 +1,8 @@
 """Time, injected: every wait takes a :class:`Clock`.
 
 Code that waits (retries with backoff, polling, soaks) asks a ``Clock`` for
-the time and to sleep, so tests pass a fake clock whose ``sleep`` advances
-time instead of sleeping (:class:`lpsigning_mojo.testing.FakeClock`).
+the time and to sleep, so tests pass :class:`lpsigning_mojo.testing.FakeClock`,
+whose ``sleep`` advances time instead of sleeping.
 """
 
 from __future__ import annotations
@@ -10,18 +10,18 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock"]
+__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock"]
 
 
 class Clock(Protocol):
-    """What a wait needs from time: a monotonic reading and a way to sleep."""
+    """A source of monotonic time that can wait."""
 
     def monotonic(self) -> float:
         """Seconds since an arbitrary fixed point; never goes backwards."""
         ...
 
     def sleep(self, seconds: float) -> None:
-        """Wait ``seconds``."""
+        """Wait ``seconds`` (a fake clock just advances its time)."""
         ...
 
 
@@ -33,3 +33,6 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+SYSTEM_CLOCK: Clock = SystemClock()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "AccessRefusedError",
     "ApplicationNotDeployedError",
     "BundleError",
     "ChannelError",
@@ -17,16 +18,30 @@ __all__ = [
     "CharmhubError",
     "CharmhubResponseError",
     "CharmhubUnavailableError",
+    "CommandAbandonedError",
+    "CommandInterruptedError",
+    "CommandTimeoutError",
     "EditError",
     "FileAccessError",
+    "HostKeyChangedError",
+    "HostKeyUnknownError",
+    "InstanceError",
     "JujuCommandError",
     "JujuError",
     "JujuOutputError",
     "LpsigningMojoError",
     "MissingExtraError",
     "NoMatchingReleaseError",
+    "OutcomeUnknown",
+    "RemoteCommandError",
+    "RemoteCommandFailed",
+    "SSHAuthError",
+    "SSHConfigError",
+    "SSHConnectError",
+    "SSHError",
     "TemplateError",
     "UnknownApplicationError",
+    "UnknownInstanceError",
     "UsageError",
     "YamlError",
 ]
@@ -199,3 +214,144 @@ class ApplicationNotDeployedError(JujuError):
             f"Application {application!r} is not deployed in {where}",
             hint="Check the application name and the model (juju models; juju status)",
         )
+
+
+class InstanceError(LpsigningMojoError):
+    """``instances.yaml`` is invalid, or an instance cannot do what was asked."""
+
+
+class UnknownInstanceError(InstanceError):
+    """No instance has the name or alias asked for; ``valid`` lists the names that exist."""
+
+    def __init__(self, name: str, *, valid: tuple[str, ...], path: str | None = None) -> None:
+        self.name = name
+        self.valid = valid
+        super().__init__(
+            f"there is no instance called {name!r}",
+            path=path,
+            hint=f"Valid names and aliases: {', '.join(valid) or 'none'}",
+        )
+
+
+class AccessRefusedError(InstanceError):
+    """The instance's environment does not allow what was asked (e.g. ``exec`` on production)."""
+
+
+class SSHError(LpsigningMojoError):
+    """Something went wrong while reaching a host over SSH, or running a command there.
+
+    ``host`` names the host (as ``[host]:port`` when the port is not 22).
+    """
+
+    def __init__(self, message: str, *, host: str | None = None, hint: str | None = None) -> None:
+        self.host = host
+        super().__init__(message, hint=hint)
+
+
+class SSHConfigError(SSHError):
+    """The user's ``ssh_config`` cannot be read or names something unusable."""
+
+
+class HostKeyUnknownError(SSHError):
+    """The host is not in known_hosts; nothing was sent to it."""
+
+
+class HostKeyChangedError(SSHError):
+    """The host offered a key that differs from the one in known_hosts."""
+
+
+class SSHConnectError(SSHError):
+    """No SSH session could be set up (refused, timed out, unresolvable, protocol failure).
+
+    The command was never started, so retrying is safe; ``retryable`` is false
+    where trying again cannot help (an unknown host name, no common algorithms).
+    """
+
+    retryable = True
+
+
+class SSHAuthError(SSHError):
+    """The server accepted none of the keys offered; the command was never started."""
+
+
+class RemoteCommandError(SSHError):
+    """A problem after the remote command started.
+
+    ``command`` is the command line sent, ``tail`` the last lines of its output and
+    ``elapsed`` the seconds since it started.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str,
+        tail: tuple[str, ...] = (),
+        elapsed: float = 0.0,
+        host: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.command = command
+        self.tail = tail
+        self.elapsed = elapsed
+        super().__init__(message, host=host, hint=hint)
+
+
+class RemoteCommandFailed(RemoteCommandError):
+    """The remote command ended with a non-zero status (``exit_status``; ``None``: a signal)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str,
+        exit_status: int | None,
+        tail: tuple[str, ...] = (),
+        elapsed: float = 0.0,
+        host: str | None = None,
+    ) -> None:
+        self.exit_status = exit_status
+        super().__init__(message, command=command, tail=tail, elapsed=elapsed, host=host)
+
+
+class OutcomeUnknown(RemoteCommandError):
+    """The connection was lost after the command started: it may have succeeded, or not.
+
+    Never retried automatically. Its exit code (4) differs from success and plain failure.
+    """
+
+    exit_code = 4
+
+
+class CommandAbandonedError(RemoteCommandError):
+    """This side gave up on a running command and closed its channel.
+
+    ``stopped`` says whether that stopped the remote command (it had a pty, so the
+    hang-up sent it SIGHUP) or whether it may still be running.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str,
+        stopped: bool,
+        tail: tuple[str, ...] = (),
+        elapsed: float = 0.0,
+        host: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.stopped = stopped
+        super().__init__(message, command=command, tail=tail, elapsed=elapsed, host=host, hint=hint)
+
+
+class CommandTimeoutError(CommandAbandonedError):
+    """The command ran longer than allowed, or printed nothing for too long."""
+
+    exit_code = 124
+
+
+class CommandInterruptedError(CommandAbandonedError):
+    """Ctrl-C while the remote command ran."""
+
+    exit_code = 130

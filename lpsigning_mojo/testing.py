@@ -15,7 +15,7 @@ accident. :meth:`~_StrictFake.verify` fails when an expected call never came.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -39,12 +39,15 @@ class UnexpectedCallError(AssertionError):
 class FakeClock:
     """A :class:`~lpsigning_mojo.clock.Clock` whose ``sleep`` advances time at once.
 
-    ``sleeps`` records every sleep, in order.
+    ``sleeps`` records every sleep, in order. ``on_sleep``, if given, is
+    called after each sleep (e.g. to start a server "while" the code under
+    test waits). A negative sleep is a bug and fails loudly.
     """
 
-    def __init__(self, start: float = 0.0) -> None:
+    def __init__(self, start: float = 0.0, on_sleep: Callable[[float], None] | None = None) -> None:
         self.now = start
         self.sleeps: list[float] = []
+        self.on_sleep = on_sleep
 
     def monotonic(self) -> float:
         return self.now
@@ -54,6 +57,8 @@ class FakeClock:
             raise UnexpectedCallError(f"sleep({seconds!r}): a negative sleep is a bug")
         self.sleeps.append(seconds)
         self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
 
 
 class _StrictFake(Generic[T]):

@@ -1,0 +1,255 @@
+"""``lpsigning-mojo instances``, ``upgrade`` and ``exec``: the instances and their triggers."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from lpsigning_mojo.clock import SYSTEM_CLOCK
+from lpsigning_mojo.commands._progress import Progress, elapsed, open_log
+from lpsigning_mojo.errors import FileAccessError, LpsigningMojoError, UsageError
+from lpsigning_mojo.instances import INSTANCES_FILE, Instances, load_instances
+from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
+from lpsigning_mojo.triggers import RemoteCommand, exec_command, upgrade_command
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.external.ssh import SSHRunner
+
+__all__ = ["SPEC_ENV", "register", "run_exec", "run_instances", "run_upgrade", "spec_directory"]
+
+#: Environment variable naming the spec directory (``--spec`` wins over it).
+SPEC_ENV = "LPSIGNING_MOJO_SPEC"
+DEFAULT_SPEC = os.path.join("spec", "lp-signing")
+
+
+def spec_directory(args: argparse.Namespace) -> Path:
+    """``--spec``, else ``$LPSIGNING_MOJO_SPEC``, else ``spec/lp-signing`` here."""
+    return Path(args.spec or os.environ.get(SPEC_ENV) or DEFAULT_SPEC)
+
+
+def _instances(args: argparse.Namespace) -> Instances:
+    try:
+        return load_instances(spec_directory(args) / INSTANCES_FILE)
+    except FileAccessError as error:
+        raise FileAccessError(
+            error.message,
+            hint=f"Run this in the spec's repository, or pass --spec DIR (or set {SPEC_ENV})",
+        ) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec",
+        metavar="DIR",
+        help=f"the spec directory holding {INSTANCES_FILE} "
+        f"(default: ${SPEC_ENV}, else {DEFAULT_SPEC})",
+    )
+
+
+def _limits(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--timeout", type=_seconds, metavar="SECONDS", help=f"give up after this long ({what})"
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"give up after this long without output ({what})",
+    )
+
+
+def register(subparsers: Any) -> None:
+    """Add ``instances``, ``upgrade`` and ``exec``."""
+    parser = subparsers.add_parser(
+        "instances",
+        help="list the instances and their management environments",
+        description="List the instances of lp-signing, as instances.yaml describes them.",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    _common(parser)
+    parser.set_defaults(handler=run_instances)
+
+    parser = subparsers.add_parser(
+        "upgrade",
+        help="run an instance's upgrade trigger (upgrade-staging, upgrade-production)",
+        description="Run the upgrade trigger of INSTANCE as the role account it runs from, "
+        "show its progress, save its output to a log file, and exit with its status "
+        "(4 if the connection was lost, so the outcome is unknown).",
+    )
+    parser.add_argument("instance", metavar="INSTANCE", help="name or alias, e.g. dogfood")
+    parser.add_argument("--dry-run", action="store_true", help="say what would run; run nothing")
+    _limits(parser, "default: from instances.yaml")
+    _common(parser)
+    parser.set_defaults(handler=run_upgrade)
+
+    parser = subparsers.add_parser(
+        "exec",
+        help="run a command as an instance's role account (not for production)",
+        description="Run COMMAND as the role account of INSTANCE's management environment. "
+        "Refused where developers have no direct access, such as production.",
+    )
+    parser.add_argument("instance", metavar="INSTANCE")
+    parser.add_argument(
+        "command", metavar="-- COMMAND", nargs="*", help="the command and its arguments"
+    )
+    parser.add_argument("--pty", action="store_true", help="run it on a terminal")
+    parser.add_argument("--dry-run", action="store_true", help="say what would run; run nothing")
+    _limits(parser, "default: none")
+    _common(parser)
+    parser.set_defaults(handler=run_exec)
+
+
+def _as_json(instances: Instances) -> dict[str, object]:
+    def plain(value: object) -> object:
+        return attrs.asdict(value, recurse=True, filter=lambda a, v: a.name != "line")  # type: ignore[arg-type]
+
+    return {
+        "path": instances.path,
+        "instances": [plain(instance) for instance in instances],
+        "environments": [plain(env) for env in instances.environments.values()],
+    }
+
+
+def run_instances(args: argparse.Namespace) -> int:
+    instances = _instances(args)
+    if args.format == "json":
+        print(json.dumps(_as_json(instances), indent=2))
+        return 0
+    for instance in instances:
+        env = instances.environment_of(instance)
+        aliases = f" (also called {', '.join(instance.aliases)})" if instance.aliases else ""
+        print(f"{instance.name}{aliases}")
+        access = "" if env.developer_access else f" ({env.managed_by or 'others'} only)"
+        juju = "direct access" if instance.juju_access else "no direct access"
+        rows = [
+            ("stage", instance.mojo_stage),
+            ("url", f"{instance.url or 'not public'} (health: {instance.health_endpoint})"),
+            ("managed from", env.account + access),
+            ("juju", f"model {instance.juju_model or 'unknown'}; {juju}"),
+        ]
+        for name, trigger in instance.triggers.items():
+            account = instances.environments[trigger.run_from].account
+            rows.append((f"trigger {name}", f"{' '.join(trigger.argv)}, run as {account}"))
+        for key, value in rows:
+            print(f"  {key + ':':<18}{value}")
+    return 0
+
+
+@contextlib.contextmanager
+def _connected(plan: RemoteCommand) -> Iterator[SSHRunner]:
+    """An SSH runner for the plan's environment, connected (so failures show first), then closed."""
+    from lpsigning_mojo.external.ssh import SSHRunner
+
+    runner = SSHRunner(plan.environment.ssh_destination, user=plan.environment.login_user)
+    try:
+        runner.connect()
+        yield runner
+    finally:
+        runner.close()
+
+
+def _route(plan: RemoteCommand) -> str:
+    from lpsigning_mojo.external.ssh_config import resolve
+
+    return resolve(plan.environment.ssh_destination, user=plan.environment.login_user).describe()
+
+
+def _dry_run(plan: RemoteCommand, what: str) -> int:
+    print(f"Would run {what}:")
+    for line in [*plan.describe(), f"route:     {_route(plan)}"]:
+        print(f"  {line}")
+    print("Nothing was run (--dry-run).")
+    return 0
+
+
+def _status(result: RunResult) -> int:
+    return 1 if result.exit_status is None else result.exit_status
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    plan = upgrade_command(
+        _instances(args), args.instance, timeout=args.timeout, idle_timeout=args.idle_timeout
+    )
+    if args.dry_run:
+        return _dry_run(plan, f"the upgrade trigger of {plan.instance.name}")
+    with _connected(plan) as runner:
+        return _run_logged(plan, runner)
+
+
+def _run_logged(plan: RemoteCommand, runner: CommandRunner) -> int:
+    """Run ``plan`` showing progress, with its full output in a new log file."""
+    path, log = open_log(f"{plan.name}-{plan.instance.name}")
+    tty = sys.stdout.isatty()
+    with log:
+        log.write(f"# {plan.command_line}\n# as {plan.environment.account}\n")
+        print(f"Running {plan.name} as {plan.environment.account}; full output in {path}")
+        progress = Progress(plan.name, out=sys.stdout, tty=tty, clock=SYSTEM_CLOCK)
+
+        def on_line(line: OutputLine) -> None:
+            log.write(line.text + "\n")
+            log.flush()
+            progress.line(line)
+
+        try:
+            result = plan.run(runner, on_line=on_line)
+        except LpsigningMojoError as error:
+            progress.close()
+            log.write(f"# {error}\n")
+            print(f"The output so far is in {path}")
+            raise
+        finally:
+            progress.close()
+        how = "ended by a signal" if result.exit_status is None else f"status {result.exit_status}"
+        log.write(f"# {how} after {result.elapsed:.1f} s\n")
+    took = elapsed(result.elapsed)
+    if result.ok:
+        print(f"{plan.name} succeeded after {took}. Full output: {path}")
+        return 0
+    if tty:
+        print("Last lines of output:", *(f"  {text}" for text in result.tail()), sep="\n")
+    print(f"{plan.name} failed ({how}) after {took}. Full output: {path}", file=sys.stderr)
+    return _status(result)
+
+
+def run_exec(args: argparse.Namespace) -> int:
+    argv = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not argv or argv[0].startswith("-"):
+        # argparse passes on what follows INSTANCE untouched: never run an option as a command.
+        raise UsageError(
+            f"{argv[0]!r} is not a command" if argv else "no command given to run",
+            hint=f"Write: lpsigning-mojo exec [OPTIONS] {args.instance} -- COMMAND [ARGS]",
+        )
+    plan = exec_command(
+        _instances(args),
+        args.instance,
+        argv,
+        pty=args.pty,
+        timeout=args.timeout,
+        idle_timeout=args.idle_timeout,
+    )
+    if args.dry_run:
+        return _dry_run(plan, f"a command for {plan.instance.name}")
+
+    def on_line(line: OutputLine) -> None:
+        print(line.text, file=sys.stdout if line.stream == "stdout" else sys.stderr, flush=True)
+
+    with _connected(plan) as runner:
+        return _status(plan.run(runner, on_line=on_line))

@@ -1,0 +1,201 @@
+"""A real OpenSSH ``sshd`` on 127.0.0.1, in a temporary directory, for tests and benchmarks.
+
+Each :class:`OpenSSHServer` has its own host key, config, ``authorized_keys``,
+pid file and log; it is stopped by PID (with every process it started).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+SSHD = Path("/usr/sbin/sshd")
+SSH_KEYGEN = "ssh-keygen"
+
+
+def sshd_missing_reason() -> str | None:
+    """Why real-sshd tests cannot run here, or ``None`` if they can."""
+    if not SSHD.is_file():
+        return f"{SSHD} is missing (apt-get install openssh-server)"
+    try:
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create /run/sshd for sshd's privilege separation: {error.strerror}"
+    return None
+
+
+def make_key(path: Path, comment: str = "lpsigning-mojo-test") -> str:
+    """Create an ed25519 key pair at ``path`` (no passphrase); return the public line."""
+    subprocess.run(
+        [SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+    )
+    return path.with_name(path.name + ".pub").read_text().strip()
+
+
+def fingerprint(public_key_file: Path) -> str:
+    """The SHA256 fingerprint of a public key file, as ``ssh-keygen -l`` prints it."""
+    out = subprocess.run(
+        [SSH_KEYGEN, "-l", "-f", str(public_key_file)], check=True, capture_output=True, text=True
+    ).stdout
+    return out.split()[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def process_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def wait_until(condition: object, *, timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll ``condition()`` until it is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+class OpenSSHServer:
+    """One sshd, configured in ``directory``; call :meth:`start`, then :meth:`stop`."""
+
+    def __init__(self, directory: Path, *, extra_config: str = "") -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.host_key = directory / "host_ed25519"
+        self.host_public_key = make_key(self.host_key, "test-host")
+        self.authorized_keys = directory / "authorized_keys"
+        self.authorized_keys.write_text("")
+        self.config = directory / "sshd_config"
+        self.log = directory / "sshd.log"
+        self.extra_config = extra_config
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def authorize(self, public_key: str, *, options: str = "restrict,pty") -> None:
+        """Add a line to ``authorized_keys`` (e.g. with ``command="..."`` in ``options``)."""
+        with self.authorized_keys.open("a") as file:
+            file.write(f"{options} {public_key}\n" if options else f"{public_key}\n")
+
+    def known_hosts_line(self) -> str:
+        return f"[127.0.0.1]:{self.port} {self.host_public_key.rsplit(' ', 1)[0]}\n"
+
+    def _write_config(self) -> None:
+        self.config.write_text(
+            f"""Port {self.port}
+ListenAddress 127.0.0.1
+HostKey {self.host_key}
+PidFile {self.directory / "sshd.pid"}
+AuthorizedKeysFile {self.authorized_keys}
+UsePAM no
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin prohibit-password
+MaxStartups 200
+LogLevel VERBOSE
+{self.extra_config}
+"""
+        )
+
+    def start(self) -> OpenSSHServer:
+        for _ in range(5):
+            self.port = free_port()
+            self._write_config()
+            with self.log.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [str(SSHD), "-D", "-e", "-f", str(self.config)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                )
+            if self._wait_ready():
+                return self
+            self.stop()
+        raise RuntimeError(f"sshd did not start; its log:\n{self.log.read_text()}")
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                return False  # e.g. the port was taken meanwhile
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.005)
+        return False
+
+    def session_processes(self) -> list[int]:
+        """The sshd processes serving connections (not the commands they run)."""
+        return [pid for pid in descendants(self.pid) if process_name(pid) == "sshd"]
+
+    def kill_hard(self, pids: Iterable[int] = ()) -> None:
+        """SIGKILL the listener and every sshd serving a connection, as a crash would."""
+        for pid in [self.pid, *self.session_processes(), *pids]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        leftovers = descendants(self.pid)
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process = None

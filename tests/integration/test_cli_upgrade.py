@@ -1,0 +1,167 @@
+"""``lpsigning-mojo upgrade`` and ``exec`` end to end, through ~/.ssh/config to a real sshd."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from lpsigning_mojo import cli
+from tests.integration.conftest import Home, Keys, SSHDFactory, script
+
+pytestmark = pytest.mark.integration
+
+INSTANCES = """\
+environments:
+  staging:
+    bastion: launchpad-bastion.test
+    role: stg-role
+    become: sudo
+    ssh_host: test-bastion
+    developer_access: true
+  production:
+    bastion: prod-bastion.test
+    role: prod-role
+    developer_access: false
+instances:
+  staging:
+    aliases: [dogfood]
+    mojo_stage: lp-signing/staging
+    url: http://127.0.0.1:9/
+    environment: staging
+    juju_access: true
+    triggers:
+      upgrade: {command: upgrade-staging, run_from: staging, timeout: 60, idle_timeout: 20}
+  production:
+    mojo_stage: lp-signing/production
+    url: null
+    environment: production
+    juju_access: false
+    triggers:
+      upgrade: {command: upgrade-production, run_from: staging}
+"""
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Path:
+    directory = tmp_path / "spec"
+    directory.mkdir()
+    (directory / "instances.yaml").write_text(INSTANCES)
+    return directory
+
+
+@pytest.fixture
+def bastion(sshd: SSHDFactory, user_key: Keys, home: Home, tmp_path: Path) -> Path:
+    """The staging bastion: an sshd whose forced command is the script this returns."""
+    trigger = tmp_path / "bastion-command"
+    script(trigger, "exit 0\n")
+    server = sshd("bastion")
+    server.authorize(user_key.public, options=f'command="{trigger}",restrict,pty')
+    server.start()
+    home.add_host("test-bastion", server, "User root", f"IdentityFile {user_key.path}")
+    home.trust(server)
+    return trigger
+
+
+def main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    present = tuple(m for m in cli.COMMAND_MODULES if importlib.util.find_spec(m) is not None)
+    cli.COMMAND_MODULES, saved = present, cli.COMMAND_MODULES
+    try:
+        status = cli.main(list(argv))
+    finally:
+        cli.COMMAND_MODULES = saved
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def log_path(out: str) -> Path:
+    match = re.search(r"full output in (\S+)", out)
+    assert match, out
+    return Path(match.group(1))
+
+
+def test_upgrade_streams_logs_and_exits_with_the_remote_status(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script(bastion, 'echo "as asked: $SSH_ORIGINAL_COMMAND"\necho "mojo: phase 1"\nexit 5\n')
+    status, out, err = main(capsys, "upgrade", "dogfood", "--spec", str(spec))
+    assert status == 5
+    lines = out.splitlines()
+    assert lines[0].startswith("Running upgrade-staging as stg-role@launchpad-bastion.test; ")
+    assert re.fullmatch(
+        r"\[00:0\d\] as asked: sudo -n -iu stg-role -- upgrade-staging", lines[1]
+    ), lines[1]
+    assert re.fullmatch(r"\[00:0\d\] mojo: phase 1", lines[2]), lines[2]
+    log = log_path(out)
+    assert log.parent == Path.home() / ".local/state/lpsigning-mojo/logs"
+    assert log.read_text().splitlines() == [
+        "# sudo -n -iu stg-role -- upgrade-staging",
+        "# as stg-role@launchpad-bastion.test",
+        "as asked: sudo -n -iu stg-role -- upgrade-staging",
+        "mojo: phase 1",
+        log.read_text().splitlines()[-1],
+    ]
+    assert re.fullmatch(r"# status 5 after \d+\.\d s", log.read_text().splitlines()[-1])
+    assert "upgrade-staging failed (status 5) after 00:0" in err
+    assert str(log) in err
+
+
+def test_upgrade_production_runs_its_trigger_from_the_staging_account(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script(bastion, 'echo "$SSH_ORIGINAL_COMMAND"\n')
+    status, out, _ = main(capsys, "upgrade", "production", "--spec", str(spec))
+    assert status == 0
+    assert "sudo -n -iu stg-role -- upgrade-production" in out.splitlines()[1]
+    assert "upgrade-production succeeded after 00:0" in out
+
+
+def test_upgrade_reports_outcome_unknown_when_the_connection_dies(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The forced command kills the sshd process serving its connection.
+    script(bastion, "echo deploying\nkill -KILL $PPID\nsleep 30\n")
+    status, out, err = main(capsys, "upgrade", "staging", "--spec", str(spec))
+    assert status == 4
+    log = log_path(out)
+    assert f"The output so far is in {log}" in out
+    assert "so whether it succeeded is unknown" in err
+    assert "so whether it succeeded is unknown" in log.read_text()
+
+
+def test_upgrade_idle_timeout_from_the_command_line(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script(bastion, "echo started\nexec sleep 30\n")
+    status, _, err = main(
+        capsys, "upgrade", "staging", "--idle-timeout", "0.5", "--spec", str(spec)
+    )
+    assert status == 124
+    assert "printed nothing for 0.5 s; its channel was closed and its pty hung up" in err
+
+
+def test_exec_runs_a_command_as_the_role_and_passes_both_streams(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script(bastion, 'echo "ran: $SSH_ORIGINAL_COMMAND"\necho oops >&2\nexit 2\n')
+    status, out, err = main(
+        capsys, "exec", "--spec", str(spec), "staging", "--", "juju", "status", "--format=json"
+    )
+    assert status == 2
+    assert out == "ran: sudo -n -iu stg-role -- juju status --format=json\n"
+    assert err == "oops\n"
+
+
+def test_an_unknown_bastion_key_stops_upgrade_before_anything_runs(
+    bastion: Path, spec: Path, home: Home, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ran = tmp_path / "ran"
+    script(bastion, f"touch {ran}\n")
+    (home.ssh / "known_hosts").write_text("")
+    status, out, err = main(capsys, "upgrade", "staging", "--spec", str(spec))
+    assert status == 1
+    assert "is not in your known_hosts files" in err
+    assert not ran.exists()
+    assert out == ""  # nothing started, so no log file was made
