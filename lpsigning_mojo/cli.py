@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.bundle",
     "lpsigning_mojo.commands.revisions",
     "lpsigning_mojo.commands.instances",
+    "lpsigning_mojo.commands.status",
 )
 
 EXIT_UNEXPECTED = 3

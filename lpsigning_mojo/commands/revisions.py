@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
 from lpsigning_mojo.files import read_text
 
-__all__ = ["DEFAULT_SPEC", "charmhub_client", "register"]
-
-#: The spec directory commands use unless told otherwise.
-DEFAULT_SPEC = os.environ.get("LPSIGNING_MOJO_SPEC", "spec/lp-signing")
+__all__ = ["charmhub_client", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -39,8 +35,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--base", help="only this base, e.g. ubuntu@22.04 or jammy")
     parser.add_argument(
         "--spec",
-        default=DEFAULT_SPEC,
-        help="the spec whose pins to mark (default: %(default)s; LPSIGNING_MOJO_SPEC)",
+        metavar="DIR",
+        help="the spec whose pins to mark (default: $LPSIGNING_MOJO_SPEC, else spec/lp-signing)",
     )
     parser.add_argument(
         "--charmhub-url",
@@ -58,9 +54,8 @@ def charmhub_client(url: str | None) -> Any:
 
 
 def _revisions(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from lpsigning_mojo.bundle import Template
+    from lpsigning_mojo.commands.instances import spec_directory
     from lpsigning_mojo.external.charmhub import matching_releases, parse_base, parse_channel
     from lpsigning_mojo.release.revisions import pins
     from lpsigning_mojo.spec import Spec
@@ -76,9 +71,10 @@ def _revisions(args: argparse.Namespace) -> int:
             and (base is None or matching_releases([r], track=r.track, risk=r.risk, base=base))
         ]
     stage_pins = []
-    bundle = Path(args.spec) / "bundle.yaml"
+    directory = spec_directory(args)
+    bundle = directory / "bundle.yaml"
     if bundle.is_file():
-        spec = Spec.load(args.spec)
+        spec = Spec.load(directory)
         template = Template.from_text(read_text(bundle), path=str(bundle))
         stage_pins = pins(template, spec.stage_names, args.charm)
     if args.format == "json":

@@ -143,6 +143,37 @@ def remote_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
     return JujuCli(model=MODEL, runner=CommandStringRunner(remote))
 
 
+def ssh_source(fake_juju: FakeJujuBin, request: pytest.FixtureRequest) -> JujuStatusSource:
+    """The juju CLI run as the role account on a management environment, over real SSH."""
+    from lpsigning_mojo.instances import ManagementEnvironment
+    from lpsigning_mojo.release.status import RoleAccountRunner
+
+    sudo = "sudo -n -iu stg-launchpad-signing --"
+    answers = {
+        f"{sudo} juju status --model {MODEL} lp-signing --format=json": "juju-status-staging.json",
+        f"{sudo} juju config --model {MODEL} lp-signing --format=json": (
+            "juju-config-lp-signing.json"
+        ),
+    }
+
+    def handler(session: Any) -> None:
+        name = answers.get(session.command)
+        if name is None:
+            session.err(f"unexpected command: {session.command}\n")
+            session.exit(127)
+            return
+        session.out(fixture_text(name))
+        session.exit(0)
+
+    server = request.getfixturevalue("serve")(handler)
+    runner = request.getfixturevalue("client").runner(server.port)
+    request.addfinalizer(runner.close)
+    environment = ManagementEnvironment(
+        name="staging", bastion="srv", role="stg-launchpad-signing", developer_access=True
+    )
+    return JujuCli(model=MODEL, runner=RoleAccountRunner(runner, environment))
+
+
 def libjuju_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
     model = FakeModel(fixture_json("libjuju-api-staging.json"))
     return LibjujuSource(model=MODEL, model_factory=lambda: model)
@@ -153,13 +184,20 @@ def libjuju_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
     [
         pytest.param(local_source, id="local-cli"),
         pytest.param(remote_source, id="remote-cli"),
+        pytest.param(ssh_source, id="remote-ssh"),
         pytest.param(libjuju_source, id="libjuju", marks=needs_libjuju),
     ],
 )
 def test_every_source_gives_the_same_state(
-    make_source: Callable[[FakeJujuBin], JujuStatusSource], fake_juju: FakeJujuBin
+    make_source: Callable[..., JujuStatusSource],
+    fake_juju: FakeJujuBin,
+    request: pytest.FixtureRequest,
 ) -> None:
-    state = make_source(fake_juju).deployed_state(APP)
+    if make_source is ssh_source:
+        source = make_source(fake_juju, request)
+    else:
+        source = make_source(fake_juju)
+    state = source.deployed_state(APP)
     assert state == STAGING
     assert state.healthy
     assert state.problems == ()

@@ -1,0 +1,168 @@
+"""``lpsigning-mojo status``: what an instance runs, against what the spec pins."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``status``."""
+    parser = subparsers.add_parser(
+        "status",
+        help="what an instance runs against what the spec pins (exit 1 on drift)",
+        description=(
+            "Compare what an instance runs (charm revision, channel, build_label, unit health) "
+            "with what the spec's bundle pins for its stage. Exits 1 on drift or unhealthy "
+            "units, so scripts can use it. Live state comes from the juju CLI here (on the "
+            "bastion), from the juju CLI run as the role account over SSH, or from "
+            "python-libjuju (the 'juju' extra). Production's live state is not reachable by "
+            "developers: for it, the pins alone are shown."
+        ),
+    )
+    parser.add_argument("instance", metavar="INSTANCE", help="an instance name or alias")
+    parser.add_argument(
+        "--source",
+        choices=("auto", "local", "ssh", "libjuju"),
+        default="auto",
+        help="where to read live state: auto (default) uses a local juju if there is one, "
+        "else SSH to the management environment",
+    )
+    parser.add_argument(
+        "--spec",
+        metavar="DIR",
+        help="the spec directory (default: $LPSIGNING_MOJO_SPEC, else spec/lp-signing)",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=_status)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.bundle import Template, render_bundle
+    from lpsigning_mojo.commands.instances import _instances, spec_directory
+    from lpsigning_mojo.files import read_text
+    from lpsigning_mojo.release.status import compare
+
+    instances = _instances(args)
+    instance = instances.get(args.instance)
+    bundle_path = spec_directory(args) / "bundle.yaml"
+    template = Template.from_text(read_text(bundle_path), path=str(bundle_path))
+    _, bundle = render_bundle(template, instance.stage_name)
+    if not instance.juju_access or instance.juju_model is None:
+        environment = instances.environment_of(instance)
+        reason = (
+            f"live state of {instance.name} is not available from here: its model is managed "
+            f"by {environment.managed_by or 'others'} and reachable only through its triggers"
+        )
+        report = compare(instance.name, instance.mojo_stage, bundle, None, reason=reason)
+        return _print(report, args.format)
+    with _source(args.source, instances, instance) as source:
+        report = compare(instance.name, instance.mojo_stage, bundle, source)
+    return _print(report, args.format)
+
+
+class _Closing:
+    """A context manager around a status source and whatever must be closed after it."""
+
+    def __init__(self, source: Any, close: Any = None) -> None:
+        self.source, self.close = source, close
+
+    def __enter__(self) -> Any:
+        return self.source
+
+    def __exit__(self, *exc: object) -> None:
+        if self.close is not None:
+            self.close()
+
+
+def _source(kind: str, instances: Any, instance: Any) -> _Closing:
+    from lpsigning_mojo.external.juju import JujuCli
+
+    if kind == "libjuju":
+        from lpsigning_mojo.external.juju import LibjujuSource
+
+        return _Closing(LibjujuSource(model=instance.juju_model))
+    if kind == "local" or (kind == "auto" and shutil.which("juju")):
+        return _Closing(JujuCli(model=instance.juju_model))
+    from lpsigning_mojo.external.ssh import SSHRunner
+    from lpsigning_mojo.release.status import RoleAccountRunner
+
+    environment = instances.environment_of(instance)
+    runner = SSHRunner(environment.ssh_destination, user=environment.login_user)
+    print(f"Reading {instance.name}'s state as {environment.account} over SSH...", file=sys.stderr)
+    return _Closing(
+        JujuCli(model=instance.juju_model, runner=RoleAccountRunner(runner, environment)),
+        runner.close,
+    )
+
+
+def _print(report: Any, form: str) -> int:
+    status = 0 if report.ok else 1
+    if form == "json":
+        json.dump(
+            {
+                "instance": report.instance,
+                "stage": report.stage,
+                "live": report.live,
+                "reason": report.reason,
+                "ok": report.ok,
+                "applications": [
+                    {
+                        "application": r.application.name,
+                        "pinned": {
+                            "charm": r.application.charm,
+                            "channel": r.application.channel,
+                            "revision": r.application.revision,
+                            "build_label": r.application.build_label,
+                        },
+                        "running": None if r.state is None else r.state.to_json(),
+                        "drift": [
+                            {"field": d.field, "pinned": d.pinned, "running": d.running}
+                            for d in r.drift
+                        ],
+                        "problems": list(r.problems),
+                    }
+                    for r in report.applications
+                ],
+            },
+            sys.stdout,
+            indent=2,
+            default=str,
+        )
+        print()
+        return status
+    print(f"{report.instance} ({report.stage}):")
+    for r in report.applications:
+        app = r.application
+        pinned = (
+            f"rev {app.revision if app.revision is not None else '-'} from {app.channel or '-'}"
+        )
+        if app.build_label:
+            pinned += f", build_label {app.build_label}"
+        if r.state is None:
+            print(f"  {app.name}: spec pins {pinned}")
+            continue
+        running = f"rev {r.state.charm_rev} from {r.state.charm_channel or '-'}"
+        if r.state.build_label:
+            running += f", build_label {r.state.build_label}"
+        mark = "ok" if r.ok else "DRIFT" if r.drift else "UNHEALTHY"
+        print(f"  {app.name}: {mark}; runs {running}; spec pins {pinned}")
+        for drift in r.drift:
+            print(f"    drift: {drift.describe()}")
+        for problem in r.problems:
+            print(f"    problem: {problem}")
+        for unit in r.state.units:
+            message = f" ({unit.workload_message})" if unit.workload_message else ""
+            print(f"    {unit.name}: {unit.workload_status}{message}, agent {unit.agent_status}")
+    if not report.live:
+        print(f"Note: {report.reason}.")
+    elif report.ok:
+        print("No drift; every unit is healthy.")
+    else:
+        print("Drift or unhealthy units found (exit status 1).")
+    return status

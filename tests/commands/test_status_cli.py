@@ -1,0 +1,93 @@
+"""``lpsigning-mojo status``: live state against the spec's pins."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lpsigning_mojo.cli import main
+from tests.conftest import REPO_ROOT
+from tests.standins import FakeJujuBin, fixture_json, fixture_text
+
+MODEL = "stg-launchpad-signing"
+
+
+@pytest.fixture
+def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "spec" / "lp-signing"
+    shutil.copytree(REPO_ROOT / "spec" / "lp-signing", copy)
+    monkeypatch.setenv("LPSIGNING_MOJO_SPEC", str(copy))
+    return copy
+
+
+def expect_staging(fake_juju: FakeJujuBin, status: object | None = None) -> None:
+    for app in ("lp-signing", "nrpe"):
+        body = (
+            json.dumps(status) if status is not None else fixture_text("juju-status-staging.json")
+        )
+        fake_juju.expect("status", "--model", MODEL, app, "--format=json", stdout=body)
+        config = (
+            fixture_text("juju-config-lp-signing.json")
+            if app == "lp-signing"
+            else ('{"application": "nrpe", "charm": "nrpe", "settings": {}}')
+        )
+        fake_juju.expect("config", "--model", MODEL, app, "--format=json", stdout=config)
+
+
+def test_production_shows_the_pins_and_says_live_state_is_not_available(
+    capsys: pytest.CaptureFixture[str], spec: Path
+) -> None:
+    assert main(["status", "production"]) == 0
+    out = capsys.readouterr().out
+    assert "lp-signing: spec pins rev 87 from latest/edge, build_label 1f3c9a2b" in out
+    assert "live state of production is not available from here" in out
+
+
+def test_staging_that_runs_what_the_spec_pins_exits_0(
+    capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
+) -> None:
+    expect_staging(fake_juju)
+    assert main(["status", "dogfood", "--source", "local"]) == 0
+    out = capsys.readouterr().out
+    assert "lp-signing: ok; runs rev 87 from latest/edge, build_label 1f3c9a2b" in out
+    assert "nrpe: ok" in out  # a subordinate has no units of its own
+    assert "No drift; every unit is healthy." in out
+
+
+def test_drift_exits_1_and_names_the_field(
+    capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
+) -> None:
+    bundle = spec / "bundle.yaml"
+    bundle.write_text(bundle.read_text().replace("revision: 87", "revision: 89"))
+    expect_staging(fake_juju)
+    assert main(["status", "staging", "--source", "local", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False
+    lp = next(a for a in data["applications"] if a["application"] == "lp-signing")
+    assert lp["drift"] == [{"field": "revision", "pinned": 89, "running": 87}]
+
+
+def test_an_unhealthy_unit_exits_1(
+    capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
+) -> None:
+    status = fixture_json("juju-status-staging.json")
+    assert isinstance(status, dict)
+    unit = status["applications"]["lp-signing"]["units"]["lp-signing/1"]
+    unit["workload-status"] = {"current": "error", "message": "hook failed: config-changed"}
+    expect_staging(fake_juju, status)
+    assert main(["status", "staging", "--source", "local"]) == 1
+    out = capsys.readouterr().out
+    assert "lp-signing: UNHEALTHY" in out
+    assert "problem: unit lp-signing/1 is error: hook failed: config-changed" in out
+
+
+def test_an_unknown_instance_lists_the_names(
+    capsys: pytest.CaptureFixture[str], spec: Path
+) -> None:
+    assert main(["status", "prod"]) == 1
+    err = capsys.readouterr().err
+    assert "there is no instance called 'prod'" in err
+    assert "staging, dogfood, production" in err
