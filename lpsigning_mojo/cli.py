@@ -29,7 +29,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 #: Modules that each add subcommands; imported when the parser is built.
 #: Heavy libraries are imported inside the handlers, never here.
-COMMAND_MODULES: tuple[str, ...] = ("lpsigning_mojo.commands.bundle",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "lpsigning_mojo.commands.bundle",
+    "lpsigning_mojo.commands.lint",
+)
 
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
