@@ -137,6 +137,19 @@ def _read(target: Target) -> tuple[bytes | None, Problem | None]:
     return data, None
 
 
+class _LazyTemplate:
+    """The marked :class:`Template` of a file, compiled on first use, once."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.text, self.path = text, path
+        self._template: Template | None = None
+
+    def get(self) -> Template:
+        if self._template is None:
+            self._template = Template.from_text(self.text, path=self.path)
+        return self._template
+
+
 class _Mapping:
     """The map from one stage's rendering back to the template, built on first use.
 
@@ -147,10 +160,10 @@ class _Mapping:
     """
 
     def __init__(
-        self, target: Target, text: str, variables: dict[str, object], rendered_text: str
+        self, template: _LazyTemplate, variables: dict[str, object], rendered_text: str
     ) -> None:
-        self.target, self.text, self.variables = target, text, variables
-        self.rendered_text = rendered_text
+        self.template, self.variables = template, variables
+        self.text, self.rendered_text = template.text, rendered_text
         self._rendered: Rendered | None = None
         self._tried = False
 
@@ -158,8 +171,7 @@ class _Mapping:
         if not self._tried:
             self._tried = True
             try:
-                template = Template.from_text(self.text, path=self.target.display)
-                rendered = template.render(self.variables)
+                rendered = self.template.get().render(self.variables)
             except LpsigningMojoError:  # pragma: no cover - the plain rendering worked
                 return None
             if rendered.text == self.rendered_text:
@@ -171,6 +183,8 @@ class _Mapping:
         return rendered.origin(line, column) if rendered is not None else None
 
     def place(self, line: int, column: int) -> tuple[int, int] | None:
+        if not self.rendered_text.strip():  # nothing rendered: the start of the file
+            return (1, 1)
         rendered = self.rendered()
         if rendered is None:
             return (line, column) if self.rendered_text == self.text else None
@@ -198,6 +212,7 @@ def _lint_bundle(
     if plain is None or text is None:
         return
     static = {found.line for found in problems}
+    lazy = _LazyTemplate(text, target.display)
     parsed: dict[str, tuple[schema.BundleView | None, list[Problem]]] = {}
     for stage in target.stages:
         variables = mojo_variables(stage.mojo, extra=config.variables)
@@ -210,7 +225,7 @@ def _lint_bundle(
         if rendered_text not in parsed:
             parsed[rendered_text] = _parse(rendered_text)
         view, problems = parsed[rendered_text]
-        mapping = _Mapping(target, text, variables, rendered_text)
+        mapping = _Mapping(lazy, variables, rendered_text)
         context = StageContext(
             stage=stage.name,
             origin=mapping.origin,

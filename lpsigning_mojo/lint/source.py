@@ -16,8 +16,7 @@ import yaml
 
 # Private names on purpose: the fast path must compile exactly as Template does.
 from lpsigning_mojo.bundle.template import _MARKER_CHARS, _PLAIN, _template_error
-from lpsigning_mojo.bundle.yamlnodes import _check_size
-from lpsigning_mojo.errors import YamlError
+from lpsigning_mojo.bundle.yamlnodes import MAX_EXPANDED_NODES
 from lpsigning_mojo.lint.problems import Problem, at_node
 from lpsigning_mojo.lint.registry import register
 
@@ -281,19 +280,64 @@ def compose(text: str) -> tuple[list[yaml.Node] | None, list[Problem]]:
         return None, [Problem(code=YAML_SYNTAX.code, message=f"YAML: {error}", line=1, column=1)]
     problems: list[Problem] = []
     for document in documents:
-        try:
-            _check_size(document, None)
-        except YamlError as error:
+        # Aliases need anchors: without an "&" there is nothing to expand.
+        bomb = _alias_bomb(document) if "&" in text else None
+        if bomb is not None:
             return None, [
-                Problem(
-                    code=ALIAS_BOMB.code,
-                    message=error.message,
-                    line=error.line or 1,
-                    column=error.column or 1,
+                at_node(
+                    ALIAS_BOMB.code,
+                    bomb,
+                    f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} more nodes "
+                    "than it holds (an alias bomb)",
                 )
             ]
         problems.extend(_duplicates(document))
     return documents, problems
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _alias_bomb(root: yaml.Node) -> yaml.Node | None:
+    """The first node whose aliases expand it past the limit, measured without expanding.
+
+    Sizes are computed bottom-up once per distinct node, so a "billion
+    laughs" costs as little as its text. A large document without aliases
+    is not a bomb, however many nodes it holds: only the nodes that aliases
+    add count.
+    """
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()  # a recursive alias (&a [*a]) leads back to one of these
+    finished: list[tuple[yaml.Node, int]] = []
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if done:
+            total = 1 + sum(sizes.get(id(child), 1) for child in children)
+            sizes[id(node)] = total
+            visiting.discard(id(node))
+            finished.append((node, total))
+        elif id(node) not in visiting:
+            visiting.add(id(node))
+            stack.append((node, True))
+            stack.extend(
+                (child, False)
+                for child in children
+                if id(child) not in sizes and id(child) not in visiting
+            )
+    limit = len(sizes) + MAX_EXPANDED_NODES
+    for node, total in finished:
+        if total > limit:
+            return node
+    return None
 
 
 def _duplicates(root: yaml.Node) -> Iterator[Problem]:
