@@ -79,8 +79,11 @@ class LintConfig:
                 import difflib
 
                 close = difflib.get_close_matches(key, sorted(_KEYS), n=1)
-                hint = f"did you mean {close[0]!r}" if close else f"use {', '.join(sorted(_KEYS))}"
-                raise fail(f"has an unknown key {key!r}", hint)
+                suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+                raise fail(
+                    f"has an unknown key {key!r}{suggestion}",
+                    hint=f"the keys are: {', '.join(sorted(_KEYS))}",
+                )
 
         def strings(key: str, *, codes: bool = False) -> tuple[str, ...] | None:
             value = data.get(key)

@@ -93,9 +93,9 @@ class Finding:
         """The rule that produced this finding."""
         return _RULES[self.code]
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        """Order by file, position, then code."""
-        return (self.path, self.line, self.column, self.code, self.message)
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        """Order by file, position, code, then errors before warnings."""
+        return (self.path, self.line, self.column, self.code, self.severity, self.message)
 
 
 def register(

@@ -34,7 +34,10 @@ __all__ = ["Report", "lint_paths", "lint_targets"]
 _SUPPRESS_RE = re.compile(r"bundle-lint:\s*disable(-file)?=\s*(LSM[0-9]{3}(?:\s*,\s*LSM[0-9]{3})*)")
 _MAX_BYTES = 16 * 1024 * 1024
 
-_STAGE_CHECKS = (schema.check_keys, verifier.check_verifier, policy.check_policy)
+#: Checks whose problems depend only on the rendered text: run once per distinct rendering.
+_TEXT_CHECKS = (schema.check_keys, verifier.check_verifier)
+#: Checks that depend on the stage too (production or not, where values came from).
+_STAGE_CHECKS = (policy.check_policy,)
 
 
 @attrs.frozen(kw_only=True)
@@ -254,7 +257,12 @@ def _parse(text: str) -> tuple[schema.BundleView | None, list[Problem]]:
             )
         ]
     view, more = schema.build_view(documents)
-    return view, problems + more
+    problems = problems + more
+    if view is not None:
+        anywhere = StageContext(stage="")
+        for check in _TEXT_CHECKS:
+            problems.extend(check(view, anywhere))
+    return view, problems
 
 
 def _add_rendered(collector: _Collector, mapping: _Mapping, found: Problem, stage: str) -> None:
@@ -322,7 +330,24 @@ def _suppressions(path: Path) -> tuple[dict[int, set[str]], set[str]]:
 
 
 def lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
-    """Lint the files of ``targets`` with ``config``."""
+    """Lint the files of ``targets`` with ``config``.
+
+    The cyclic garbage collector is paused meanwhile: a large bundle is
+    hundreds of thousands of acyclic YAML nodes, which the collector would
+    scan again and again for nothing (a third of the time on a 10 MB file).
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_targets(targets, config)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
     collectors: dict[str, _Collector] = {}
     pins: dict[str, dict[str, policy.Pin]] = {}
     order: list[str] = []

@@ -109,6 +109,7 @@ UNREADABLE = register(
     example="applications:\n  nrpe:\n    charm: nrpe\x07\n",
 )
 
+_NULL = "tag:yaml.org,2002:null"
 _KNOWN_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 
 
@@ -253,7 +254,11 @@ def _undeclared(tree: Any, text: str, known: Collection[str]) -> list[Problem]:
 def compose(text: str) -> tuple[list[yaml.Node] | None, list[Problem]]:
     """The YAML documents of ``text`` (empty ones skipped), or why they do not parse."""
     try:
-        documents = [node for node in yaml.compose_all(text, Loader=_Loader) if node is not None]
+        documents = [
+            node
+            for node in yaml.compose_all(text, Loader=_Loader)
+            if node is not None and not (node.tag == _NULL and node.value == "")
+        ]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
