@@ -10,12 +10,15 @@ values.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
 import yaml
 
-from lpsigning_mojo.bundle.template import Origin
 from lpsigning_mojo.lint.registry import Severity
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.bundle.template import Origin
 
 __all__ = ["Problem", "StageContext", "at_node"]
 

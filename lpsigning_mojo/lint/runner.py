@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
-from lpsigning_mojo.bundle.template import Origin, Rendered, Template, mojo_variables
 from lpsigning_mojo.errors import FileAccessError, LpsigningMojoError
 from lpsigning_mojo.lint import manifest as manifest_checks
 from lpsigning_mojo.lint import policy, schema, source, verifier
@@ -28,6 +28,9 @@ from lpsigning_mojo.lint.config import LintConfig, load_config
 from lpsigning_mojo.lint.problems import Problem, StageContext
 from lpsigning_mojo.lint.registry import Finding, Severity, rule
 from lpsigning_mojo.lint.targets import Target, discover, mojo_environment
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.bundle.template import Origin, Rendered, Template
 
 __all__ = ["Report", "lint_paths", "lint_targets"]
 
@@ -149,6 +152,8 @@ class _LazyTemplate:
 
     def get(self) -> Template:
         if self._template is None:
+            from lpsigning_mojo.bundle.template import Template
+
             self._template = Template.from_text(self.text, path=self.path)
         return self._template
 
@@ -159,14 +164,20 @@ class _Mapping:
     Most files are clean, and a clean stage never needs it: the marked
     compilation and rendering of :class:`~lpsigning_mojo.bundle.template.Template`
     are paid for only when a finding must be placed, or a check asks where a
-    value came from.
+    value came from. Text without Jinja2 syntax (``identity``) maps to itself.
     """
 
     def __init__(
-        self, template: _LazyTemplate, variables: dict[str, object], rendered_text: str
+        self,
+        template: _LazyTemplate,
+        variables: dict[str, object],
+        rendered_text: str,
+        *,
+        identity: bool = False,
     ) -> None:
         self.template, self.variables = template, variables
         self.text, self.rendered_text = template.text, rendered_text
+        self.identity = identity
         self._rendered: Rendered | None = None
         self._tried = False
 
@@ -182,16 +193,26 @@ class _Mapping:
         return self._rendered
 
     def origin(self, line: int, column: int) -> Origin | None:
+        if self.identity:
+            return None  # copied as written: nothing was computed
         rendered = self.rendered()
         return rendered.origin(line, column) if rendered is not None else None
 
     def place(self, line: int, column: int) -> tuple[int, int] | None:
         if not self.rendered_text.strip():  # nothing rendered: the start of the file
             return (1, 1)
+        if self.identity:
+            return (line, column)
         rendered = self.rendered()
         if rendered is None:
             return (line, column) if self.rendered_text == self.text else None
         return _place(rendered, line, column)
+
+
+def _variables(stage: str, config: LintConfig) -> dict[str, object]:
+    from lpsigning_mojo.bundle.template import mojo_variables
+
+    return mojo_variables(stage, extra=config.variables)
 
 
 def _lint_bundle(
@@ -205,9 +226,9 @@ def _lint_bundle(
     problems: list[Problem] = [problem] if problem else []
     if data is not None:
         text, problems = source.decode(data)
-    known = {*mojo_variables("stage"), *config.variables}
     plain = None
     if text is not None:
+        known = _variables("stage", config).keys() if source.has_jinja(text) else ()
         plain, more = source.compile_template(text, target.display, known)
         problems = problems + more
     for found in problems:
@@ -218,7 +239,7 @@ def _lint_bundle(
     lazy = _LazyTemplate(text, target.display)
     parsed: dict[str, tuple[schema.BundleView | None, list[Problem]]] = {}
     for stage in target.stages:
-        variables = mojo_variables(stage.mojo, extra=config.variables)
+        variables = _variables(stage.mojo, config) if plain.templated else {}
         rendered_text, problems = plain.render(variables)
         for found in problems:
             if found.line not in static:
@@ -228,7 +249,7 @@ def _lint_bundle(
         if rendered_text not in parsed:
             parsed[rendered_text] = _parse(rendered_text)
         view, problems = parsed[rendered_text]
-        mapping = _Mapping(lazy, variables, rendered_text)
+        mapping = _Mapping(lazy, variables, rendered_text, identity=not plain.templated)
         context = StageContext(
             stage=stage.name,
             origin=mapping.origin,

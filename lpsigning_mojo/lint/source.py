@@ -14,8 +14,6 @@ from typing import Any
 
 import yaml
 
-# Private names on purpose: the fast path must compile exactly as Template does.
-from lpsigning_mojo.bundle.template import _MARKER_CHARS, _PLAIN, _template_error
 from lpsigning_mojo.bundle.yamlnodes import MAX_EXPANDED_NODES
 from lpsigning_mojo.lint.problems import Problem, at_node
 from lpsigning_mojo.lint.registry import register
@@ -137,26 +135,47 @@ def decode(data: bytes) -> tuple[str | None, list[Problem]]:
     return text.removeprefix("\ufeff"), []
 
 
+_CONTROL_RE = re.compile("[\x00-\x04]")
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def has_jinja(text: str) -> bool:
+    """Whether ``text`` holds any Jinja2 syntax (``{{``, ``{%`` or ``{#``)."""
+    return "{{" in text or "{%" in text or "{#" in text
+
+
 class Plain:
     """A template compiled once, without position markers, for the fast path.
 
     It is compiled with the very environment
     :class:`~lpsigning_mojo.bundle.template.Template` uses for its plain
     rendering, so it renders exactly the same text; the marked compilation
-    that maps positions back is only paid for when a finding needs it.
+    that maps positions back is only paid for when a finding needs it. Text
+    without any Jinja2 syntax renders as itself (with Jinja2's newlines), so
+    for it Jinja2 is not even imported, and positions need no map.
     """
 
-    def __init__(self, text: str, path: str, compiled: Any) -> None:
+    def __init__(self, text: str, path: str, compiled: Any | None) -> None:
         self.text = text
         self.path = path
         self.compiled = compiled
 
+    @property
+    def templated(self) -> bool:
+        """Whether the text holds Jinja2 syntax (else it renders as itself)."""
+        return self.compiled is not None
+
     def render(self, variables: Mapping[str, object]) -> tuple[str | None, list[Problem]]:
         """The text rendered with ``variables``, or why it failed."""
+        if self.compiled is None:
+            return _NEWLINE_RE.sub("\n", self.text), []
         try:
             return self.compiled.render(variables), []
         except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
             import jinja2
+
+            # Private on purpose: the same sentence Template gives for the same error.
+            from lpsigning_mojo.bundle.template import _template_error
 
             failure = _template_error(error, self.path, self.text)
             code = (
@@ -174,7 +193,7 @@ def compile_template(
 ) -> tuple[Plain | None, list[Problem]]:
     """Compile ``text``; problems for control characters, Jinja2 syntax errors, and
     names that are neither ``known`` nor set in the template, on any branch."""
-    bad = _MARKER_CHARS.search(text)
+    bad = _CONTROL_RE.search(text)
     if bad:
         line, column = _line_column(text, bad.start())
         return None, [
@@ -186,7 +205,12 @@ def compile_template(
                 f"(U+{ord(bad.group()):04X}), which YAML does not allow",
             )
         ]
+    if not has_jinja(text):
+        return Plain(text, path, None), []
     import jinja2
+
+    # Private on purpose: the fast path must compile exactly as Template does.
+    from lpsigning_mojo.bundle.template import _PLAIN
 
     try:
         tree = _PLAIN.parse(text, name=path, filename=path)

@@ -17,7 +17,6 @@ from typing import Literal
 
 import attrs
 
-from lpsigning_mojo.bundle.template import DEFAULT_SERIES
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.lint.manifest import Phase, config_names, parse_manifest
 from lpsigning_mojo.spec.stages import Spec, Stage, find_spec_dir
@@ -49,12 +48,12 @@ def display_path(path: Path) -> str:
 
 
 def mojo_environment(spec: Spec, stage: Stage) -> dict[str, str]:
-    """The part of Mojo's environment a manifest can be expanded with, for ``stage``."""
-    return {
-        "MOJO_STAGE": stage.mojo,
-        "MOJO_SERIES": DEFAULT_SERIES,
-        "MOJO_SPEC_DIR": str(spec.root),
-    }
+    """The part of Mojo's environment a manifest can be expanded with, for ``stage``.
+
+    The others (``MOJO_SERIES``, ``MOJO_PROJECT``, ...) are only known on the
+    bastion; values that use them stay unresolved and are not checked.
+    """
+    return {"MOJO_STAGE": stage.mojo, "MOJO_SPEC_DIR": str(spec.root)}
 
 
 def is_manifest(path: Path) -> bool:

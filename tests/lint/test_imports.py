@@ -68,3 +68,15 @@ def test_linting_imports_nothing_heavy() -> None:
     assert not set(NOT_NEEDED) & set(modules)
     assert "lpsigning_mojo.lint" in modules
     assert "lpsigning_mojo.bundle.template" in modules
+
+
+def test_plain_yaml_and_manifests_do_not_even_import_jinja2() -> None:
+    data = run_lint(
+        "spec/lp-signing/manifest",
+        "tests/lint/corpus/bundles/lsm102-unknown-application-key.yaml",
+    )
+    assert data["status"] == 1
+    modules = data["modules"]
+    assert isinstance(modules, list)
+    assert not [name for name in modules if name.startswith("jinja2")]
+    assert "lpsigning_mojo.bundle.template" not in modules
