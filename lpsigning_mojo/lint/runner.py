@@ -17,20 +17,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import attrs
 
-from lpsigning_mojo.errors import FileAccessError, LpsigningMojoError
+from lpsigning_mojo.errors import FileAccessError
 from lpsigning_mojo.lint import manifest as manifest_checks
 from lpsigning_mojo.lint import policy, schema, source, verifier
 from lpsigning_mojo.lint.config import LintConfig, load_config
+from lpsigning_mojo.lint.mapping import LazyTemplate, Mapping
 from lpsigning_mojo.lint.problems import Problem, StageContext
 from lpsigning_mojo.lint.registry import Finding, Severity, rule
 from lpsigning_mojo.lint.targets import Target, discover, mojo_environment
-
-if TYPE_CHECKING:
-    from lpsigning_mojo.bundle.template import Origin, Rendered, Template
 
 __all__ = ["Report", "lint_paths", "lint_targets"]
 
@@ -102,30 +99,6 @@ class _Collector:
             )
 
 
-def _place(rendered: Rendered, line: int, column: int) -> tuple[int, int] | None:
-    """The template (line, column) that wrote rendered ``line``:``column``."""
-    if not rendered.mapped:
-        return (line, column) if rendered.text == rendered.template.text else None
-    origins = rendered.origins(line)
-    if 1 <= column <= len(origins) and origins[column - 1] is not None:
-        found = origins[column - 1]
-        assert found is not None
-        return found.line, found.column
-    for index in range(min(column, len(origins) + 1) - 1, 0, -1):
-        before = origins[index - 1]
-        if before is not None:
-            shift = column - index if before.kind == "data" else 0
-            return before.line, before.column + shift
-    for after in origins:
-        if after is not None:
-            return after.line, after.column
-    for previous in range(line - 1, 0, -1):
-        known = [origin for origin in rendered.origins(previous) if origin is not None]
-        if known:
-            return known[-1].line + 1, 1
-    return None
-
-
 def _read(target: Target) -> tuple[bytes | None, Problem | None]:
     try:
         with target.path.open("rb") as stream:
@@ -141,72 +114,6 @@ def _read(target: Target) -> tuple[bytes | None, Problem | None]:
             "bundles and manifests are far smaller",
         )
     return data, None
-
-
-class _LazyTemplate:
-    """The marked :class:`Template` of a file, compiled on first use, once."""
-
-    def __init__(self, text: str, path: str) -> None:
-        self.text, self.path = text, path
-        self._template: Template | None = None
-
-    def get(self) -> Template:
-        if self._template is None:
-            from lpsigning_mojo.bundle.template import Template
-
-            self._template = Template.from_text(self.text, path=self.path)
-        return self._template
-
-
-class _Mapping:
-    """The map from one stage's rendering back to the template, built on first use.
-
-    Most files are clean, and a clean stage never needs it: the marked
-    compilation and rendering of :class:`~lpsigning_mojo.bundle.template.Template`
-    are paid for only when a finding must be placed, or a check asks where a
-    value came from. Text without Jinja2 syntax (``identity``) maps to itself.
-    """
-
-    def __init__(
-        self,
-        template: _LazyTemplate,
-        variables: dict[str, object],
-        rendered_text: str,
-        *,
-        identity: bool = False,
-    ) -> None:
-        self.template, self.variables = template, variables
-        self.text, self.rendered_text = template.text, rendered_text
-        self.identity = identity
-        self._rendered: Rendered | None = None
-        self._tried = False
-
-    def rendered(self) -> Rendered | None:
-        if not self._tried:
-            self._tried = True
-            try:
-                rendered = self.template.get().render(self.variables)
-            except LpsigningMojoError:  # pragma: no cover - the plain rendering worked
-                return None
-            if rendered.text == self.rendered_text:
-                self._rendered = rendered
-        return self._rendered
-
-    def origin(self, line: int, column: int) -> Origin | None:
-        if self.identity:
-            return None  # copied as written: nothing was computed
-        rendered = self.rendered()
-        return rendered.origin(line, column) if rendered is not None else None
-
-    def place(self, line: int, column: int) -> tuple[int, int] | None:
-        if not self.rendered_text.strip():  # nothing rendered: the start of the file
-            return (1, 1)
-        if self.identity:
-            return (line, column)
-        rendered = self.rendered()
-        if rendered is None:
-            return (line, column) if self.rendered_text == self.text else None
-        return _place(rendered, line, column)
 
 
 def _variables(stage: str, config: LintConfig) -> dict[str, object]:
@@ -236,7 +143,7 @@ def _lint_bundle(
     if plain is None or text is None:
         return
     static = {found.line for found in problems}
-    lazy = _LazyTemplate(text, target.display)
+    lazy = LazyTemplate(text, target.display)
     parsed: dict[str, tuple[schema.BundleView | None, list[Problem]]] = {}
     for stage in target.stages:
         variables = _variables(stage.mojo, config) if plain.templated else {}
@@ -249,7 +156,7 @@ def _lint_bundle(
         if rendered_text not in parsed:
             parsed[rendered_text] = _parse(rendered_text)
         view, problems = parsed[rendered_text]
-        mapping = _Mapping(lazy, variables, rendered_text, identity=not plain.templated)
+        mapping = Mapping(lazy, variables, rendered_text, identity=not plain.templated)
         context = StageContext(
             stage=stage.name,
             origin=mapping.origin,
@@ -286,7 +193,7 @@ def _parse(text: str) -> tuple[schema.BundleView | None, list[Problem]]:
     return view, problems
 
 
-def _add_rendered(collector: _Collector, mapping: _Mapping, found: Problem, stage: str) -> None:
+def _add_rendered(collector: _Collector, mapping: Mapping, found: Problem, stage: str) -> None:
     placed = mapping.place(found.line, found.column)
     message = found.message
     if placed is None:
@@ -299,7 +206,7 @@ def _add_rendered(collector: _Collector, mapping: _Mapping, found: Problem, stag
 
 
 def _pins(
-    view: schema.BundleView, mapping: _Mapping, target: Target, into: dict[str, policy.Pin]
+    view: schema.BundleView, mapping: Mapping, target: Target, into: dict[str, policy.Pin]
 ) -> None:
     for app, charm, revision, node in policy.pins(view):
         position = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -389,7 +296,7 @@ def _lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
             line=pin.position[0],
             column=pin.position[1],
         )
-        assert isinstance(pin.mapping, _Mapping)
+        assert isinstance(pin.mapping, Mapping)
         line, column = pin.mapping.place(*pin.position) or (1, 1)
         collector.add(problem, line=line, column=column, stage=stage_name)
     findings: list[Finding] = []
