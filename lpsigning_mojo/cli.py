@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.revisions",
     "lpsigning_mojo.commands.instances",
     "lpsigning_mojo.commands.status",
+    "lpsigning_mojo.commands.lint",
 )
 
 EXIT_UNEXPECTED = 3

@@ -1,21 +1,57 @@
 """The Juju bundle, pure: model, Jinja2 templates, text edits and diffs.
 
 Nothing here does I/O beyond reading the text it is given.
+
+The names below are imported on first use (PEP 562), so that importing one
+submodule (``lpsigning_mojo.bundle.template`` for the lint hook) does not
+import all the others.
 """
 
 from __future__ import annotations
 
-from lpsigning_mojo.bundle.diff import BundleDiff, FieldChange, diff_bundles
-from lpsigning_mojo.bundle.edit import (
-    DEFAULT_STAGES,
-    EditResult,
-    render_bundle,
-    set_channel,
-    set_option,
-    set_revision,
-)
-from lpsigning_mojo.bundle.model import Application, Bundle, Machine, Position, Relation
-from lpsigning_mojo.bundle.template import Origin, Rendered, Template, mojo_variables, stage_name
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.bundle.diff import BundleDiff, FieldChange, diff_bundles
+    from lpsigning_mojo.bundle.edit import (
+        DEFAULT_STAGES,
+        EditResult,
+        render_bundle,
+        set_channel,
+        set_option,
+        set_revision,
+    )
+    from lpsigning_mojo.bundle.model import Application, Bundle, Machine, Position, Relation
+    from lpsigning_mojo.bundle.template import (
+        Origin,
+        Rendered,
+        Template,
+        mojo_variables,
+        stage_name,
+    )
+
+_SOURCES = {
+    "BundleDiff": "diff",
+    "FieldChange": "diff",
+    "diff_bundles": "diff",
+    "DEFAULT_STAGES": "edit",
+    "EditResult": "edit",
+    "render_bundle": "edit",
+    "set_channel": "edit",
+    "set_option": "edit",
+    "set_revision": "edit",
+    "Application": "model",
+    "Bundle": "model",
+    "Machine": "model",
+    "Position": "model",
+    "Relation": "model",
+    "Origin": "template",
+    "Rendered": "template",
+    "Template": "template",
+    "mojo_variables": "template",
+    "stage_name": "template",
+}
 
 __all__ = [
     "DEFAULT_STAGES",
@@ -38,3 +74,16 @@ __all__ = [
     "set_revision",
     "stage_name",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import yaml
 
+from lpsigning_mojo.bundle.schema import APPLICATION_KEYS, BUNDLE_KEYS, MACHINE_KEYS
 from lpsigning_mojo.bundle.yamlnodes import compose_documents, construct, mapping_items, position
 from lpsigning_mojo.errors import YamlError
 
@@ -29,50 +30,6 @@ __all__ = [
     "Relation",
     "UnknownKey",
 ]
-
-#: Top-level keys of Juju's bundle schema.
-BUNDLE_KEYS = frozenset(
-    {
-        "bundle",
-        "applications",
-        "machines",
-        "saas",
-        "series",
-        "default-base",
-        "relations",
-        "tags",
-        "description",
-        "name",
-    }
-)
-#: Application keys of Juju's bundle schema.
-APPLICATION_KEYS = frozenset(
-    {
-        "charm",
-        "channel",
-        "revision",
-        "series",
-        "base",
-        "resources",
-        "num_units",
-        "scale",
-        "to",
-        "placement",
-        "expose",
-        "exposed-endpoints",
-        "options",
-        "annotations",
-        "constraints",
-        "storage",
-        "devices",
-        "bindings",
-        "offers",
-        "plan",
-        "trust",
-    }
-)
-#: Machine keys of Juju's bundle schema.
-MACHINE_KEYS = frozenset({"constraints", "annotations", "series", "base"})
 
 
 @attrs.frozen(kw_only=True)

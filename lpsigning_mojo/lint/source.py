@@ -1,0 +1,397 @@
+"""Checks of a file as text: encoding, Jinja2, YAML syntax, duplicates, aliases.
+
+These run before anything looks at the bundle's content. Each returns the
+:class:`~lpsigning_mojo.lint.problems.Problem` values it found and, when
+the step succeeded, its result (the text, the compiled template, the
+rendering, the YAML documents) for the next step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+import yaml
+
+from lpsigning_mojo.bundle.yamlnodes import MAX_EXPANDED_NODES
+from lpsigning_mojo.lint.problems import Problem, at_node
+from lpsigning_mojo.lint.registry import register
+
+__all__ = ["Plain", "compile_template", "compose", "decode"]
+
+try:
+    _Loader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+YAML_SYNTAX = register(
+    "LSM001",
+    "yaml-syntax",
+    severity="error",
+    summary="The bundle, as rendered for a stage, is not valid YAML.",
+    description="""The template renders, but the result does not parse as YAML, so Juju
+        would refuse it. The position is that of the template character that wrote the
+        offending text.""",
+    fix="Fix the YAML at that position: indentation, a missing colon, an unclosed quote or "
+    "bracket.",
+    example='applications:\n  lp-signing:\n    charm: "lp-signing\n',
+)
+DUPLICATE_KEY = register(
+    "LSM002",
+    "duplicate-key",
+    severity="error",
+    summary="A mapping has the same key twice.",
+    description="""YAML loaders, Juju's and PyYAML's ``safe_load`` included, keep the last
+        of two equal keys without a word, so the first value is silently ignored.""",
+    fix="Remove one of the two keys, or merge their values.",
+    example="applications:\n  nrpe:\n    charm: nrpe\n    charm: nrpe-k8s\n",
+)
+JINJA_SYNTAX = register(
+    "LSM003",
+    "jinja-syntax",
+    severity="error",
+    summary="The bundle template is not valid Jinja2.",
+    description="""Mojo renders the bundle with Jinja2 before deploying it; a template
+        that does not compile fails every stage.""",
+    fix="Close the block, fix the expression, or escape literal braces with ``{% raw %}``.",
+    example='{% if stage_name == "production" %}\napplications: {}\n',
+)
+UNDEFINED_VARIABLE = register(
+    "LSM004",
+    "undefined-variable",
+    severity="error",
+    summary="The template uses a variable Mojo does not define.",
+    description="""Mojo passes ``stage_name``, ``series`` and ``local_dir`` (plus any
+        variables the configuration adds); any other name is undefined and the render
+        fails, possibly only in the stage whose branch uses it. Every branch is checked,
+        whichever stage is rendered.""",
+    fix="Use one of the variables Mojo passes, define the name with ``{% set %}``, or add "
+    "it to ``variables`` in the configuration.",
+    example="applications:\n  nrpe:\n    charm: nrpe\n    channel: {{ nrpe_channel }}\n",
+)
+RENDER_ERROR = register(
+    "LSM005",
+    "render-error",
+    severity="error",
+    summary="The template fails while it renders for a stage.",
+    description="""The template compiles but raises an error when rendered for a stage,
+        for example a filter or an operator applied to a value of the wrong type.""",
+    fix="Fix the expression on that line for the stages listed.",
+    example='series: {{ "%d" % series }}\napplications: {}\n',
+)
+ALIAS_BOMB = register(
+    "LSM006",
+    "alias-bomb",
+    severity="error",
+    summary="YAML aliases expand the document past a safe size.",
+    description="""Nested aliases can expand exponentially (a "billion laughs" file):
+        loaders that expand them run out of memory. The linter measures the expanded size
+        without expanding anything.""",
+    fix="Write the values out instead of nesting aliases.",
+    example='a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+    + "".join(
+        f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, "
+        f"*{prev}, *{prev}, *{prev}]\n"
+        for prev, name in zip("abcde", "bcdef", strict=True)
+    ),
+)
+UNREADABLE = register(
+    "LSM007",
+    "unreadable-file",
+    severity="error",
+    summary="The file is not UTF-8 text, or holds control characters.",
+    description="""Bundles and manifests are UTF-8 text. Binary data, another encoding, or
+        control characters (which YAML forbids) stop Mojo and Juju.""",
+    fix="Save the file as UTF-8 and remove the control characters.",
+    example="applications:\n  nrpe:\n    charm: nrpe\x07\n",
+)
+
+_NULL = "tag:yaml.org,2002:null"
+_KNOWN_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def decode(data: bytes) -> tuple[str | None, list[Problem]]:
+    """The text of a file's bytes, or why it is not UTF-8 text."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start].decode("utf-8", "replace")
+        line, column = _line_column(prefix, len(prefix))
+        byte = data[error.start]
+        return None, [
+            Problem(
+                code=UNREADABLE.code,
+                message=f"the file is not UTF-8 text (byte 0x{byte:02x} at offset {error.start})",
+                line=line,
+                column=column,
+            )
+        ]
+    return text.removeprefix("\ufeff"), []
+
+
+_CONTROL_RE = re.compile("[\x00-\x04]")
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
+def has_jinja(text: str) -> bool:
+    """Whether ``text`` holds any Jinja2 syntax (``{{``, ``{%`` or ``{#``)."""
+    return "{{" in text or "{%" in text or "{#" in text
+
+
+class Plain:
+    """A template compiled once, without position markers, for the fast path.
+
+    It is compiled with the very environment
+    :class:`~lpsigning_mojo.bundle.template.Template` uses for its plain
+    rendering, so it renders exactly the same text; the marked compilation
+    that maps positions back is only paid for when a finding needs it. Text
+    without any Jinja2 syntax renders as itself (with Jinja2's newlines), so
+    for it Jinja2 is not even imported, and positions need no map.
+    """
+
+    def __init__(self, text: str, path: str, compiled: Any | None) -> None:
+        self.text = text
+        self.path = path
+        self.compiled = compiled
+
+    @property
+    def templated(self) -> bool:
+        """Whether the text holds Jinja2 syntax (else it renders as itself)."""
+        return self.compiled is not None
+
+    def render(self, variables: Mapping[str, object]) -> tuple[str | None, list[Problem]]:
+        """The text rendered with ``variables``, or why it failed."""
+        if self.compiled is None:
+            return _NEWLINE_RE.sub("\n", self.text), []
+        try:
+            return self.compiled.render(variables), []
+        except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
+            import jinja2
+
+            # Private on purpose: the same sentence Template gives for the same error.
+            from lpsigning_mojo.bundle.template import _template_error
+
+            failure = _template_error(error, self.path, self.text)
+            code = (
+                UNDEFINED_VARIABLE.code
+                if isinstance(error, jinja2.UndefinedError)
+                else RENDER_ERROR.code
+            )
+            return None, [
+                Problem(code=code, message=failure.message, line=failure.line or 1, column=1)
+            ]
+
+
+def compile_template(
+    text: str, path: str, known: Collection[str]
+) -> tuple[Plain | None, list[Problem]]:
+    """Compile ``text``; problems for control characters, Jinja2 syntax errors, and
+    names that are neither ``known`` nor set in the template, on any branch."""
+    bad = _CONTROL_RE.search(text)
+    if bad:
+        line, column = _line_column(text, bad.start())
+        return None, [
+            Problem(
+                code=UNREADABLE.code,
+                line=line,
+                column=column,
+                message=f"the file holds a control character "
+                f"(U+{ord(bad.group()):04X}), which YAML does not allow",
+            )
+        ]
+    if not has_jinja(text):
+        return Plain(text, path, None), []
+    import jinja2
+
+    # Private on purpose: the fast path must compile exactly as Template does.
+    from lpsigning_mojo.bundle.template import _PLAIN
+
+    try:
+        tree = _PLAIN.parse(text, name=path, filename=path)
+    except jinja2.TemplateSyntaxError as error:
+        return None, [
+            Problem(
+                code=JINJA_SYNTAX.code,
+                line=error.lineno or 1,
+                column=1,
+                message=f"Jinja2 syntax error: {error.message}",
+            )
+        ]
+    undeclared = _undeclared(tree, text, known)
+    try:
+        code = _PLAIN.compile(tree, name=path, filename=path)
+    except jinja2.TemplateSyntaxError as error:  # found only when generating code
+        return None, [
+            Problem(
+                code=JINJA_SYNTAX.code,
+                line=error.lineno or 1,
+                column=1,
+                message=f"Jinja2 syntax error: {error.message}",
+            )
+        ]
+    compiled = jinja2.Template.from_code(_PLAIN, code, _PLAIN.make_globals(None), None)
+    return Plain(text, path, compiled), undeclared
+
+
+def _name_column(line_text: str, name: str) -> int:
+    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", line_text):
+        opener = max(
+            line_text.rfind("{{", 0, match.start()), line_text.rfind("{%", 0, match.start())
+        )
+        if opener >= 0:
+            return match.start() + 1
+    return 1
+
+
+def _undeclared(tree: Any, text: str, known: Collection[str]) -> list[Problem]:
+    import jinja2.meta
+    from jinja2 import nodes
+
+    undeclared = jinja2.meta.find_undeclared_variables(tree) - set(known) - _KNOWN_GLOBALS
+    if not undeclared:
+        return []
+    lines = text.splitlines()
+    problems: dict[tuple[str, int], Problem] = {}
+    for node in tree.find_all(nodes.Name):
+        if node.ctx != "load" or node.name not in undeclared:
+            continue
+        key = (node.name, node.lineno)
+        if key in problems:
+            continue
+        line_text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+        problems[key] = Problem(
+            code=UNDEFINED_VARIABLE.code,
+            message=f"undefined template variable {node.name!r} "
+            f"(Mojo passes: {', '.join(sorted(known))})",
+            line=node.lineno,
+            column=_name_column(line_text, node.name),
+        )
+    return list(problems.values())
+
+
+def compose(text: str) -> tuple[list[yaml.Node] | None, list[Problem]]:
+    """The YAML documents of ``text`` (empty ones skipped), or why they do not parse."""
+    try:
+        documents = [
+            node
+            for node in yaml.compose_all(text, Loader=_Loader)
+            if node is not None and not (node.tag == _NULL and node.value == "")
+        ]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "invalid YAML"
+        if error.context and error.problem:
+            problem = f"{problem} ({error.context})"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [
+            Problem(code=YAML_SYNTAX.code, message=f"YAML: {problem}", line=line, column=column)
+        ]
+    except yaml.reader.ReaderError as error:
+        index = text.find(chr(error.character)) if isinstance(error.character, int) else -1
+        line, column = _line_column(text, max(index, 0))
+        return None, [
+            Problem(
+                code=UNREADABLE.code,
+                message=f"YAML: {error.reason} (U+{error.character:04X})"
+                if isinstance(error.character, int)
+                else f"YAML: {error.reason}",
+                line=line,
+                column=column,
+            )
+        ]
+    except yaml.YAMLError as error:  # pragma: no cover - every libyaml error is one of the above
+        return None, [Problem(code=YAML_SYNTAX.code, message=f"YAML: {error}", line=1, column=1)]
+    problems: list[Problem] = []
+    for document in documents:
+        # Aliases need anchors: without an "&" there is nothing to expand.
+        bomb = _alias_bomb(document) if "&" in text else None
+        if bomb is not None:
+            return None, [
+                at_node(
+                    ALIAS_BOMB.code,
+                    bomb,
+                    f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} more nodes "
+                    "than it holds (an alias bomb)",
+                )
+            ]
+        problems.extend(_duplicates(document))
+    return documents, problems
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _alias_bomb(root: yaml.Node) -> yaml.Node | None:
+    """The first node whose aliases expand it past the limit, measured without expanding.
+
+    Sizes are computed bottom-up once per distinct node, so a "billion
+    laughs" costs as little as its text. A large document without aliases
+    is not a bomb, however many nodes it holds: only the nodes that aliases
+    add count.
+    """
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()  # a recursive alias (&a [*a]) leads back to one of these
+    finished: list[tuple[yaml.Node, int]] = []
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if done:
+            total = 1 + sum(sizes.get(id(child), 1) for child in children)
+            sizes[id(node)] = total
+            visiting.discard(id(node))
+            finished.append((node, total))
+        elif id(node) not in visiting:
+            visiting.add(id(node))
+            stack.append((node, True))
+            stack.extend(
+                (child, False)
+                for child in children
+                if id(child) not in sizes and id(child) not in visiting
+            )
+    limit = len(sizes) + MAX_EXPANDED_NODES
+    for node, total in finished:
+        if total > limit:
+            return node
+    return None
+
+
+def _duplicates(root: yaml.Node) -> Iterator[Problem]:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[object, yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    first = keys.setdefault(key.value, key)
+                    if first is not key:
+                        yield at_node(
+                            DUPLICATE_KEY.code,
+                            key,
+                            f"duplicate key {key.value!r} (first at line {{line}}); "
+                            "YAML loaders silently keep only the last one",
+                            related=first,
+                        )
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
