@@ -113,7 +113,24 @@ class TemplateError(BundleError):
 
 
 class YamlError(BundleError):
-    """A rendered bundle is not valid YAML, or not a YAML mapping."""
+    """A rendered bundle is not valid YAML, or not a YAML mapping.
+
+    ``related_line`` is another line the message names (the first of two
+    duplicate keys), so that a caller mapping lines elsewhere can map it too.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str | None = None,
+        related_line: int | None = None,
+    ) -> None:
+        self.related_line = related_line
+        super().__init__(message, path=path, line=line, column=column, hint=hint)
 
 
 class UnknownApplicationError(BundleError):

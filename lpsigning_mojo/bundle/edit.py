@@ -92,12 +92,18 @@ def _in_template(error: BundleError, rendered: Rendered, stage: str) -> BundleEr
         # The line came from nowhere in the template (computed); say where it was rendered.
         message = f"{error.message} (line {error.line} of the bundle rendered for {stage})"
         return type(error)(message, path=rendered.template.path, hint=error.hint)
+    message = error.message
+    related = getattr(error, "related_line", None)
+    if related is not None:
+        mapped = rendered.template_line(related)
+        if mapped is not None:
+            message = message.replace(f"at line {related}", f"at line {mapped}")
     column = None
     if error.line and error.column:
         origin = rendered.origin(error.line, error.column)
         column = origin.column if origin is not None and origin.line == line else None
     return type(error)(
-        f"{error.message} (stage {stage})",
+        f"{message} (stage {stage})",
         path=rendered.template.path,
         line=line,
         column=column,

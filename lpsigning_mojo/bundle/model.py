@@ -79,12 +79,12 @@ class Application:
     #: Every key as written, Juju's and unknown ones, with their values.
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     line: int | None = attrs.field(default=None, eq=False)
-    #: Where each value starts: keys as in ``raw``, options as ``options.KEY``.
+    #: Where each value starts, by key as in ``raw`` (options as ``options.KEY``).
     positions: Mapping[str, Position] = attrs.field(factory=_positions, eq=False, repr=False)
 
     @property
     def build_label(self) -> str | None:
-        """The ``build_label`` option: the lp-signing payload build, if set."""
+        """The lp-signing payload build (the ``build_label`` option), if set."""
         value = self.options.get("build_label")
         return None if value is None else str(value)
 

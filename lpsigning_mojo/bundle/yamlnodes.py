@@ -20,6 +20,8 @@ __all__ = [
     "MAX_EXPANDED_NODES",
     "compose_documents",
     "construct",
+    "duplicate_keys",
+    "expansion_problem",
     "mapping_items",
     "position",
 ]
@@ -60,48 +62,80 @@ def compose_documents(text: str, *, path: str | None = None) -> list[yaml.Node]:
     except yaml.YAMLError as error:
         raise YamlError(f"not valid YAML: {error}", path=path) from None
     for document in documents:
-        _check_size(document, path)
-        _check_duplicates(document, path)
+        expansion = expansion_problem(document) if "&" in text else None
+        if expansion is not None:
+            node, reason = expansion
+            line, column = position(node)
+            raise YamlError(
+                reason,
+                path=path,
+                line=line,
+                column=column,
+                hint="write the values out instead of nesting aliases",
+            )
+        for key, first in duplicate_keys(document):
+            line, column = position(key)
+            raise YamlError(
+                f"duplicate key {key.value!r} (first at line {position(first)[0]}); "
+                "YAML loaders silently keep only the last one",
+                related_line=position(first)[0],
+                path=path,
+                line=line,
+                column=column,
+                hint="remove one of them",
+            )
     return documents
 
 
-def _check_size(root: yaml.Node, path: str | None) -> None:
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def expansion_problem(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """(node, reason) when aliases make ``root`` recursive or expand it past the limit.
+
+    Sizes are computed bottom-up once per distinct node, so a "billion
+    laughs" costs as little as its text. A large document without aliases is
+    not a bomb, however many nodes it holds: only the nodes that aliases add
+    count, at most :data:`MAX_EXPANDED_NODES` of them.
+    """
     sizes: dict[int, int] = {}
-    # Post-order walk without recursion: nested documents may be deep.
+    visiting: set[int] = set()
+    finished: list[tuple[yaml.Node, int]] = []
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         if id(node) in sizes:
             continue
-        children = list(_children(node))
+        children = _children(node)
         if done:
             total = 1 + sum(sizes[id(child)] for child in children)
-            if total > MAX_EXPANDED_NODES:
-                line, column = position(node)
-                raise YamlError(
-                    f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} nodes "
-                    "(an alias bomb)",
-                    path=path,
-                    line=line,
-                    column=column,
-                    hint="write the values out instead of nesting aliases",
-                )
             sizes[id(node)] = total
-        else:
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
+            visiting.discard(id(node))
+            finished.append((node, total))
+            continue
+        for child in children:
+            if id(child) in visiting:  # an alias back to a node that holds it: &a [*a]
+                return node, "a YAML alias refers to a node that contains it (a recursive alias)"
+        visiting.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    limit = len(sizes) + MAX_EXPANDED_NODES
+    for node, total in finished:
+        if total > limit:
+            return node, (
+                f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} more nodes "
+                "than it holds (an alias bomb)"
+            )
+    return None
 
 
-def _children(node: yaml.Node) -> Iterator[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield key
-            yield value
-    elif isinstance(node, yaml.SequenceNode):
-        yield from node.value
-
-
-def _check_duplicates(root: yaml.Node, path: str | None) -> None:
+def duplicate_keys(root: yaml.Node) -> Iterator[tuple[yaml.ScalarNode, yaml.ScalarNode]]:
+    """Every (key, first key of that name) pair where a mapping repeats a key."""
     seen: set[int] = set()
     stack = [root]
     while stack:
@@ -110,24 +144,13 @@ def _check_duplicates(root: yaml.Node, path: str | None) -> None:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            keys: dict[object, yaml.Node] = {}
+            keys: dict[object, yaml.ScalarNode] = {}
             for key, _value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value == "<<" and key.tag == "tag:yaml.org,2002:merge":
-                        continue
-                    previous = keys.get(key.value)
-                    if previous is not None:
-                        line, column = position(key)
-                        raise YamlError(
-                            f"duplicate key {key.value!r} (first at line {position(previous)[0]}); "
-                            "YAML loaders silently keep only the last one",
-                            path=path,
-                            line=line,
-                            column=column,
-                            hint="remove one of them",
-                        )
-                    keys[key.value] = key
-        stack.extend(_children(node))
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    first = keys.setdefault(key.value, key)
+                    if first is not key:
+                        yield key, first
+        stack.extend(reversed(_children(node)))
 
 
 def construct(node: yaml.Node) -> Any:

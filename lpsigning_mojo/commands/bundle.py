@@ -187,7 +187,7 @@ def _template_variables(args: argparse.Namespace) -> dict[str, object]:
 def _stages(path: str, stage: str) -> tuple[str, tuple[str, ...]]:
     """The short name of ``stage`` and every stage of the spec holding ``path``."""
     directory = find_spec_dir(path)
-    spec = Spec.load(directory) if directory.is_dir() else None
+    spec = Spec.load(directory) if (directory / "manifest").is_file() else None
     if spec is None or not spec.stages:
         return stage.rstrip("/").rsplit("/", 1)[-1], DEFAULT_STAGES
     return spec.stage(stage).name, spec.stage_names
@@ -293,7 +293,10 @@ def _set_revision(args: argparse.Namespace) -> int:
 
         stage, _ = _stages(args.path, args.stage)
         _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
-        source = source_of(bundle, bundle.application(args.app), stage=stage)
+        application = bundle.application(args.app)
+        if args.revision is not None and application.revision == args.revision:
+            return _apply(args, set_revision, args.revision)  # already set: nothing to check
+        source = source_of(bundle, application, stage=stage)
         charmhub = charmhub_client(args.charmhub_url)
         if args.latest:
             args.revision = latest_for(charmhub, source)

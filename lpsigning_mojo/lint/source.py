@@ -9,12 +9,12 @@ rendering, the YAML documents) for the next step.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
 
-from lpsigning_mojo.bundle.yamlnodes import MAX_EXPANDED_NODES
+from lpsigning_mojo.bundle.yamlnodes import duplicate_keys, expansion_problem
 from lpsigning_mojo.lint.problems import Problem, at_node
 from lpsigning_mojo.lint.registry import register
 
@@ -84,10 +84,11 @@ ALIAS_BOMB = register(
     "LSM006",
     "alias-bomb",
     severity="error",
-    summary="YAML aliases expand the document past a safe size.",
+    summary="YAML aliases expand the document past a safe size, or refer to themselves.",
     description="""Nested aliases can expand exponentially (a "billion laughs" file):
-        loaders that expand them run out of memory. The linter measures the expanded size
-        without expanding anything.""",
+        loaders that expand them run out of memory. An alias inside the node it refers to
+        (``&a [*a]``) never ends. The linter measures the expanded size without expanding
+        anything.""",
     fix="Write the values out instead of nesting aliases.",
     example='a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
     + "".join(
@@ -310,88 +311,18 @@ def compose(text: str) -> tuple[list[yaml.Node] | None, list[Problem]]:
     problems: list[Problem] = []
     for document in documents:
         # Aliases need anchors: without an "&" there is nothing to expand.
-        bomb = _alias_bomb(document) if "&" in text else None
-        if bomb is not None:
-            return None, [
-                at_node(
-                    ALIAS_BOMB.code,
-                    bomb,
-                    f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} more nodes "
-                    "than it holds (an alias bomb)",
-                )
-            ]
-        problems.extend(_duplicates(document))
-    return documents, problems
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [item for pair in node.value for item in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _alias_bomb(root: yaml.Node) -> yaml.Node | None:
-    """The first node whose aliases expand it past the limit, measured without expanding.
-
-    Sizes are computed bottom-up once per distinct node, so a "billion
-    laughs" costs as little as its text. A large document without aliases
-    is not a bomb, however many nodes it holds: only the nodes that aliases
-    add count.
-    """
-    sizes: dict[int, int] = {}
-    visiting: set[int] = set()  # a recursive alias (&a [*a]) leads back to one of these
-    finished: list[tuple[yaml.Node, int]] = []
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = _children(node)
-        if done:
-            total = 1 + sum(sizes.get(id(child), 1) for child in children)
-            sizes[id(node)] = total
-            visiting.discard(id(node))
-            finished.append((node, total))
-        elif id(node) not in visiting:
-            visiting.add(id(node))
-            stack.append((node, True))
-            stack.extend(
-                (child, False)
-                for child in children
-                if id(child) not in sizes and id(child) not in visiting
+        expansion = expansion_problem(document) if "&" in text else None
+        if expansion is not None:
+            node, reason = expansion
+            return None, [at_node(ALIAS_BOMB.code, node, reason)]
+        problems.extend(
+            at_node(
+                DUPLICATE_KEY.code,
+                key,
+                f"duplicate key {key.value!r} (first at line {{line}}); "
+                "YAML loaders silently keep only the last one",
+                related=first,
             )
-    limit = len(sizes) + MAX_EXPANDED_NODES
-    for node, total in finished:
-        if total > limit:
-            return node
-    return None
-
-
-def _duplicates(root: yaml.Node) -> Iterator[Problem]:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            keys: dict[object, yaml.Node] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.tag == "tag:yaml.org,2002:merge":
-                        continue
-                    first = keys.setdefault(key.value, key)
-                    if first is not key:
-                        yield at_node(
-                            DUPLICATE_KEY.code,
-                            key,
-                            f"duplicate key {key.value!r} (first at line {{line}}); "
-                            "YAML loaders silently keep only the last one",
-                            related=first,
-                        )
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            for key, first in duplicate_keys(document)
+        )
+    return documents, problems

@@ -70,7 +70,7 @@ class Spec:
 
     @property
     def root(self) -> Path:
-        """Mojo's spec root: the parent of the spec directory."""
+        """The parent of the spec directory, which Mojo calls the spec root."""
         return self.directory.resolve().parent
 
     @property

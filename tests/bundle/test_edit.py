@@ -181,3 +181,13 @@ def test_unknown_application() -> None:
 def test_negative_revision_is_refused() -> None:
     with pytest.raises(EditError, match="whole number"):
         set_revision(TEMPLATE, "lp-signing", -1, stage="staging")
+
+
+def test_a_duplicate_key_names_both_template_lines() -> None:
+    text = (
+        "# header\n{%- if true %}\n\napplications:\n  a:\n    charm: a\n    revision: 3\n"
+        "    revision: 4\n{%- endif %}\n"
+    )
+    with pytest.raises(YamlError) as caught:
+        set_revision(text, "a", 5, stage="staging", path="b.yaml")
+    assert str(caught.value).startswith("b.yaml:8:5: duplicate key 'revision' (first at line 7);")

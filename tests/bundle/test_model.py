@@ -131,3 +131,17 @@ def test_from_mapping_builds_the_same_bundle() -> None:
     assert Bundle.from_mapping(data) == Bundle.from_text(
         "applications:\n  a:\n    charm: a\n    revision: 3\n    options: {x: 1}\n"
     )
+
+
+def test_a_recursive_alias_is_an_error_not_a_hang() -> None:
+    with pytest.raises(YamlError, match="recursive alias") as caught:
+        Bundle.from_text("loop: &a [*a]\napplications: {a: {charm: a}}\n", source="b.yaml")
+    assert caught.value.line == 1
+
+
+def test_a_large_bundle_without_aliases_is_not_a_bomb() -> None:
+    apps = "".join(
+        f"  app-{i}:\n    charm: c\n    options: {{a: 1, b: 2, c: 3}}\n" for i in range(12_000)
+    )
+    text = "x: &anchor 1\napplications:\n" + apps
+    assert len(Bundle.from_text(text).applications) == 12_000

@@ -417,3 +417,26 @@ def _fast_client(url: str | None) -> Any:
     from lpsigning_mojo.testing import FakeClock
 
     return CharmhubClient(url, retries=1, clock=FakeClock())
+
+
+def test_a_template_outside_a_spec_uses_the_default_stages(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "not-a-stage").mkdir()
+    path = tmp_path / "bundle.yaml"
+    path.write_text("applications:\n  a: {charm: a, channel: edge, revision: 1}\n")
+    status, out, err = run(capsys, "bundle", "show", str(path), "--stage", "production")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[2].split() == ["a", "a", "edge", "1", "-", "-"]
+
+
+def test_setting_the_revision_already_pinned_asks_nobody(
+    capsys: pytest.CaptureFixture[str], spec: Path
+) -> None:
+    # No Charmhub is reachable here (the test guard refuses it): none is needed.
+    path = spec / "bundle.yaml"
+    status, out, err = run(
+        capsys, "bundle", "set-revision", str(path), "lp-signing", "87", "--stage", "staging"
+    )
+    assert (status, out) == (0, "")
+    assert "already set; nothing to do" in err
