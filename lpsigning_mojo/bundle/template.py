@@ -18,13 +18,13 @@ the markers go in, so markers never change what is stripped.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import traceback
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Literal
 
-import attrs
 import jinja2
 import jinja2.lexer
 from jinja2 import nodes
@@ -101,7 +101,7 @@ def _split_newlines(text: str) -> list[str]:
     return lines
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Origin:
     """Where a rendered character came from in the template.
 
@@ -256,7 +256,7 @@ def _compile(
     return plain, marked
 
 
-@attrs.frozen(kw_only=True, eq=False)
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class Template:
     """A bundle template, compiled once and rendered per stage.
 
@@ -266,9 +266,9 @@ class Template:
 
     text: str
     path: str | None = None
-    _plain: jinja2.Template | None = attrs.field(alias="_plain", repr=False)
-    _marked: jinja2.Template | None = attrs.field(alias="_marked", repr=False)
-    _line_starts: tuple[int, ...] = attrs.field(alias="_line_starts", repr=False)
+    _plain: jinja2.Template | None = dataclasses.field(repr=False)
+    _marked: jinja2.Template | None = dataclasses.field(repr=False)
+    _line_starts: tuple[int, ...] = dataclasses.field(repr=False)
 
     @classmethod
     def from_text(cls, text: str, *, path: str | None = None) -> Template:
@@ -328,15 +328,15 @@ class Template:
         return Rendered(text=text, template=self, marked=marked)
 
 
-@attrs.frozen(kw_only=True, eq=False)
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class Rendered:
     """One rendering of a :class:`Template`, with its map back to the template."""
 
     text: str
     template: Template
-    marked: str | None = attrs.field(default=None, repr=False)
-    _marked_lines: list[str] = attrs.field(factory=list, alias="_marked_lines", repr=False)
-    _text_lines: list[str] = attrs.field(factory=list, alias="_text_lines", repr=False)
+    marked: str | None = dataclasses.field(default=None, repr=False)
+    _marked_lines: list[str] = dataclasses.field(default_factory=list, repr=False)
+    _text_lines: list[str] = dataclasses.field(default_factory=list, repr=False)
 
     @property
     def mapped(self) -> bool:

@@ -1,10 +1,10 @@
 """``lpsigning-mojo lint`` and the ``bundle-lint`` command (the pre-commit hook).
 
-``bundle-lint`` is :func:`main` here rather than the full CLI, so that a
-commit pays only for argparse and the linter: no other command module is
-imported. Exit statuses: 0 clean (warnings allowed unless ``--strict``),
-1 errors, 2 usage errors, 3 an unexpected failure (the traceback goes to a
-log file).
+``bundle-lint`` runs :func:`main` here (through :mod:`lpsigning_mojo._hook`)
+rather than the full CLI, so that a commit pays only for argparse and the
+linter: no other command module is imported. Exit statuses: 0 clean
+(warnings allowed unless ``--strict``), 1 errors, 2 usage errors, 3 an
+unexpected failure (the traceback goes to a log file).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["add_arguments", "entry", "main", "register", "run"]
+__all__ = ["add_arguments", "main", "register", "run"]
 
 _DESCRIPTION = (
     "Check Juju bundle templates and Mojo manifests, rendering each bundle for every stage. "
@@ -97,26 +97,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
-def entry() -> None:
-    """The ``bundle-lint`` console script: :func:`main`, tuned for a short-lived process.
-
-    A hook runs on every commit, so start-up time matters: the cyclic
-    garbage collector is switched off (the run allocates little and frees
-    it by reference counting), and the process ends with ``os._exit`` once
-    the output is flushed, skipping the interpreter's module teardown.
-    """
-    import gc
-    import os
-
-    gc.disable()
-    status = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:
-        status = status or 1
-    os._exit(status)
-
-
 if __name__ == "__main__":  # pragma: no cover
-    entry()
+    sys.exit(main())

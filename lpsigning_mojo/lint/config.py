@@ -19,14 +19,13 @@ linted upwards, is used; without one, the defaults apply.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import attrs
 
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.lint.registry import SEVERITIES, Severity
@@ -45,7 +44,7 @@ def _matches(code: str, patterns: tuple[str, ...]) -> bool:
     return any(code.startswith(pattern) for pattern in patterns)
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class LintConfig:
     """What to check and how severely. ``source`` is the file it came from, if any."""
 
@@ -54,8 +53,8 @@ class LintConfig:
     stages: tuple[str, ...] | None = None
     production_stages: tuple[str, ...] = ("production",)
     promotion_order: tuple[str, ...] = ("staging", "production")
-    variables: Mapping[str, object] = attrs.field(factory=dict)
-    severity: Mapping[str, Severity] = attrs.field(factory=dict)
+    variables: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    severity: Mapping[str, Severity] = dataclasses.field(default_factory=dict)
     source: str | None = None
 
     def enabled(self, code: str) -> bool:

@@ -10,13 +10,12 @@ checks that need the value skip it.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shlex
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-
-import attrs
 
 from lpsigning_mojo.lint.problems import Problem
 from lpsigning_mojo.lint.registry import register
@@ -120,7 +119,7 @@ _EXPANSION_RE = re.compile(rf"\$\{{({_NAME})(?::?-([^}}]*))?\}}|\$({_NAME})|\$\{
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Argument:
     """``KEY=VALUE`` of a phase; ``column`` is where the value starts (1-based)."""
 
@@ -129,7 +128,7 @@ class Argument:
     column: int
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Phase:
     """One manifest line: the phase, where it is, and its arguments."""
 

@@ -9,11 +9,11 @@ a charm revision that staging has not run first.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
-import attrs
 import yaml
 
 from lpsigning_mojo.lint.problems import Problem, StageContext, at_node
@@ -155,7 +155,7 @@ def check_policy(view: BundleView, context: StageContext) -> Iterator[Problem]:
                 )
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Pin:
     """A pinned charm revision of one application in one stage, and where it is.
 
@@ -167,7 +167,7 @@ class Pin:
     revision: int
     path: str
     position: tuple[int, int]
-    mapping: object = attrs.field(eq=False, repr=False)
+    mapping: object = dataclasses.field(compare=False, repr=False)
 
 
 def pins(view: BundleView) -> Iterator[tuple[str, str, int, yaml.Node]]:

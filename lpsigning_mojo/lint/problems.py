@@ -9,10 +9,10 @@ values.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import attrs
 import yaml
 
 from lpsigning_mojo.lint.registry import Severity
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Problem", "StageContext", "at_node"]
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Problem:
     """A problem at a 1-based ``line`` and ``column`` of the checked text.
 
@@ -69,7 +69,7 @@ def _no_origin(line: int, column: int) -> Origin | None:
     return None
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class StageContext:
     """What a bundle check knows about the stage it checks.
 

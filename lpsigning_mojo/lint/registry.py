@@ -13,11 +13,10 @@ Codes are grouped by family: ``LSM0xx`` files, YAML and Jinja2;
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Literal
-
-import attrs
 
 __all__ = [
     "CHECK_MODULES",
@@ -47,7 +46,7 @@ _NAME_RE = re.compile(r"[a-z][a-z0-9-]*\Z")
 _RULES: dict[str, Rule] = {}
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Rule:
     """One lint rule, as the catalogue documents it.
 
@@ -65,14 +64,14 @@ class Rule:
     example: str
     applies_to: Literal["bundle", "manifest"] = "bundle"
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if not _CODE_RE.match(self.code):
             raise ValueError(f"rule code {self.code!r} is not LSM and three digits")
         if not _NAME_RE.match(self.name):
             raise ValueError(f"rule name {self.name!r} is not lower-case-with-dashes")
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Finding:
     """A problem found in a file, at a template position (1-based).
 

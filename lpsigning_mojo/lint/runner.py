@@ -14,11 +14,10 @@ Nothing here writes a file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import attrs
 
 from lpsigning_mojo.errors import FileAccessError
 from lpsigning_mojo.lint import manifest as manifest_checks
@@ -40,7 +39,7 @@ _TEXT_CHECKS = (schema.check_keys, verifier.check_verifier)
 _STAGE_CHECKS = (policy.check_policy,)
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Report:
     """The findings of a run, the files linted and the stages checked."""
 
@@ -309,7 +308,7 @@ def _lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
             if finding.code in by_line.get(finding.line, ()):
                 continue
             severity = config.severity_of(finding.code, finding.severity)
-            findings.append(attrs.evolve(finding, severity=severity))
+            findings.append(dataclasses.replace(finding, severity=severity))
     findings.sort(key=Finding.sort_key)
     return Report(
         findings=_merge_severities(findings), files=tuple(collectors), stages=tuple(order)
@@ -333,7 +332,7 @@ def _merge_severities(findings: list[Finding]) -> tuple[Finding, ...]:
             merged[key] = finding
         else:
             stages = tuple(dict.fromkeys((*previous.stages, *finding.stages)))
-            merged[key] = attrs.evolve(previous, stages=stages)
+            merged[key] = dataclasses.replace(previous, stages=stages)
     return tuple(merged.values())
 
 

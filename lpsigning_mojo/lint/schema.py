@@ -8,9 +8,9 @@ key, as Juju merges them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 
-import attrs
 import yaml
 
 from lpsigning_mojo.bundle.schema import APPLICATION_KEYS, BUNDLE_KEYS, MACHINE_KEYS
@@ -80,7 +80,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Entry:
     """A key of a mapping and its value, as nodes."""
 
@@ -126,7 +126,7 @@ def boolean(entry: Entry | None) -> bool | None:
     return value
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AppView:
     """One application: its name, the node of its name, and its entries."""
 
@@ -153,7 +153,7 @@ class AppView:
         return entries(found.value) if found is not None else {}
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class BundleView:
     """A rendered bundle as nodes: top-level keys, applications, machines, relations."""
 

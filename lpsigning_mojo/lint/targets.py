@@ -11,11 +11,10 @@ linted for the stages ``production``, ``staging`` and ``devel``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
-
-import attrs
 
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.lint.manifest import Phase, config_names, parse_manifest
@@ -27,7 +26,7 @@ __all__ = ["DEFAULT_STAGES", "Target", "discover", "display_path", "mojo_environ
 DEFAULT_STAGES: tuple[str, ...] = ("production", "staging", "devel")
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Target:
     """A file to lint, the spec it belongs to, and the stages to check it for."""
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
-
-import attrs
 
 from lpsigning_mojo.errors import FileAccessError, UsageError
 
@@ -15,7 +14,7 @@ __all__ = ["NOT_STAGES", "Spec", "Stage", "find_spec_dir"]
 NOT_STAGES = frozenset({"scripts", "files", "templates", "__pycache__"})
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Stage:
     """A stage: ``name`` is the short name, ``mojo`` the name Mojo uses."""
 
@@ -38,7 +37,7 @@ def find_spec_dir(start: str | os.PathLike[str]) -> Path:
     return directory
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Spec:
     """A Mojo spec directory and its stages."""
 
