@@ -22,6 +22,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("LSM1", "Juju's bundle schema and verifier"),
     ("LSM2", "Release policy"),
     ("LSM3", "Mojo manifests"),
+    ("LSM4", "Instances"),
 )
 
 _HEADER = """\
@@ -61,15 +62,20 @@ def _indent(text: str, prefix: str) -> str:
     return "".join(f"{prefix}{line}\n" if line else "\n" for line in text.splitlines())
 
 
+_LEXERS = {"bundle": "jinja", "manifest": "text", "instances": "yaml"}
+
+
 def _entry(rule: Rule) -> str:
     title = f"{rule.code} {rule.name}"
-    kind = "bundle template" if rule.applies_to == "bundle" else "manifest"
+    kind = {"bundle": "bundle template", "instances": "instances.yaml"}.get(
+        rule.applies_to, "manifest"
+    )
     return (
         f".. _{_anchor(rule)}:\n\n{title}\n{'-' * len(title)}\n\n"
         f"**Severity:** {rule.severity}. **Checks:** {kind}.\n\n"
         f"{rule.summary}\n\n{rule.description}\n\n"
         f"**How to fix:** {rule.fix}\n\n"
-        f"**Example** ({kind}):\n\n.. code-block:: {'jinja' if kind != 'manifest' else 'text'}\n\n"
+        f"**Example** ({kind}):\n\n.. code-block:: {_LEXERS[rule.applies_to]}\n\n"
         f"{_indent(_printable(rule.example), '   ')}\n"
     )
 

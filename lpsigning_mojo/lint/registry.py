@@ -39,6 +39,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.lint.verifier",
     "lpsigning_mojo.lint.policy",
     "lpsigning_mojo.lint.manifest",
+    "lpsigning_mojo.lint.instances",
 )
 
 _CODE_RE = re.compile(r"LSM[0-9]{3}\Z")
@@ -50,7 +51,8 @@ _RULES: dict[str, Rule] = {}
 class Rule:
     """One lint rule, as the catalogue documents it.
 
-    ``applies_to`` is ``"bundle"`` (bundle templates) or ``"manifest"``;
+    ``applies_to`` is ``"bundle"`` (bundle templates), ``"manifest"`` or
+    ``"instances"`` (``instances.yaml``);
     ``example`` is a file of that kind that triggers the rule (the tests
     lint every example and check that it does).
     """
@@ -62,7 +64,7 @@ class Rule:
     description: str
     fix: str
     example: str
-    applies_to: Literal["bundle", "manifest"] = "bundle"
+    applies_to: Literal["bundle", "manifest", "instances"] = "bundle"
 
     def __post_init__(self) -> None:
         if not _CODE_RE.match(self.code):
@@ -106,7 +108,7 @@ def register(
     description: str,
     fix: str,
     example: str,
-    applies_to: Literal["bundle", "manifest"] = "bundle",
+    applies_to: Literal["bundle", "manifest", "instances"] = "bundle",
 ) -> Rule:
     """Declare a rule; a second rule with the same code or name is a bug."""
     new = Rule(

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lpsigning_mojo.errors import FileAccessError
+from lpsigning_mojo.lint import instances as instances_checks
 from lpsigning_mojo.lint import manifest as manifest_checks
 from lpsigning_mojo.lint import policy, schema, source, verifier
 from lpsigning_mojo.lint.config import LintConfig, load_config
@@ -235,6 +236,17 @@ def _lint_manifest(target: Target, collector: _Collector) -> None:
             collector.add(found, line=found.line, column=found.column, stage=stage.name)
 
 
+def _lint_instances(target: Target, collector: _Collector) -> None:
+    data, problem = _read(target)
+    problems: list[Problem] = [problem] if problem else []
+    if data is not None:
+        text, problems = source.decode(data)
+        if text is not None:
+            problems += instances_checks.check_instances(text, target.display)
+    for found in problems:
+        collector.add(found, line=found.line, column=found.column, stage=None)
+
+
 def _suppressions(path: Path) -> tuple[dict[int, set[str]], set[str]]:
     by_line: dict[int, set[str]] = {}
     whole: set[str] = set()
@@ -285,6 +297,8 @@ def _lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
                 order.append(stage.name)
         if target.kind == "bundle":
             _lint_bundle(target, config, collector, pins)
+        elif target.kind == "instances":
+            _lint_instances(target, collector)
         else:
             _lint_manifest(target, collector)
     for stage_name, pin, message in policy.check_promotion(pins, config.promotion_order):

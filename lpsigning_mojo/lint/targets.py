@@ -1,8 +1,9 @@
 """Which files to lint, and for which stages.
 
-A path may be a spec directory (every manifest, and every bundle template
-the manifests deploy or that is named ``bundle*.yaml``), a directory
-holding specs, a bundle template, or a manifest. A bundle template is
+A path may be a spec directory (every manifest, its ``instances.yaml``, and
+every bundle template the manifests deploy or that is named
+``bundle*.yaml``), a directory holding specs, a bundle template, a manifest,
+or an ``instances.yaml``. A bundle template is
 linted for the stages whose manifests deploy it (Mojo looks ``config=``
 files up per stage); one that no manifest names, for every stage (or, in
 a stage directory, for that stage). A spec without stage directories is
@@ -32,7 +33,7 @@ class Target:
 
     path: Path
     display: str
-    kind: Literal["bundle", "manifest"]
+    kind: Literal["bundle", "manifest", "instances"]
     spec: Spec
     stages: tuple[Stage, ...]
 
@@ -53,6 +54,10 @@ def mojo_environment(spec: Spec, stage: Stage) -> dict[str, str]:
     bastion; values that use them stay unresolved and are not checked.
     """
     return {"MOJO_STAGE": stage.mojo, "MOJO_SPEC_DIR": str(spec.root)}
+
+
+#: The file that describes the instances (see :mod:`lpsigning_mojo.instances`).
+INSTANCES_NAME = "instances.yaml"
 
 
 def is_manifest(path: Path) -> bool:
@@ -161,9 +166,12 @@ def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[
         if key in targets:
             return
         spec, selected = specs.get(spec_dir or find_spec_dir(path))
-        if is_manifest(path):
+        if is_manifest(path) or path.name == INSTANCES_NAME:
+            kind: Literal["manifest", "instances"] = (
+                "manifest" if is_manifest(path) else "instances"
+            )
             targets[key] = Target(
-                path=path, display=display_path(path), kind="manifest", spec=spec, stages=selected
+                path=path, display=display_path(path), kind=kind, spec=spec, stages=selected
             )
             return
         deployed = specs.bundle_stages(spec, selected).get(key)
@@ -183,6 +191,8 @@ def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[
                 spec, selected = specs.get(spec_dir)
                 for manifest in _manifests(spec_dir):
                     add_file(manifest, spec_dir)
+                if (spec_dir / INSTANCES_NAME).is_file():
+                    add_file(spec_dir / INSTANCES_NAME, spec_dir)
                 bundles = set(specs.bundle_stages(spec, selected))
                 for stage in spec.stages:
                     if stage.directory.is_dir():

@@ -20,7 +20,7 @@ def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_clean_exit_zero(spec_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert command.main([str(spec_dir)]) == 0
-    assert capsys.readouterr().out.startswith("No problems in 3 files")
+    assert capsys.readouterr().out.startswith("No problems in 4 files")
 
 
 def test_warnings_pass_unless_strict(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:

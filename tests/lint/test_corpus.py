@@ -10,7 +10,8 @@ Linting the file must produce exactly those findings, no more and no fewer.
 Bundles in ``corpus/bundles`` are outside any spec, so they are checked for
 the default stages (production, staging, devel); manifests in
 ``corpus/spec-manifests`` belong to a spec with the stages production and
-staging.
+staging. Each directory of ``corpus/instances`` holds one bad
+``instances.yaml``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ _EXPECT_RE = re.compile(
 def corpus_files() -> list[Path]:
     bundles = sorted((CORPUS / "bundles").glob("*.yaml"))
     manifests = sorted((CORPUS / "spec-manifests").glob("manifest-*"))
-    return bundles + manifests
+    instances = sorted((CORPUS / "instances").glob("*/instances.yaml"))
+    return bundles + manifests + instances
 
 
 def expectations(path: Path) -> list[tuple[str, int, int, str | None, tuple[str, ...] | None]]:
@@ -52,7 +54,11 @@ def expectations(path: Path) -> list[tuple[str, int, int, str | None, tuple[str,
     return found
 
 
-@pytest.mark.parametrize("path", corpus_files(), ids=lambda path: path.name)
+def _case(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}" if path.name == "instances.yaml" else path.name
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=_case)
 def test_corpus_file_produces_exactly_its_expectations(path: Path) -> None:
     expected = expectations(path)
     assert expected, f"{path.name} states no expectation"

@@ -24,7 +24,7 @@ def test_codes_are_stable_and_unique() -> None:
     rules = all_rules()
     assert len(rules) >= 35
     assert list(rules) == sorted(rules)
-    assert all(re.fullmatch(r"LSM[0-3][0-9]{2}", code) for code in rules)
+    assert all(re.fullmatch(r"LSM[0-4][0-9]{2}", code) for code in rules)
     names = [r.name for r in rules.values()]
     assert len(names) == len(set(names))
     assert rule("LSM001").name == "yaml-syntax"
@@ -75,6 +75,8 @@ def test_each_rules_example_triggers_it(code: str, tmp_path: Path) -> None:
     spec.mkdir()
     if example.applies_to == "bundle":
         target = spec / "bundle.yaml"
+    elif example.applies_to == "instances":
+        target = spec / "instances.yaml"
     else:
         target = spec / "manifest"
         (spec / "bundle.yaml").write_text(CLEAN_BUNDLE)

@@ -21,6 +21,7 @@ def test_the_shipped_spec_lints_clean(spec_dir: Path) -> None:
     assert report.findings == ()
     assert sorted(Path(path).name for path in report.files) == [
         "bundle.yaml",
+        "instances.yaml",
         "manifest",
         "manifest-upgrade",
     ]
