@@ -16,12 +16,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Sequence
 
 from lpsigning_mojo import __version__
-from lpsigning_mojo.errors import LpsigningMojoError
+from lpsigning_mojo._boundary import guarded
 
 __all__ = ["COMMAND_MODULES", "Handler", "build_parser", "main"]
 
@@ -36,9 +34,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.status",
     "lpsigning_mojo.commands.lint",
 )
-
-EXIT_UNEXPECTED = 3
-EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,36 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_crash_log() -> str:
-    with tempfile.NamedTemporaryFile(
-        "w", prefix="lpsigning-mojo-crash-", suffix=".log", delete=False, encoding="utf-8"
-    ) as log:
-        log.write(f"lpsigning-mojo {__version__}\n")
-        log.write(f"argv: {sys.argv!r}\n\n")
-        log.write(traceback.format_exc())
-        return log.name
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
-    try:
-        return handler(args)
-    except LpsigningMojoError as error:
-        print(f"lpsigning-mojo: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("lpsigning-mojo: interrupted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return 1
-    except Exception as error:  # the one place that turns bugs into a report
-        path = _write_crash_log()
-        print(
-            f"lpsigning-mojo: unexpected error ({type(error).__name__}: {error}). "
-            f"This is a bug; the traceback is in {path}; please attach it to a bug report.",
-            file=sys.stderr,
-        )
-        return EXIT_UNEXPECTED
+    return guarded("lpsigning-mojo", lambda: handler(args))

@@ -73,28 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bundle-lint", description=_DESCRIPTION)
     add_arguments(parser)
     args = parser.parse_args(argv)
-    from lpsigning_mojo.errors import LpsigningMojoError
+    from lpsigning_mojo._boundary import guarded
 
-    try:
-        return run(args)
-    except LpsigningMojoError as error:
-        print(f"bundle-lint: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("bundle-lint: interrupted.", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception as error:  # the one place that turns bugs into a report
-        from lpsigning_mojo.cli import _write_crash_log
-
-        path = _write_crash_log()
-        print(
-            f"bundle-lint: unexpected error ({type(error).__name__}: {error}). This is a "
-            f"bug; the traceback is in {path}; please attach it to a bug report.",
-            file=sys.stderr,
-        )
-        return 3
+    return guarded("bundle-lint", lambda: run(args))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,58 @@
+"""The error boundary shared by ``lpsigning-mojo`` and ``bundle-lint``.
+
+Kept apart from :mod:`lpsigning_mojo.cli` so that the lint hook can use it
+without importing every command.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from lpsigning_mojo import __version__
+from lpsigning_mojo.errors import LpsigningMojoError
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_UNEXPECTED", "guarded"]
+
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _write_crash_log() -> str:
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="lpsigning-mojo-crash-", suffix=".log", delete=False, encoding="utf-8"
+    ) as log:
+        log.write(f"lpsigning-mojo {__version__}\n")
+        log.write(f"argv: {sys.argv!r}\n\n")
+        log.write(traceback.format_exc())
+        return log.name
+
+
+def guarded(prog: str, call: Callable[[], int]) -> int:
+    """Run ``call`` inside the error boundary and return the exit status.
+
+    An :class:`~lpsigning_mojo.errors.LpsigningMojoError` prints its sentence
+    and exits 1 (2 for usage errors); Ctrl-C exits 130; anything else is a
+    bug: the traceback goes to a log file whose path is printed, exit 3.
+    """
+    try:
+        return call()
+    except LpsigningMojoError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # the one place that turns bugs into a report
+        path = _write_crash_log()
+        print(
+            f"{prog}: unexpected error ({type(error).__name__}: {error}). "
+            f"This is a bug; the traceback is in {path}; please attach it to a bug report.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
