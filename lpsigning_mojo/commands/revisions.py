@@ -60,10 +60,11 @@ def _revisions(args: argparse.Namespace) -> int:
     from lpsigning_mojo.release.revisions import pins
     from lpsigning_mojo.spec import Spec
 
+    # Check what the user typed before asking Charmhub anything.
+    channel = parse_channel(args.channel) if args.channel else None
+    base = parse_base(args.base) if args.base else None
     releases = list(charmhub_client(args.charmhub_url).channel_map(args.charm))
-    if args.channel or args.base:
-        channel = parse_channel(args.channel) if args.channel else None
-        base = parse_base(args.base) if args.base else None
+    if channel or base:
         releases = [
             r
             for r in releases
