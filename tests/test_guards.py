@@ -32,9 +32,10 @@ def test_loopback_is_allowed() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
         server.bind(("127.0.0.1", 0))
         server.listen(1)
-        with socket.create_connection(server.getsockname(), timeout=1):
-            conn, _ = server.accept()
+        with socket.create_connection(server.getsockname(), timeout=1) as client:
+            conn, peer = server.accept()
             conn.close()
+            assert peer == client.getsockname()
 
 
 def test_looking_up_a_public_name_is_refused() -> None:

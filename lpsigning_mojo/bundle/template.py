@@ -86,11 +86,11 @@ def mojo_variables(
 
 
 def split_lines(text: str) -> list[str]:
-    """Split ``text`` into lines that keep their endings (LF, CRLF or CR)."""
-    return text.splitlines(keepends=True) if "\x0b" not in text else _split_newlines(text)
+    """Split ``text`` into lines that keep their endings (LF, CRLF or CR).
 
-
-def _split_newlines(text: str) -> list[str]:
+    Only those break lines, as for YAML and Jinja2; ``str.splitlines`` would
+    also break at form feeds, U+2028 and others.
+    """
     lines: list[str] = []
     start = 0
     for match in _NEWLINE_RE.finditer(text):

@@ -37,9 +37,8 @@ class View:
     rendered: Rendered
     offset: int = 0
 
-    def line(self, node: yaml.Node, *, end: bool = False) -> int:
-        mark = node.end_mark if end else node.start_mark
-        return mark.line + 1 + self.offset
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + self.offset
 
     def template_line(self, node: yaml.Node) -> int | None:
         return self.rendered.template_line(self.line(node))

@@ -21,6 +21,7 @@ from lpsigning_mojo.bundle import (
     set_revision,
 )
 from lpsigning_mojo.bundle.edit import DEFAULT_STAGES
+from lpsigning_mojo.commands._table import print_table
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.files import atomic_write_text, read_text
 from lpsigning_mojo.spec import Spec, find_spec_dir
@@ -215,11 +216,7 @@ def _show(args: argparse.Namespace) -> int:
             )
         )
     print(f"{args.path} rendered for stage {stage}:")
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    print_table(rows)
     return 0
 
 

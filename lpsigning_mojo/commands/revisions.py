@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from lpsigning_mojo.commands._table import print_table
 from lpsigning_mojo.files import read_text
 
 __all__ = ["charmhub_client", "register"]
@@ -57,7 +58,7 @@ def _revisions(args: argparse.Namespace) -> int:
     from lpsigning_mojo.bundle import Template
     from lpsigning_mojo.commands.instances import spec_directory
     from lpsigning_mojo.external.charmhub import matching_releases, parse_base, parse_channel
-    from lpsigning_mojo.release.revisions import pins
+    from lpsigning_mojo.release.revisions import pinned_by, pins
     from lpsigning_mojo.spec import Spec
 
     # Check what the user typed before asking Charmhub anything.
@@ -90,11 +91,7 @@ def _revisions(args: argparse.Namespace) -> int:
                         "revision": r.revision,
                         "version": r.version,
                         "released_at": r.released_at.isoformat() if r.released_at else None,
-                        "pinned_by": sorted(
-                            p.stage
-                            for p in stage_pins
-                            if p.revision == r.revision and _same_channel(p.channel, r.channel)
-                        ),
+                        "pinned_by": pinned_by(stage_pins, r),
                     }
                     for r in releases
                 ],
@@ -118,13 +115,7 @@ def _revisions(args: argparse.Namespace) -> int:
     else:
         rows = [("CHANNEL", "BASE", "ARCH", "REVISION", "VERSION", "RELEASED", "PINNED BY")]
         for r in sorted(releases, key=lambda r: (r.track, r.risk, r.base.channel, r.revision)):
-            pinned = ", ".join(
-                sorted(
-                    p.stage
-                    for p in stage_pins
-                    if p.revision == r.revision and _same_channel(p.channel, r.channel)
-                )
-            )
+            pinned = ", ".join(pinned_by(stage_pins, r))
             rows.append(
                 (
                     r.channel,
@@ -136,20 +127,9 @@ def _revisions(args: argparse.Namespace) -> int:
                     pinned,
                 )
             )
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        print_table(rows)
     for pin in stage_pins:
         revision = "(none)" if pin.revision is None else pin.revision
         source = pin.channel or "(no channel)"
         print(f"{pin.stage} pins {pin.application} at revision {revision} from {source}.")
     return 0
-
-
-def _same_channel(pinned: str | None, released: str) -> bool:
-    if pinned is None:
-        return False
-    from lpsigning_mojo.external.charmhub import parse_channel
-
-    a, b = parse_channel(pinned), parse_channel(released)
-    return (a.track, a.risk) == (b.track, b.risk)

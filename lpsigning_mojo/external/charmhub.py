@@ -49,6 +49,7 @@ __all__ = [
     "parse_base",
     "parse_channel",
     "releases_from_info",
+    "same_channel",
     "was_released",
 ]
 
@@ -109,6 +110,20 @@ def parse_channel(text: str) -> Channel:
             f"Channel {text!r} has risk {parts[1]!r}; the risk must be one of {', '.join(RISKS)}"
         )
     return Channel(track=parts[0], risk=parts[1], branch=parts[2] if len(parts) == 3 else None)
+
+
+def same_channel(a: str | None, b: str | None) -> bool:
+    """Whether two channel names mean the same channel (``edge`` is ``latest/edge``).
+
+    ``None`` matches nothing; names that do not parse match only themselves.
+    """
+    if a is None or b is None:
+        return False
+    try:
+        first, second = parse_channel(a), parse_channel(b)
+    except ChannelError:
+        return a == b
+    return first == second
 
 
 def parse_base(text: str) -> Base:

@@ -22,6 +22,7 @@ from lpsigning_mojo.external.charmhub import (
     matching_releases,
     parse_base,
     parse_channel,
+    same_channel,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Source",
     "check_released",
     "latest_for",
+    "pinned_by",
     "pins",
     "source_of",
 ]
@@ -129,6 +131,15 @@ def check_released(charmhub: Charmhub, source: Source, revision: int) -> None:
         f"(it holds {holds} now)",
         hint="pick a released revision (lpsigning-mojo revisions), or pass --force if you "
         "know it was released there before; Charmhub lists only current releases",
+    )
+
+
+def pinned_by(stage_pins: Sequence[Pin], release: Release) -> list[str]:
+    """The stages, sorted, whose bundle pins ``release``'s revision from its channel."""
+    return sorted(
+        pin.stage
+        for pin in stage_pins
+        if pin.revision == release.revision and same_channel(pin.channel, release.channel)
     )
 
 

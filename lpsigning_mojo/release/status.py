@@ -16,8 +16,7 @@ from collections.abc import Sequence
 import attrs
 
 from lpsigning_mojo.bundle import Application, Bundle
-from lpsigning_mojo.errors import ChannelError
-from lpsigning_mojo.external.charmhub import parse_channel
+from lpsigning_mojo.external.charmhub import same_channel
 from lpsigning_mojo.external.juju import CompletedCommand, DeployedState, JujuStatusSource
 from lpsigning_mojo.instances import ManagementEnvironment
 from lpsigning_mojo.remote import CommandRunner
@@ -77,21 +76,11 @@ class StatusReport:
         return all(report.ok for report in self.applications)
 
 
-def _same_channel(pinned: str, running: str | None) -> bool:
-    if running is None:
-        return False
-    try:
-        a, b = parse_channel(pinned), parse_channel(running)
-    except ChannelError:
-        return pinned == running
-    return (a.track, a.risk, a.branch) == (b.track, b.risk, b.branch)
-
-
 def _compare_one(application: Application, state: DeployedState) -> ApplicationReport:
     drift: list[Drift] = []
     if application.revision is not None and application.revision != state.charm_rev:
         drift.append(Drift(field="revision", pinned=application.revision, running=state.charm_rev))
-    if application.channel is not None and not _same_channel(
+    if application.channel is not None and not same_channel(
         application.channel, state.charm_channel
     ):
         drift.append(

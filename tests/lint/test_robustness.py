@@ -150,7 +150,12 @@ def test_bundle_like_text_gives_findings_not_exceptions(
 ) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "bundle.yaml"
     path.write_text("\n".join(lines))
-    lint_paths([str(path)], config=LintConfig())
+    report = lint_paths([str(path)], config=LintConfig())
+    known = all_rules()
+    for finding in report.findings:
+        assert finding.code in known
+        assert finding.line >= 1
+        assert finding.column >= 1
 
 
 @pytest.mark.parametrize(
