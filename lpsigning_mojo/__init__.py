@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0.dev0"
+from lpsigning_mojo._version import __version__
 
 from lpsigning_mojo.errors import (
     AccessRefusedError,
@@ -94,7 +94,7 @@ if TYPE_CHECKING:
         OutputLine,
         RunResult,
     )
-    from lpsigning_mojo.spec import (
+    from lpsigning_mojo.mojospec import (
         Spec,
         Stage,
     )
@@ -112,8 +112,8 @@ _LAZY = {
     "set_channel": "lpsigning_mojo.bundle",
     "set_option": "lpsigning_mojo.bundle",
     "set_revision": "lpsigning_mojo.bundle",
-    "Spec": "lpsigning_mojo.spec",
-    "Stage": "lpsigning_mojo.spec",
+    "Spec": "lpsigning_mojo.mojospec",
+    "Stage": "lpsigning_mojo.mojospec",
     "Instance": "lpsigning_mojo.instances",
     "Instances": "lpsigning_mojo.instances",
     "ManagementEnvironment": "lpsigning_mojo.instances",

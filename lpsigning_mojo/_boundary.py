@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from lpsigning_mojo import __version__
+from lpsigning_mojo._version import __version__
 from lpsigning_mojo.errors import LpsigningMojoError
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_UNEXPECTED", "guarded"]

@@ -18,7 +18,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from lpsigning_mojo import __version__
+from lpsigning_mojo._version import __version__
 from lpsigning_mojo._boundary import guarded
 
 __all__ = ["COMMAND_MODULES", "Handler", "build_parser", "main"]

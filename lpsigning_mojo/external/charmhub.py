@@ -25,7 +25,7 @@ from typing import Protocol
 
 import attrs
 
-from lpsigning_mojo import __version__
+from lpsigning_mojo._version import __version__
 from lpsigning_mojo.clock import Clock, SystemClock
 from lpsigning_mojo.errors import (
     ChannelError,

@@ -19,7 +19,7 @@ from typing import Literal
 
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.lint.manifest import Phase, config_names, parse_manifest
-from lpsigning_mojo.spec.stages import Spec, Stage, find_spec_dir
+from lpsigning_mojo.mojospec.stages import Spec, Stage, find_spec_dir
 
 __all__ = ["DEFAULT_STAGES", "Target", "discover", "display_path", "mojo_environment"]
 
