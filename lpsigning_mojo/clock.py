@@ -1,4 +1,4 @@
-"""Time, injected: every wait takes a :class:`Clock`.
+"""Time, injected: every wait, and every timestamp, takes a :class:`Clock`.
 
 Code that waits (retries with backoff, polling, soaks) asks a ``Clock`` for
 the time and to sleep, so tests pass :class:`lpsigning_mojo.testing.FakeClock`,
@@ -24,6 +24,14 @@ class Clock(Protocol):
         """Wait ``seconds`` (a fake clock just advances its time)."""
         ...
 
+    def time(self) -> float:
+        """Wall-clock time, seconds since the Unix epoch, for journals and logs.
+
+        Use :meth:`monotonic` to measure durations and deadlines; wall time
+        can jump (NTP, a changed time zone does not, but a set clock does).
+        """
+        ...
+
 
 class SystemClock:
     """The real clock: :func:`time.monotonic` and :func:`time.sleep`."""
@@ -33,6 +41,9 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+    def time(self) -> float:
+        return time.time()
 
 
 SYSTEM_CLOCK: Clock = SystemClock()

@@ -26,7 +26,7 @@ from typing import Protocol
 import attrs
 
 from lpsigning_mojo._version import __version__
-from lpsigning_mojo.clock import Clock, SystemClock
+from lpsigning_mojo.clock import SYSTEM_CLOCK, Clock
 from lpsigning_mojo.errors import (
     ChannelError,
     CharmhubError,
@@ -338,7 +338,7 @@ class CharmhubClient:
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or SYSTEM_CLOCK
 
     def info_url(self, charm: str) -> str:
         """The URL of the info request for ``charm``."""

@@ -44,6 +44,9 @@ class FakeClock:
     test waits). A negative sleep is a bug and fails loudly.
     """
 
+    #: The wall-clock time (:meth:`time`) when ``now`` is 0: 2026-01-01T00:00:00Z.
+    EPOCH = 1_767_225_600.0
+
     def __init__(self, start: float = 0.0, on_sleep: Callable[[float], None] | None = None) -> None:
         self.now = start
         self.sleeps: list[float] = []
@@ -51,6 +54,10 @@ class FakeClock:
 
     def monotonic(self) -> float:
         return self.now
+
+    def time(self) -> float:
+        """Wall time that moves with :meth:`monotonic`, from :attr:`EPOCH`."""
+        return self.EPOCH + self.now
 
     def sleep(self, seconds: float) -> None:
         if seconds < 0:
