@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lpsigning_mojo.errors import ApplicationNotDeployedError, CharmNotFoundError
-from lpsigning_mojo.external.charmhub import Base, Charmhub, Release
+from lpsigning_mojo.charms import Base, Release
+from lpsigning_mojo.external.charmhub import Charmhub
 from lpsigning_mojo.external.juju import DeployedState, JujuStatusSource
 from lpsigning_mojo.testing import (
     FakeCharmhub,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import attrs
 
 from lpsigning_mojo.bundle import Application, Bundle
-from lpsigning_mojo.external.charmhub import same_channel
+from lpsigning_mojo.charms import same_channel
 from lpsigning_mojo.external.juju import CompletedCommand, DeployedState, JujuStatusSource
 from lpsigning_mojo.instances import ManagementEnvironment
 from lpsigning_mojo.remote import CommandRunner

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from lpsigning_mojo.external.charmhub import Release
+    from lpsigning_mojo.charms import Release
     from lpsigning_mojo.external.juju import DeployedState
 
 __all__ = [
