@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from lpsigning_mojo.errors import ApplicationNotDeployedError, CharmNotFoundError
 from lpsigning_mojo.charms import Base, Release
+from lpsigning_mojo.errors import ApplicationNotDeployedError, CharmNotFoundError
 from lpsigning_mojo.external.charmhub import Charmhub
 from lpsigning_mojo.external.juju import DeployedState, JujuStatusSource
+from lpsigning_mojo.remote import CommandRunner, OutputLine
 from lpsigning_mojo.testing import (
     FakeCharmhub,
     FakeClock,
     FakeJujuStatusSource,
+    FakeRunner,
     UnexpectedCallError,
 )
 
@@ -36,8 +38,10 @@ STATE = DeployedState(
 def test_fakes_satisfy_the_protocols() -> None:
     hub: Charmhub = FakeCharmhub()
     source: JujuStatusSource = FakeJujuStatusSource()
+    runner: CommandRunner = FakeRunner()
     assert hub is not None
     assert source is not None
+    assert runner is not None
 
 
 def test_fake_charmhub_answers_what_it_expects_and_records_calls() -> None:
@@ -109,3 +113,35 @@ def test_fake_clock_advances_without_sleeping() -> None:
     assert clock.sleeps == [2.5, 0]
     with pytest.raises(UnexpectedCallError, match="negative"):
         clock.sleep(-1)
+
+
+def test_fake_runner_answers_the_exact_command_line_and_streams_the_answer() -> None:
+    runner = FakeRunner(host="bastion")
+    runner.expect_run(["juju", "status", "--model", "a b"], stdout="one\ntwo\n", stderr="warn\n")
+    runner.expect_run("upgrade-staging", exit_status=3)
+    lines: list[OutputLine] = []
+    result = runner.run("juju status --model 'a b'", on_line=lines.append)
+    assert result.command == "juju status --model 'a b'"
+    assert result.host == "bastion"
+    assert (result.exit_status, result.stdout, result.stderr) == (0, "one\ntwo\n", "warn\n")
+    assert [line.text for line in lines] == ["one", "two", "warn"]
+    assert lines == list(result.output)
+    assert runner.run(["upgrade-staging"], timeout=5, pty=True).exit_status == 3
+    assert runner.calls == [("run", "juju status --model 'a b'"), ("run", "upgrade-staging")]
+    runner.verify()
+
+
+def test_fake_runner_is_strict() -> None:
+    runner = FakeRunner()
+    runner.expect_run("juju status", error=TimeoutError("too slow"))
+    runner.expect_run("juju config")
+    with pytest.raises(UnexpectedCallError) as caught:
+        runner.run(["juju", "status", "x"])
+    assert str(caught.value) == (
+        "FakeRunner.run('juju status x') was not expected; "
+        "still expected: 'juju config', 'juju status'"
+    )
+    with pytest.raises(TimeoutError, match="too slow"):
+        runner.run("juju status")
+    with pytest.raises(UnexpectedCallError, match=r"never came: run\('juju config'\)"):
+        runner.verify()

@@ -88,15 +88,20 @@ def _source(kind: str, instances: Any, instance: Any) -> _Closing:
 
         return _Closing(LibjujuSource(model=instance.juju_model))
     if kind == "local" or (kind == "auto" and shutil.which("juju")):
-        return _Closing(JujuCli(model=instance.juju_model))
+        from lpsigning_mojo.external.local import LocalRunner
+
+        return _Closing(JujuCli(model=instance.juju_model, runner=LocalRunner()))
     from lpsigning_mojo.external.ssh import SSHRunner
-    from lpsigning_mojo.release.status import RoleAccountRunner
+    from lpsigning_mojo.remote import RoleAccountRunner
 
     environment = instances.environment_of(instance)
     runner = SSHRunner(environment.ssh_destination, user=environment.login_user)
     print(f"Reading {instance.name}'s state as {environment.account} over SSH...", file=sys.stderr)
     return _Closing(
-        JujuCli(model=instance.juju_model, runner=RoleAccountRunner(runner, environment)),
+        JujuCli(
+            model=instance.juju_model,
+            runner=RoleAccountRunner(runner, environment.command_line),
+        ),
         runner.close,
     )
 

@@ -17,14 +17,11 @@ import attrs
 
 from lpsigning_mojo.bundle import Application, Bundle
 from lpsigning_mojo.charms import same_channel
-from lpsigning_mojo.external.juju import CompletedCommand, DeployedState, JujuStatusSource
-from lpsigning_mojo.instances import ManagementEnvironment
-from lpsigning_mojo.remote import CommandRunner
+from lpsigning_mojo.external.juju import DeployedState, JujuStatusSource
 
 __all__ = [
     "ApplicationReport",
     "Drift",
-    "RoleAccountRunner",
     "StatusReport",
     "compare",
 ]
@@ -124,28 +121,3 @@ def compare(
         _compare_one(bundle.application(name), source.deployed_state(name)) for name in names
     ]
     return StatusReport(instance=instance, stage=stage, live=True, applications=tuple(reports))
-
-
-class RoleAccountRunner:
-    """Runs ``juju`` commands as an environment's role account through a remote runner.
-
-    Adapts :class:`lpsigning_mojo.remote.CommandRunner` (a streaming runner,
-    such as SSH) to the argv-in, output-out runner the Juju adapter takes.
-    """
-
-    def __init__(
-        self, runner: CommandRunner, environment: ManagementEnvironment, *, timeout: float = 120.0
-    ) -> None:
-        self.runner = runner
-        self.environment = environment
-        self.timeout = timeout
-
-    def run(self, argv: Sequence[str]) -> CompletedCommand:
-        result = self.runner.run(
-            self.environment.command_line(argv), timeout=self.timeout, pty=False
-        )
-        return CompletedCommand(
-            exit_status=-1 if result.exit_status is None else result.exit_status,
-            stdout=result.stdout,
-            stderr=result.stderr,
-        )
