@@ -91,3 +91,48 @@ def test_an_unknown_instance_lists_the_names(
     err = capsys.readouterr().err
     assert "there is no instance called 'prod'" in err
     assert "staging, dogfood, production" in err
+
+
+def test_auto_reads_a_local_juju_when_there_is_one(
+    capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
+) -> None:
+    expect_staging(fake_juju)
+    assert main(["status", "staging"]) == 0
+    assert [call[:2] for call in fake_juju.calls()] == [
+        ["status", "--model"],
+        ["config", "--model"],
+        ["status", "--model"],
+        ["config", "--model"],
+    ]
+    assert capsys.readouterr().err == ""  # no progress: nothing slow happened
+
+
+def test_the_library_gives_the_report_the_cli_prints(
+    capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
+) -> None:
+    from lpsigning_mojo.bundle import Template, render_bundle
+    from lpsigning_mojo.files import read_text
+    from lpsigning_mojo.instances import load_instances
+    from lpsigning_mojo.release.status import instance_status
+
+    expect_staging(fake_juju)
+    expect_staging(fake_juju)
+    assert main(["status", "staging", "--source", "local", "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    instances = load_instances(spec)
+    staging = instances.get("staging")
+    text = read_text(spec / "bundle.yaml")
+    _, bundle = render_bundle(Template.from_text(text), staging.stage_name)
+    report = instance_status(instances, staging, bundle, source="local")
+    assert json.loads(json.dumps(report.to_json(), default=str)) == printed
+
+
+def test_an_unknown_source_is_refused_by_the_library(spec: Path) -> None:
+    from lpsigning_mojo.bundle import Bundle
+    from lpsigning_mojo.errors import UsageError
+    from lpsigning_mojo.instances import load_instances
+    from lpsigning_mojo.release.status import instance_status
+
+    instances = load_instances(spec)
+    with pytest.raises(UsageError, match="no live-state source called 'carrier-pigeon'"):
+        instance_status(instances, instances.get("staging"), Bundle(), source="carrier-pigeon")
