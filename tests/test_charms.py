@@ -20,13 +20,13 @@ from lpsigning_mojo.charms import (
 )
 from lpsigning_mojo.errors import ChannelError, NoMatchingReleaseError
 from lpsigning_mojo.external.charmhub import releases_from_info
-from tests.standins import fixture_json
+from lpsigning_mojo.testing.standins import data_json
 
 
 @pytest.fixture
 def releases() -> tuple[Release, ...]:
     """The sample channel map: edge holds 89 (22.04) and 90 (24.04), beta 87, stable 84."""
-    return releases_from_info(fixture_json("charmhub-info-lp-signing.json"))
+    return releases_from_info(data_json("charmhub-info-lp-signing.json"))
 
 
 # -- latest_revision and was_released -------------------------------------------------------

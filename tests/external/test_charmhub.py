@@ -20,7 +20,8 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.external.charmhub import DEFAULT_URL, CharmhubClient, releases_from_info
 from lpsigning_mojo.testing import FakeClock
-from tests.standins import CharmhubStandIn, fixture_json
+from lpsigning_mojo.testing.standins import data_json
+from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
 
 TIMEOUT = 0.2
 
@@ -196,7 +197,7 @@ def test_a_channel_map_of_the_wrong_shape_is_a_clear_error(data: object, message
 
 
 def test_a_revision_that_is_not_a_number_is_a_clear_error() -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["revision"]["revision"] = "89"
     with pytest.raises(CharmhubResponseError, match="'89' is not an integer"):
@@ -215,14 +216,14 @@ def test_a_revision_that_is_not_a_number_is_a_clear_error() -> None:
     ],
 )
 def test_timestamps_in_any_rfc3339_form_are_read(text: str, expected: datetime) -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["channel"]["released-at"] = text
     assert releases_from_info(data)[0].released_at == expected
 
 
 def test_a_timestamp_that_is_not_one_is_a_clear_error() -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["revision"]["created-at"] = "yesterday"
     with pytest.raises(CharmhubResponseError, match=r"cannot read.*yesterday"):
@@ -230,7 +231,7 @@ def test_a_timestamp_that_is_not_one_is_a_clear_error() -> None:
 
 
 def test_a_branch_is_read_from_the_channel_name() -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["channel"]["name"] = "latest/edge/fix-1"
     assert releases_from_info(data)[0].branch == "fix-1"

@@ -33,7 +33,8 @@ from lpsigning_mojo.external.juju import (
 from lpsigning_mojo.external.local import LocalRunner
 from lpsigning_mojo.remote import RoleAccountRunner
 from lpsigning_mojo.testing import FakeRunner
-from tests.standins import FakeJujuBin, fixture_json, fixture_text
+from lpsigning_mojo.testing.standins import data_json, data_text
+from lpsigning_mojo.testing.standins.juju import FakeJujuBin
 
 APP = "lp-signing"
 MODEL = "stg-launchpad-signing"
@@ -112,8 +113,8 @@ class FakeModel:
 
 
 def local_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
-    fake_juju.expect(*status_argv(), stdout=fixture_text("juju-status-staging.json"))
-    fake_juju.expect(*config_argv(), stdout=fixture_text("juju-config-lp-signing.json"))
+    fake_juju.expect(*status_argv(), stdout=data_text("juju-status-staging.json"))
+    fake_juju.expect(*config_argv(), stdout=data_text("juju-config-lp-signing.json"))
     return JujuCli(model=MODEL, runner=LocalRunner())
 
 
@@ -122,11 +123,11 @@ def remote_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
     runner = FakeRunner()
     runner.expect_run(
         f"juju status --model {MODEL} lp-signing --format=json",
-        stdout=fixture_text("juju-status-staging.json"),
+        stdout=data_text("juju-status-staging.json"),
     )
     runner.expect_run(
         f"juju config --model {MODEL} lp-signing --format=json",
-        stdout=fixture_text("juju-config-lp-signing.json"),
+        stdout=data_text("juju-config-lp-signing.json"),
     )
     return JujuCli(model=MODEL, runner=runner)
 
@@ -149,7 +150,7 @@ def ssh_source(fake_juju: FakeJujuBin, request: pytest.FixtureRequest) -> JujuSt
             session.err(f"unexpected command: {session.command}\n")
             session.exit(127)
             return
-        session.out(fixture_text(name))
+        session.out(data_text(name))
         session.exit(0)
 
     server = request.getfixturevalue("serve")(handler)
@@ -162,7 +163,7 @@ def ssh_source(fake_juju: FakeJujuBin, request: pytest.FixtureRequest) -> JujuSt
 
 
 def libjuju_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
-    model = FakeModel(fixture_json("libjuju-api-staging.json"))
+    model = FakeModel(data_json("libjuju-api-staging.json"))
     return LibjujuSource(model=MODEL, model_factory=lambda: model)
 
 
@@ -199,8 +200,8 @@ def test_local_mode_runs_juju_status_then_config(fake_juju: FakeJujuBin) -> None
 
 
 def test_without_a_model_juju_uses_its_current_model(fake_juju: FakeJujuBin) -> None:
-    fake_juju.expect(*status_argv(None), stdout=fixture_text("juju-status-staging.json"))
-    fake_juju.expect(*config_argv(None), stdout=fixture_text("juju-config-lp-signing.json"))
+    fake_juju.expect(*status_argv(None), stdout=data_text("juju-status-staging.json"))
+    fake_juju.expect(*config_argv(None), stdout=data_text("juju-config-lp-signing.json"))
     assert JujuCli(runner=LocalRunner()).deployed_state(APP) == STAGING
 
 
@@ -322,12 +323,12 @@ def test_a_juju_killed_by_a_signal_is_a_clear_error() -> None:
 
 
 def cli_status() -> dict[str, Any]:
-    data = fixture_json("juju-status-staging.json")
+    data = data_json("juju-status-staging.json")
     assert isinstance(data, dict)
     return data
 
 
-CLI_CONFIG = fixture_json("juju-config-lp-signing.json")
+CLI_CONFIG = data_json("juju-config-lp-signing.json")
 
 
 def test_units_in_error_give_a_clearly_unhealthy_state() -> None:
@@ -406,7 +407,7 @@ def test_every_juju_error_is_a_project_error() -> None:
 
 
 def api_data() -> Any:
-    return fixture_json("libjuju-api-staging.json")
+    return data_json("libjuju-api-staging.json")
 
 
 @needs_libjuju

@@ -11,7 +11,7 @@ import pytest
 from lpsigning_mojo.errors import CommandInterruptedError, CommandTimeoutError, RemoteCommandFailed
 from lpsigning_mojo.external.local import LocalRunner
 from lpsigning_mojo.remote import CommandRunner, OutputLine
-from tests.integration.sshd import process_alive, wait_until
+from lpsigning_mojo.testing.standins import process_alive, wait_until
 
 
 def texts(lines: tuple[OutputLine, ...] | list[OutputLine], stream: str) -> list[str]:

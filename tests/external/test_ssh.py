@@ -27,8 +27,9 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.remote import LineSplitter, OutputLine
 from lpsigning_mojo.testing import FakeClock
+from lpsigning_mojo.testing.standins import wait_for
+from lpsigning_mojo.testing.standins.ssh import InProcessSSHServer, Session, new_key
 from tests.external.conftest import Client, Serve
-from tests.sshserver import InProcessSSHServer, Session, new_key, wait_for
 
 
 def texts(lines: list[OutputLine], stream: str) -> list[str]:
