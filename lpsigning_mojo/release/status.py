@@ -11,8 +11,8 @@ never counts as drift.
 :func:`instance_status` is the whole check for one instance: it chooses
 where live state comes from (:func:`live_source`: the juju CLI here, the
 juju CLI as the role account over SSH, or python-libjuju), reads it and
-compares it with the bundle (:func:`compare`). Progress goes to a callback; nothing
-here prints.
+compares it with the bundle (:func:`compare`). Progress goes to a
+callback; nothing here prints.
 """
 
 from __future__ import annotations

@@ -183,3 +183,12 @@ def test_over_ssh_juju_runs_as_the_role_account_and_progress_goes_to_stderr(
         "Reading staging's state as stg-launchpad-signing@launchpad-bastion-ps5.internal "
         "over SSH...\n"
     )
+
+
+def test_the_cli_offers_exactly_the_library_s_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    from lpsigning_mojo.release.status import LIVE_SOURCES
+
+    # The parser spells them out so that building it imports no release code.
+    with pytest.raises(SystemExit):
+        main(["status", "--help"])
+    assert "{" + ",".join(LIVE_SOURCES) + "}" in capsys.readouterr().out
