@@ -3,7 +3,7 @@
 The public API is what ``__all__`` lists. Importing this package is cheap:
 it imports only the errors; every other name is imported from its module on
 first use (PEP 562), so the lint hook pays for nothing it does not use and
-nothing heavy (paramiko, launchpadlib, juju) is imported until needed.
+nothing heavy (paramiko, python-libjuju) is imported until needed.
 """
 
 from __future__ import annotations
@@ -64,12 +64,8 @@ if TYPE_CHECKING:
         set_option,
         set_revision,
     )
-    from lpsigning_mojo.external.charmhub import (
-        Charmhub,
-        CharmhubClient,
-        Release,
-        latest_revision,
-    )
+    from lpsigning_mojo.charms import Release, latest_revision
+    from lpsigning_mojo.external.charmhub import Charmhub, CharmhubClient
     from lpsigning_mojo.external.juju import (
         DeployedState,
         JujuCli,
@@ -126,8 +122,8 @@ _LAZY = {
     "lint_paths": "lpsigning_mojo.lint",
     "Charmhub": "lpsigning_mojo.external.charmhub",
     "CharmhubClient": "lpsigning_mojo.external.charmhub",
-    "Release": "lpsigning_mojo.external.charmhub",
-    "latest_revision": "lpsigning_mojo.external.charmhub",
+    "Release": "lpsigning_mojo.charms",
+    "latest_revision": "lpsigning_mojo.charms",
     "DeployedState": "lpsigning_mojo.external.juju",
     "JujuCli": "lpsigning_mojo.external.juju",
     "JujuStatusSource": "lpsigning_mojo.external.juju",

@@ -1,12 +1,21 @@
-"""Running a command somewhere else: the :class:`CommandRunner` protocol and its results.
+"""Running a command on a host: the one :class:`CommandRunner` protocol and its results.
 
-:class:`lpsigning_mojo.external.ssh.SSHRunner` implements the protocol over SSH;
-other adapters (such as the one reading ``juju status`` on a bastion) take any
-``CommandRunner``, so tests hand them a fake. This module imports nothing heavy.
+Every command this project runs on a host, here or elsewhere, goes through a
+:class:`CommandRunner`: :class:`lpsigning_mojo.external.ssh.SSHRunner` runs
+it over SSH, :class:`lpsigning_mojo.external.local.LocalRunner` on this
+machine, and :class:`lpsigning_mojo.testing.FakeRunner` answers from what a
+test told it. Code that runs commands (the Juju adapter, the triggers, the
+release engine) takes any of them. :class:`RoleAccountRunner` wraps a runner
+so that each command runs as another account (a management environment's
+role account), given the function that builds that command line.
+
+This module is pure and imports nothing heavy.
 """
 
 from __future__ import annotations
 
+import codecs
+import shlex
 from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
@@ -14,14 +23,25 @@ import attrs
 
 from lpsigning_mojo.errors import RemoteCommandFailed
 
-__all__ = ["CommandRunner", "LineCallback", "OutputLine", "RunResult", "Stream"]
+__all__ = [
+    "CommandRunner",
+    "LineCallback",
+    "LineSplitter",
+    "OutputLine",
+    "RoleAccountRunner",
+    "RunResult",
+    "Stream",
+]
 
 Stream = Literal["stdout", "stderr"]
+
+#: A longer line without a line break is passed on in pieces of this many characters.
+MAX_LINE = 65536
 
 
 @attrs.frozen(kw_only=True)
 class OutputLine:
-    """One line of a remote command's output, without its line ending."""
+    """One line of a command's output, without its line ending."""
 
     stream: Stream
     text: str
@@ -32,7 +52,7 @@ LineCallback = Callable[[OutputLine], None]
 
 @attrs.frozen(kw_only=True)
 class RunResult:
-    """A remote command that ran to its end.
+    """A command that ran to its end.
 
     ``exit_status`` is ``None`` when the command ended without one (killed by a
     signal). A command whose outcome is unknown never gets a ``RunResult``: the
@@ -85,14 +105,18 @@ class CommandRunner(Protocol):
     """Runs commands on one host and streams their output.
 
     ``command`` is a shell command line (a sequence is joined with
-    :func:`shlex.join`). ``on_line`` receives each line of output as it arrives.
-    ``timeout`` bounds the whole run, ``idle_timeout`` the time without output;
-    ``pty`` asks for a terminal, so that giving up on the command stops it
-    (stderr then merges into stdout). Raises
-    :class:`~lpsigning_mojo.errors.SSHError` subclasses: connection problems
-    before the command started (safe to retry), ``OutcomeUnknown`` when the
-    connection was lost after it started, ``CommandTimeoutError`` and
-    ``CommandInterruptedError`` when this side gave up.
+    :func:`shlex.join`), run by the host's shell. ``on_line`` receives each
+    line of output as it arrives. ``timeout`` bounds the whole run,
+    ``idle_timeout`` the time without output; ``pty`` asks for a terminal, so
+    that giving up on the command stops it (stderr then merges into stdout).
+
+    A command that ended gives a :class:`RunResult`, whatever its exit status
+    (127: not installed there, as from any shell). Once it started, a runner
+    raises :class:`~lpsigning_mojo.errors.RemoteCommandError` subclasses:
+    ``OutcomeUnknown`` when the connection was lost, ``CommandTimeoutError``
+    and ``CommandInterruptedError`` when this side gave up. Before it started,
+    each runner raises its own family (``SSHRunner``:
+    :class:`~lpsigning_mojo.errors.SSHError`, safe to retry).
     """
 
     def run(
@@ -104,3 +128,60 @@ class CommandRunner(Protocol):
         idle_timeout: float | None = None,
         pty: bool = False,
     ) -> RunResult: ...
+
+
+class LineSplitter:
+    """Turns one stream's bytes into lines (UTF-8, damaged bytes replaced), for runners.
+
+    Lines end at LF; a CR before it is dropped. Each line goes to ``emit`` as
+    an :class:`OutputLine` as soon as it is complete; ``feed(b"", final=True)``
+    passes on the last one, even without a line break.
+    """
+
+    def __init__(self, stream: Stream, emit: LineCallback) -> None:
+        self._stream: Stream = stream
+        self._emit = emit
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = ""
+
+    def feed(self, data: bytes, *, final: bool = False) -> None:
+        *lines, self._pending = (self._pending + self._decoder.decode(data, final)).split("\n")
+        if len(self._pending) > MAX_LINE or (final and self._pending):
+            lines.append(self._pending)
+            self._pending = ""
+        for text in lines:
+            self._emit(OutputLine(stream=self._stream, text=text.removesuffix("\r")))
+
+
+class RoleAccountRunner:
+    """A :class:`CommandRunner` that runs each command as another account, through ``runner``.
+
+    ``command_line`` turns an argv into the command line that runs it as that
+    account once logged in, e.g.
+    :meth:`lpsigning_mojo.instances.ManagementEnvironment.command_line`
+    (``sudo -n -iu ROLE -- ARGV``, or the argv alone where you log in as the
+    role). A command given as a string is split into words with
+    :func:`shlex.split` first, so it must be one simple command (no pipes).
+    """
+
+    def __init__(self, runner: CommandRunner, command_line: Callable[[Sequence[str]], str]) -> None:
+        self.runner = runner
+        self.command_line = command_line
+
+    def run(
+        self,
+        command: str | Sequence[str],
+        *,
+        on_line: LineCallback | None = None,
+        timeout: float | None = None,
+        idle_timeout: float | None = None,
+        pty: bool = False,
+    ) -> RunResult:
+        argv = shlex.split(command) if isinstance(command, str) else command
+        return self.runner.run(
+            self.command_line(argv),
+            on_line=on_line,
+            timeout=timeout,
+            idle_timeout=idle_timeout,
+            pty=pty,
+        )

@@ -17,7 +17,7 @@ import attrs
 
 from lpsigning_mojo.errors import AccessRefusedError, InstanceError, UsageError
 from lpsigning_mojo.instances import Instance, Instances, ManagementEnvironment
-from lpsigning_mojo.remote import CommandRunner, LineCallback, RunResult
+from lpsigning_mojo.remote import CommandRunner, LineCallback, RoleAccountRunner, RunResult
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
@@ -75,9 +75,9 @@ class RemoteCommand:
         ]
 
     def run(self, runner: CommandRunner, *, on_line: LineCallback | None = None) -> RunResult:
-        """Run it with ``runner``, which must reach ``environment.ssh_destination``."""
-        return runner.run(
-            self.command_line,
+        """Run it as the role account with ``runner``, which must reach ``ssh_destination``."""
+        return RoleAccountRunner(runner, self.environment.command_line).run(
+            self.argv,
             on_line=on_line,
             timeout=self.timeout,
             idle_timeout=self.idle_timeout,

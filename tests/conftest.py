@@ -22,6 +22,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
+from lpsigning_mojo.testing.standins.juju import FakeJujuBin
+
 settings.register_profile(
     "ci",
     max_examples=500,
@@ -128,5 +131,27 @@ def spec_dir() -> Path:
     return REPO_ROOT / "spec" / "lp-signing"
 
 
-# Stand-ins for outside systems, available to every test.
-from tests.standins import _no_proxy, charmhub_server, fake_juju  # noqa: E402, F401
+# -- stand-ins for outside systems (lpsigning_mojo.testing.standins), for every test --------
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib honours proxy variables; the stand-ins are on loopback."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def charmhub_server() -> Iterator[CharmhubStandIn]:
+    """A Charmhub stand-in on 127.0.0.1, serving the sample channel map; closed at teardown."""
+    with CharmhubStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def fake_juju(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJujuBin]:
+    """A fake ``juju`` executable, first on PATH."""
+    directory = tmp_path / "bin"
+    monkeypatch.setenv("PATH", f"{directory}{os.pathsep}{os.environ.get('PATH', '')}")
+    with FakeJujuBin(directory) as juju:
+        yield juju

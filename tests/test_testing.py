@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from lpsigning_mojo.charms import Base, Release
 from lpsigning_mojo.errors import ApplicationNotDeployedError, CharmNotFoundError
-from lpsigning_mojo.external.charmhub import Base, Charmhub, Release
+from lpsigning_mojo.external.charmhub import Charmhub, CharmhubClient
 from lpsigning_mojo.external.juju import DeployedState, JujuStatusSource
+from lpsigning_mojo.external.local import LocalRunner
+from lpsigning_mojo.external.ssh import SSHRunner
+from lpsigning_mojo.remote import CommandRunner, OutputLine
 from lpsigning_mojo.testing import (
     FakeCharmhub,
     FakeClock,
     FakeJujuStatusSource,
+    FakeRunner,
     UnexpectedCallError,
 )
+from lpsigning_mojo.testing.standins import data_json
+from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
+from lpsigning_mojo.testing.standins.juju import FakeJujuBin
 
 RELEASE = Release(
     track="latest",
@@ -35,8 +48,10 @@ STATE = DeployedState(
 def test_fakes_satisfy_the_protocols() -> None:
     hub: Charmhub = FakeCharmhub()
     source: JujuStatusSource = FakeJujuStatusSource()
+    runner: CommandRunner = FakeRunner()
     assert hub is not None
     assert source is not None
+    assert runner is not None
 
 
 def test_fake_charmhub_answers_what_it_expects_and_records_calls() -> None:
@@ -108,3 +123,119 @@ def test_fake_clock_advances_without_sleeping() -> None:
     assert clock.sleeps == [2.5, 0]
     with pytest.raises(UnexpectedCallError, match="negative"):
         clock.sleep(-1)
+
+
+def test_fake_runner_answers_the_exact_command_line_and_streams_the_answer() -> None:
+    runner = FakeRunner(host="bastion")
+    runner.expect_run(["juju", "status", "--model", "a b"], stdout="one\ntwo\n", stderr="warn\n")
+    runner.expect_run("upgrade-staging", exit_status=3)
+    lines: list[OutputLine] = []
+    result = runner.run("juju status --model 'a b'", on_line=lines.append)
+    assert result.command == "juju status --model 'a b'"
+    assert result.host == "bastion"
+    assert (result.exit_status, result.stdout, result.stderr) == (0, "one\ntwo\n", "warn\n")
+    assert [line.text for line in lines] == ["one", "two", "warn"]
+    assert lines == list(result.output)
+    assert runner.run(["upgrade-staging"], timeout=5, pty=True).exit_status == 3
+    assert runner.calls == [("run", "juju status --model 'a b'"), ("run", "upgrade-staging")]
+    runner.verify()
+
+
+def test_fake_runner_is_strict() -> None:
+    runner = FakeRunner()
+    runner.expect_run("juju status", error=TimeoutError("too slow"))
+    runner.expect_run("juju config")
+    with pytest.raises(UnexpectedCallError) as caught:
+        runner.run(["juju", "status", "x"])
+    assert str(caught.value) == (
+        "FakeRunner.run('juju status x') was not expected; "
+        "still expected: 'juju config', 'juju status'"
+    )
+    with pytest.raises(TimeoutError, match="too slow"):
+        runner.run("juju status")
+    with pytest.raises(UnexpectedCallError, match=r"never came: run\('juju config'\)"):
+        runner.verify()
+
+
+# -- the loopback stand-ins ---------------------------------------------------------------
+
+
+def test_the_testing_package_and_its_stand_ins_import_no_test_framework() -> None:
+    code = (
+        "import sys\n"
+        "import lpsigning_mojo.testing, lpsigning_mojo.testing.standins\n"
+        "light = 'paramiko' not in sys.modules\n"
+        "import lpsigning_mojo.testing.standins.charmhub, lpsigning_mojo.testing.standins.juju\n"
+        "import lpsigning_mojo.testing.standins.ssh, lpsigning_mojo.testing.standins.openssh\n"
+        "print(light, sorted(m for m in ('pytest', 'hypothesis', '_pytest') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "True []"
+
+
+def test_the_stand_ins_serve_the_package_data() -> None:
+    data = data_json("charmhub-info-lp-signing.json")
+    assert isinstance(data, dict)
+    with CharmhubStandIn() as standin:
+        releases = CharmhubClient(standin.url, retries=0).channel_map("lp-signing")
+    assert len(releases) == len(data["channel-map"]) == 4
+    with pytest.raises(RuntimeError, match="not started"):
+        standin.url  # noqa: B018
+    status = data_json("juju-status-staging.json")
+    assert isinstance(status, dict)
+    assert set(status["applications"]) >= {"lp-signing"}
+
+
+def test_the_charmhub_stand_in_refuses_a_fault_it_does_not_know() -> None:
+    with pytest.raises(ValueError, match="unknown faults \\['teapot'\\]"):
+        CharmhubStandIn().inject("500", "teapot")
+
+
+def test_the_fake_juju_executable_answers_what_it_expects_and_logs_every_call(
+    tmp_path: Path,
+) -> None:
+    juju = FakeJujuBin(tmp_path / "bin")
+    juju.expect("version", stdout="3.6.1\n")
+    with juju:
+        juju.expect("status", stderr="ERROR no controller\n", exit_status=1)
+        runner = LocalRunner()
+        assert runner.run([str(juju.path), "version"]).stdout == "3.6.1\n"
+        failed = runner.run([str(juju.path), "status"])
+        assert (failed.exit_status, failed.stderr) == (1, "ERROR no controller\n")
+        unexpected = runner.run([str(juju.path), "deploy", "x"])
+        assert unexpected.exit_status == 2
+        assert "unexpected arguments: ['deploy', 'x']" in unexpected.stderr
+        assert juju.calls() == [["version"], ["status"], ["deploy", "x"]]
+    assert not juju.path.exists()
+    assert juju.calls() == []
+
+
+def test_the_in_process_ssh_server_serves_until_closed(tmp_path: Path) -> None:
+    from lpsigning_mojo.testing.standins.ssh import InProcessSSHServer, Session, new_key
+
+    def handler(session: Session) -> None:
+        session.out(f"ran {session.command}\n")
+        session.exit(0)
+
+    (tmp_path / "ssh").mkdir()
+    user_key = new_key(tmp_path / "ssh" / "id")
+    with InProcessSSHServer(new_key(tmp_path / "host"), handler) as server:
+        server.authorize(user_key)
+        (tmp_path / "ssh" / "config").write_text(
+            f"Host srv\n  HostName 127.0.0.1\n  Port {server.port}\n  User me\n"
+            f"  IdentityFile {tmp_path / 'ssh' / 'id'}\n"
+        )
+        key = server.host_key
+        (tmp_path / "ssh" / "known_hosts").write_text(
+            f"[127.0.0.1]:{server.port} {key.get_name()} {key.get_base64()}\n"
+        )
+        with SSHRunner(
+            "srv",
+            config_files=[tmp_path / "ssh" / "config"],
+            known_hosts_files=[str(tmp_path / "ssh" / "known_hosts")],
+            allow_agent=False,
+            connect_attempts=1,
+        ) as runner:
+            assert runner.run(["echo", "hi"]).stdout == "ran echo hi\n"
+    with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
+        sock.connect(("127.0.0.1", server.port))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from typing import Any
 
@@ -46,94 +45,25 @@ def _status(args: argparse.Namespace) -> int:
     from lpsigning_mojo.bundle import Template, render_bundle
     from lpsigning_mojo.commands.instances import _instances, spec_directory
     from lpsigning_mojo.files import read_text
-    from lpsigning_mojo.release.status import compare
+    from lpsigning_mojo.release.status import instance_status
 
     instances = _instances(args)
     instance = instances.get(args.instance)
     bundle_path = spec_directory(args) / "bundle.yaml"
     template = Template.from_text(read_text(bundle_path), path=str(bundle_path))
     _, bundle = render_bundle(template, instance.stage_name)
-    if not instance.juju_access or instance.juju_model is None:
-        environment = instances.environment_of(instance)
-        reason = (
-            f"live state of {instance.name} is not available from here: its model is managed "
-            f"by {environment.managed_by or 'others'} and reachable only through its triggers"
-        )
-        report = compare(instance.name, instance.mojo_stage, bundle, None, reason=reason)
-        return _print(report, args.format)
-    with _source(args.source, instances, instance) as source:
-        report = compare(instance.name, instance.mojo_stage, bundle, source)
+    report = instance_status(instances, instance, bundle, source=args.source, progress=_progress)
     return _print(report, args.format)
 
 
-class _Closing:
-    """A context manager around a status source and whatever must be closed after it."""
-
-    def __init__(self, source: Any, close: Any = None) -> None:
-        self.source, self.close = source, close
-
-    def __enter__(self) -> Any:
-        return self.source
-
-    def __exit__(self, *exc: object) -> None:
-        if self.close is not None:
-            self.close()
-
-
-def _source(kind: str, instances: Any, instance: Any) -> _Closing:
-    from lpsigning_mojo.external.juju import JujuCli
-
-    if kind == "libjuju":
-        from lpsigning_mojo.external.juju import LibjujuSource
-
-        return _Closing(LibjujuSource(model=instance.juju_model))
-    if kind == "local" or (kind == "auto" and shutil.which("juju")):
-        return _Closing(JujuCli(model=instance.juju_model))
-    from lpsigning_mojo.external.ssh import SSHRunner
-    from lpsigning_mojo.release.status import RoleAccountRunner
-
-    environment = instances.environment_of(instance)
-    runner = SSHRunner(environment.ssh_destination, user=environment.login_user)
-    print(f"Reading {instance.name}'s state as {environment.account} over SSH...", file=sys.stderr)
-    return _Closing(
-        JujuCli(model=instance.juju_model, runner=RoleAccountRunner(runner, environment)),
-        runner.close,
-    )
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def _print(report: Any, form: str) -> int:
     status = 0 if report.ok else 1
     if form == "json":
-        json.dump(
-            {
-                "instance": report.instance,
-                "stage": report.stage,
-                "live": report.live,
-                "reason": report.reason,
-                "ok": report.ok,
-                "applications": [
-                    {
-                        "application": r.application.name,
-                        "pinned": {
-                            "charm": r.application.charm,
-                            "channel": r.application.channel,
-                            "revision": r.application.revision,
-                            "build_label": r.application.build_label,
-                        },
-                        "running": None if r.state is None else r.state.to_json(),
-                        "drift": [
-                            {"field": d.field, "pinned": d.pinned, "running": d.running}
-                            for d in r.drift
-                        ],
-                        "problems": list(r.problems),
-                    }
-                    for r in report.applications
-                ],
-            },
-            sys.stdout,
-            indent=2,
-            default=str,
-        )
+        json.dump(report.to_json(), sys.stdout, indent=2, default=str)
         print()
         return status
     print(f"{report.instance} ({report.stage}):")

@@ -1,13 +1,18 @@
-"""Charmhub: which revisions of a charm are released to which channel.
+"""Charmhub: the adapter that reads a charm's channel map over HTTP.
 
-:class:`CharmhubClient` asks ``GET {base}/v2/charms/info/NAME?fields=channel-map``
-of Charmhub's public API (no login needed for public charms) and returns one
-:class:`Release` per (channel, base, architecture). :func:`latest_revision`
-and :func:`was_released` answer the questions the runbook asks of that list.
+:class:`Charmhub` is what the rest of the project needs from Charmhub;
+:class:`CharmhubClient` implements it by asking ``GET
+{base}/v2/charms/info/NAME?fields=channel-map`` of Charmhub's public API (no
+login needed for public charms), and :func:`releases_from_info` turns the
+answer into one :class:`~lpsigning_mojo.charms.Release` per (channel, base,
+architecture). What those values mean (channels, bases, the latest revision
+for a channel) is domain logic in :mod:`lpsigning_mojo.charms`. Errors are
+the :class:`~lpsigning_mojo.errors.CharmhubError` family.
 
 The base URL is, in order: the ``base_url`` argument, the ``CHARMHUB_URL``
 environment variable (as in Juju), and :data:`DEFAULT_URL`. Only the standard
 library is used; proxies come from the usual ``https_proxy`` variables.
+:meth:`CharmhubClient._request` is the one place that talks HTTP.
 """
 
 from __future__ import annotations
@@ -19,281 +24,29 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-import attrs
-
 from lpsigning_mojo._version import __version__
+from lpsigning_mojo.charms import Base, Release
 from lpsigning_mojo.clock import SYSTEM_CLOCK, Clock
 from lpsigning_mojo.errors import (
-    ChannelError,
     CharmhubError,
     CharmhubResponseError,
     CharmhubUnavailableError,
     CharmNotFoundError,
-    NoMatchingReleaseError,
 )
 
 __all__ = [
     "DEFAULT_URL",
-    "RISKS",
-    "Base",
-    "Channel",
     "Charmhub",
     "CharmhubClient",
-    "Release",
-    "latest_revision",
-    "matching_releases",
-    "parse_base",
-    "parse_channel",
     "releases_from_info",
-    "same_channel",
-    "was_released",
 ]
 
 #: Charmhub's public API, used when neither an argument nor ``CHARMHUB_URL`` says otherwise.
 DEFAULT_URL = "https://api.charmhub.io"
-#: Risk levels, safest first.
-RISKS = ("stable", "candidate", "beta", "edge")
-#: Ubuntu series names that bundles may still use instead of a base.
-_SERIES = {
-    "bionic": "18.04",
-    "focal": "20.04",
-    "jammy": "22.04",
-    "noble": "24.04",
-}
-
-
-@attrs.frozen(kw_only=True)
-class Base:
-    """An OS base, as Charmhub and Juju 3 write it (``ubuntu@22.04``)."""
-
-    name: str
-    channel: str
-    architecture: str | None = None
-
-    def __str__(self) -> str:
-        text = f"{self.name}@{self.channel}"
-        return f"{text} on {self.architecture}" if self.architecture else text
-
-
-@attrs.frozen(kw_only=True)
-class Channel:
-    """A channel: a track, a risk and an optional branch."""
-
-    track: str
-    risk: str
-    branch: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The channel as Charmhub names it, e.g. ``latest/edge``."""
-        parts = [self.track, self.risk] + ([self.branch] if self.branch else [])
-        return "/".join(parts)
-
-
-def parse_channel(text: str) -> Channel:
-    """Parse ``edge``, ``latest/edge``, ``2.0`` (stable) or ``2.0/stable/hotfix``."""
-    parts = text.strip().split("/")
-    if not all(parts) or len(parts) > 3:
-        raise ChannelError(f"Channel {text!r} is not of the form [TRACK/]RISK[/BRANCH]")
-    if len(parts) == 1:  # RISK, or TRACK whose risk defaults to stable
-        if parts[0] in RISKS:
-            return Channel(track="latest", risk=parts[0])
-        return Channel(track=parts[0], risk="stable")
-    if parts[0] in RISKS and len(parts) == 2:  # RISK/BRANCH
-        return Channel(track="latest", risk=parts[0], branch=parts[1])
-    if parts[1] not in RISKS:
-        raise ChannelError(
-            f"Channel {text!r} has risk {parts[1]!r}; the risk must be one of {', '.join(RISKS)}"
-        )
-    return Channel(track=parts[0], risk=parts[1], branch=parts[2] if len(parts) == 3 else None)
-
-
-def same_channel(a: str | None, b: str | None) -> bool:
-    """Whether two channel names mean the same channel (``edge`` is ``latest/edge``).
-
-    ``None`` matches nothing; names that do not parse match only themselves.
-    """
-    if a is None or b is None:
-        return False
-    try:
-        first, second = parse_channel(a), parse_channel(b)
-    except ChannelError:
-        return a == b
-    return first == second
-
-
-def parse_base(text: str) -> Base:
-    """Parse a base: ``ubuntu@22.04``, ``ubuntu@22.04/stable`` or a series name (``jammy``)."""
-    value = text.strip()
-    if "@" not in value:
-        if value in _SERIES:
-            return Base(name="ubuntu", channel=_SERIES[value])
-        raise ChannelError(f"Base {text!r} is neither NAME@VERSION (ubuntu@22.04) nor a series")
-    name, _, channel = value.partition("@")
-    channel = channel.split("/")[0]
-    if not name or not channel:
-        raise ChannelError(f"Base {text!r} is not of the form NAME@VERSION, e.g. ubuntu@22.04")
-    return Base(name=name, channel=channel)
-
-
-@attrs.frozen(kw_only=True)
-class Release:
-    """One entry of a charm's channel map: a revision released to a channel for a base."""
-
-    track: str
-    risk: str
-    branch: str | None = None
-    channel: str
-    base: Base
-    revision: int
-    version: str
-    released_at: datetime | None = None
-    created_at: datetime | None = None
-
-    @classmethod
-    def from_mapping(cls, entry: object) -> Release:
-        """Build a release from one ``channel-map`` entry of Charmhub's info API."""
-        try:
-            chan, rev = _mapping(_mapping(entry)["channel"]), _mapping(_mapping(entry)["revision"])
-            base = _mapping(chan["base"])
-            revision = rev["revision"]
-            if not isinstance(revision, int) or isinstance(revision, bool):
-                raise TypeError(f"revision {revision!r} is not an integer")
-            name = str(chan["name"])
-            branch = _optional_str(chan.get("branch")) or (
-                name.split("/")[2] if name.count("/") == 2 else None
-            )
-            return cls(
-                track=str(chan["track"]),
-                risk=str(chan["risk"]),
-                branch=branch,
-                channel=name,
-                base=Base(
-                    name=str(base["name"]),
-                    channel=str(base["channel"]),
-                    architecture=_optional_str(base.get("architecture")),
-                ),
-                revision=revision,
-                version=str(rev.get("version", revision)),
-                released_at=_timestamp(chan.get("released-at")),
-                created_at=_timestamp(rev.get("created-at")),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise CharmhubResponseError(
-                f"Charmhub sent a channel-map entry this tool cannot read ({error!r}): "
-                f"{json.dumps(entry, default=str)[:200]}"
-            ) from None
-
-
-def _mapping(value: object) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise TypeError(f"expected an object, got {value!r}")
-    return value
-
-
-def _optional_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _timestamp(value: object) -> datetime | None:
-    """An RFC 3339 time; Python 3.10 reads only 3 or 6 fraction digits and no ``Z``."""
-    if value is None:
-        return None
-    text = re.sub(r"[Zz]$", "+00:00", str(value))
-    text = re.sub(r"\.(\d+)", lambda m: "." + m[1][:6].ljust(6, "0"), text, count=1)
-    return datetime.fromisoformat(text)
-
-
-def releases_from_info(data: object) -> tuple[Release, ...]:
-    """The releases in a decoded answer of the info API (``{"channel-map": [...]}``)."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("channel-map"), list):
-        raise CharmhubResponseError("Charmhub's answer has no 'channel-map' list")
-    return tuple(Release.from_mapping(entry) for entry in data["channel-map"])
-
-
-def matching_releases(
-    releases: Iterable[Release],
-    *,
-    track: str,
-    risk: str,
-    base: Base | str | None = None,
-    architecture: str | None = None,
-) -> list[Release]:
-    """The releases in ``track``/``risk`` for ``base`` (name and version) and ``architecture``."""
-    wanted = parse_base(base) if isinstance(base, str) else base
-    if wanted is not None and wanted.architecture and architecture is None:
-        architecture = wanted.architecture
-    return [
-        release
-        for release in releases
-        if release.track == track
-        and release.risk == risk
-        and (
-            wanted is None
-            or (release.base.name, release.base.channel) == (wanted.name, wanted.channel)
-        )
-        and (architecture is None or release.base.architecture == architecture)
-    ]
-
-
-def _describe(track: str, risk: str, base: Base | str | None, architecture: str | None) -> str:
-    text = f"{track}/{risk}"
-    if base is not None:
-        text += f" for {base}"
-    if architecture is not None:
-        text += f" on {architecture}"
-    return text
-
-
-def latest_revision(
-    releases: Sequence[Release],
-    *,
-    track: str,
-    risk: str,
-    base: Base | str | None = None,
-    architecture: str | None = None,
-) -> int:
-    """The highest revision released to ``track``/``risk`` (for ``base`` and ``architecture``).
-
-    Raises :class:`~lpsigning_mojo.errors.NoMatchingReleaseError`, listing the
-    channels that do exist, when nothing matches.
-    """
-    found = matching_releases(
-        releases, track=track, risk=risk, base=base, architecture=architecture
-    )
-    if found:
-        return max(release.revision for release in found)
-    available = sorted({f"{r.channel} for {r.base}" for r in releases}) or ["none"]
-    raise NoMatchingReleaseError(
-        f"No revision is released to {_describe(track, risk, base, architecture)}; "
-        f"released: {', '.join(available)}"
-    )
-
-
-def was_released(
-    releases: Sequence[Release],
-    revision: int,
-    *,
-    track: str,
-    risk: str,
-    base: Base | str | None = None,
-    architecture: str | None = None,
-) -> bool:
-    """Whether ``revision`` is released to ``track``/``risk`` (for ``base`` and ``architecture``).
-
-    Charmhub's channel map lists what each channel holds *now*: a revision
-    that a later release has replaced in that channel is not found.
-    """
-    return any(
-        release.revision == revision
-        for release in matching_releases(
-            releases, track=track, risk=risk, base=base, architecture=architecture
-        )
-    )
 
 
 class Charmhub(Protocol):
@@ -324,7 +77,7 @@ class CharmhubClient:
         retries: int = 3,
         backoff: float = 1.0,
         max_backoff: float = 8.0,
-        clock: Clock | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         url = base_url or os.environ.get("CHARMHUB_URL") or DEFAULT_URL
         parts = urllib.parse.urlsplit(url)
@@ -338,7 +91,7 @@ class CharmhubClient:
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.clock: Clock = clock or SYSTEM_CLOCK
+        self.clock = clock
 
     def info_url(self, charm: str) -> str:
         """The URL of the info request for ``charm``."""
@@ -414,6 +167,69 @@ class CharmhubClient:
             raise _Transient(f"cannot connect ({error.reason})") from None
         except (OSError, http.client.HTTPException) as error:
             raise _Transient(f"the connection failed ({error or type(error).__name__})") from None
+
+
+# -- reading the info API's answer ----------------------------------------------------
+
+
+def _release(entry: object) -> Release:
+    """A release from one ``channel-map`` entry of Charmhub's info API."""
+    try:
+        chan, rev = _mapping(_mapping(entry)["channel"]), _mapping(_mapping(entry)["revision"])
+        base = _mapping(chan["base"])
+        revision = rev["revision"]
+        if not isinstance(revision, int) or isinstance(revision, bool):
+            raise TypeError(f"revision {revision!r} is not an integer")
+        name = str(chan["name"])
+        branch = _optional_str(chan.get("branch")) or (
+            name.split("/")[2] if name.count("/") == 2 else None
+        )
+        return Release(
+            track=str(chan["track"]),
+            risk=str(chan["risk"]),
+            branch=branch,
+            channel=name,
+            base=Base(
+                name=str(base["name"]),
+                channel=str(base["channel"]),
+                architecture=_optional_str(base.get("architecture")),
+            ),
+            revision=revision,
+            version=str(rev.get("version", revision)),
+            released_at=_timestamp(chan.get("released-at")),
+            created_at=_timestamp(rev.get("created-at")),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise CharmhubResponseError(
+            f"Charmhub sent a channel-map entry this tool cannot read ({error!r}): "
+            f"{json.dumps(entry, default=str)[:200]}"
+        ) from None
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected an object, got {value!r}")
+    return value
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An RFC 3339 time; Python 3.10 reads only 3 or 6 fraction digits and no ``Z``."""
+    if value is None:
+        return None
+    text = re.sub(r"[Zz]$", "+00:00", str(value))
+    text = re.sub(r"\.(\d+)", lambda m: "." + m[1][:6].ljust(6, "0"), text, count=1)
+    return datetime.fromisoformat(text)
+
+
+def releases_from_info(data: object) -> tuple[Release, ...]:
+    """The releases in a decoded answer of the info API (``{"channel-map": [...]}``)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("channel-map"), list):
+        raise CharmhubResponseError("Charmhub's answer has no 'channel-map' list")
+    return tuple(_release(entry) for entry in data["channel-map"])
 
 
 def _error_list(data: object) -> str:

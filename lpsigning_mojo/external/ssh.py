@@ -17,7 +17,6 @@ This module, :mod:`.ssh_connect` (setting up connections) and
 
 from __future__ import annotations
 
-import codecs
 import logging
 import os
 import select
@@ -36,7 +35,7 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.external.ssh_config import DEFAULT_CONFIG_FILES, Route, resolve
 from lpsigning_mojo.external.ssh_connect import Connection, Connector
-from lpsigning_mojo.remote import LineCallback, OutputLine, RunResult, Stream
+from lpsigning_mojo.remote import LineCallback, LineSplitter, OutputLine, RunResult
 
 if TYPE_CHECKING:
     import paramiko
@@ -44,31 +43,12 @@ if TYPE_CHECKING:
 __all__ = ["SSHRunner"]
 
 _log = logging.getLogger(__name__)
-_MAX_LINE = 65536  # a longer line without a newline is passed on in pieces
 _TAIL = 10
 
 
 def _seconds(value: float) -> str:
     whole = round(value)
     return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{whole}s"
-
-
-class _LineSplitter:
-    """Turns one stream's bytes into lines (UTF-8, damaged bytes replaced)."""
-
-    def __init__(self, stream: Stream, emit: Callable[[OutputLine], None]) -> None:
-        self._stream: Stream = stream
-        self._emit = emit
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._pending = ""
-
-    def feed(self, data: bytes, *, final: bool = False) -> None:
-        *lines, self._pending = (self._pending + self._decoder.decode(data, final)).split("\n")
-        if len(self._pending) > _MAX_LINE or (final and self._pending):
-            lines.append(self._pending)
-            self._pending = ""
-        for text in lines:
-            self._emit(OutputLine(stream=self._stream, text=text.removesuffix("\r")))
 
 
 class SSHRunner:
@@ -299,7 +279,7 @@ def _pump(
     idle_timeout: float | None,
 ) -> str:
     """Pass on output until the command ends; return ``"ended"``, ``"timeout"`` or ``"idle"``."""
-    splitters = {"stdout": _LineSplitter("stdout", emit), "stderr": _LineSplitter("stderr", emit)}
+    splitters = {"stdout": LineSplitter("stdout", emit), "stderr": LineSplitter("stderr", emit)}
     fd = channel.fileno()  # readable on output of either stream, on EOF and on close
     last = start
     while True:

@@ -13,17 +13,18 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from lpsigning_mojo.bundle import Application, Bundle, Template, render_bundle
-from lpsigning_mojo.errors import BundleError, CharmhubError, EditError
-from lpsigning_mojo.external.charmhub import (
+from lpsigning_mojo.charms import (
     Base,
-    Charmhub,
     Release,
     latest_revision,
     matching_releases,
     parse_base,
     parse_channel,
     same_channel,
+    was_released,
 )
+from lpsigning_mojo.errors import BundleError, CharmhubError, EditError
+from lpsigning_mojo.external.charmhub import Charmhub
 
 __all__ = [
     "Pin",
@@ -99,16 +100,6 @@ def source_of(bundle: Bundle, application: Application, *, stage: str) -> Source
     )
 
 
-def _releases(charmhub: Charmhub, source: Source) -> list[Release]:
-    return matching_releases(
-        charmhub.channel_map(source.charm),
-        track=source.track,
-        risk=source.risk,
-        base=source.base,
-        architecture=source.architecture,
-    )
-
-
 def latest_for(charmhub: Charmhub, source: Source) -> int:
     """The highest revision released where ``source`` points."""
     return latest_revision(
@@ -122,9 +113,15 @@ def latest_for(charmhub: Charmhub, source: Source) -> int:
 
 def check_released(charmhub: Charmhub, source: Source, revision: int) -> None:
     """Refuse ``revision`` unless the channel holds it now (Charmhub lists no history)."""
-    found = _releases(charmhub, source)
-    if any(release.revision == revision for release in found):
+    releases = charmhub.channel_map(source.charm)
+    track, risk, base, architecture = source.track, source.risk, source.base, source.architecture
+    if was_released(
+        releases, revision, track=track, risk=risk, base=base, architecture=architecture
+    ):
         return
+    found = matching_releases(
+        releases, track=track, risk=risk, base=base, architecture=architecture
+    )
     holds = ", ".join(str(r) for r in sorted({r.revision for r in found})) or "nothing"
     raise CharmhubError(
         f"revision {revision} of {source.charm} is not released to {source.describe()} "

@@ -7,27 +7,44 @@ channel and ``build_label`` the bundle pins are compared with what Juju
 reports, and every unit's health is read. A pin the bundle leaves out
 (staging sets ``build_label`` on its bastion, not in the spec) is shown but
 never counts as drift.
+
+:func:`instance_status` is the whole check for one instance: it chooses
+where live state comes from (:func:`live_source`: the juju CLI here, the
+juju CLI as the role account over SSH, or python-libjuju), reads it and
+compares it with the bundle (:func:`compare`). Progress goes to a
+callback; nothing here prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import shutil
+from collections.abc import Callable, Iterator, Sequence
 
 import attrs
 
 from lpsigning_mojo.bundle import Application, Bundle
-from lpsigning_mojo.external.charmhub import same_channel
-from lpsigning_mojo.external.juju import CompletedCommand, DeployedState, JujuStatusSource
-from lpsigning_mojo.instances import ManagementEnvironment
-from lpsigning_mojo.remote import CommandRunner
+from lpsigning_mojo.charms import same_channel
+from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.external.juju import DeployedState, JujuCli, JujuStatusSource
+from lpsigning_mojo.instances import Instance, Instances
 
 __all__ = [
+    "LIVE_SOURCES",
     "ApplicationReport",
     "Drift",
-    "RoleAccountRunner",
+    "Progress",
     "StatusReport",
     "compare",
+    "instance_status",
+    "live_source",
 ]
+
+#: Where live state can come from: ``auto`` is ``local`` where a ``juju`` is on PATH, else ``ssh``.
+LIVE_SOURCES = ("auto", "local", "ssh", "libjuju")
+
+#: Receives one line of progress for a person (e.g. "Reading staging's state ... over SSH...").
+Progress = Callable[[str], None]
 
 
 @attrs.frozen(kw_only=True)
@@ -40,6 +57,9 @@ class Drift:
 
     def describe(self) -> str:
         return f"{self.field}: spec pins {self.pinned}, instance runs {self.running}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"field": self.field, "pinned": self.pinned, "running": self.running}
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +74,22 @@ class ApplicationReport:
     @property
     def ok(self) -> bool:
         return not self.drift and not self.problems
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict: the pins, what runs (``None`` when not live), drift, problems."""
+        app = self.application
+        return {
+            "application": app.name,
+            "pinned": {
+                "charm": app.charm,
+                "channel": app.channel,
+                "revision": app.revision,
+                "build_label": app.build_label,
+            },
+            "running": None if self.state is None else self.state.to_json(),
+            "drift": [drift.to_json() for drift in self.drift],
+            "problems": list(self.problems),
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +110,17 @@ class StatusReport:
     def ok(self) -> bool:
         """No drift and no unhealthy unit (vacuously true when not live)."""
         return all(report.ok for report in self.applications)
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict (for ``lpsigning-mojo status --format json``)."""
+        return {
+            "instance": self.instance,
+            "stage": self.stage,
+            "live": self.live,
+            "reason": self.reason,
+            "ok": self.ok,
+            "applications": [report.to_json() for report in self.applications],
+        }
 
 
 def _compare_one(application: Application, state: DeployedState) -> ApplicationReport:
@@ -126,26 +173,71 @@ def compare(
     return StatusReport(instance=instance, stage=stage, live=True, applications=tuple(reports))
 
 
-class RoleAccountRunner:
-    """Runs ``juju`` commands as an environment's role account through a remote runner.
+@contextlib.contextmanager
+def live_source(
+    instances: Instances,
+    instance: Instance,
+    *,
+    source: str = "auto",
+    progress: Progress | None = None,
+) -> Iterator[JujuStatusSource]:
+    """Where to read ``instance``'s live state from, open until the ``with`` block ends.
 
-    Adapts :class:`lpsigning_mojo.remote.CommandRunner` (a streaming runner,
-    such as SSH) to the argv-in, output-out runner the Juju adapter takes.
+    ``source`` is one of :data:`LIVE_SOURCES`: ``local`` runs the juju CLI
+    here (on the management environment), ``ssh`` runs it there as the role
+    account (through the user's ``ssh_config``), ``libjuju`` asks the
+    controller in-process, and ``auto`` is ``local`` where a ``juju`` is on
+    PATH, else ``ssh``. ``progress`` hears before an SSH connection is made.
     """
-
-    def __init__(
-        self, runner: CommandRunner, environment: ManagementEnvironment, *, timeout: float = 120.0
-    ) -> None:
-        self.runner = runner
-        self.environment = environment
-        self.timeout = timeout
-
-    def run(self, argv: Sequence[str]) -> CompletedCommand:
-        result = self.runner.run(
-            self.environment.command_line(argv), timeout=self.timeout, pty=False
+    if source not in LIVE_SOURCES:
+        raise UsageError(
+            f"there is no live-state source called {source!r}",
+            hint=f"Choose one of: {', '.join(LIVE_SOURCES)}",
         )
-        return CompletedCommand(
-            exit_status=-1 if result.exit_status is None else result.exit_status,
-            stdout=result.stdout,
-            stderr=result.stderr,
+    if source == "libjuju":
+        from lpsigning_mojo.external.juju import LibjujuSource
+
+        yield LibjujuSource(model=instance.juju_model)
+        return
+    if source == "local" or (source == "auto" and shutil.which("juju")):
+        from lpsigning_mojo.external.local import LocalRunner
+
+        yield JujuCli(model=instance.juju_model, runner=LocalRunner())
+        return
+    from lpsigning_mojo.external.ssh import SSHRunner
+    from lpsigning_mojo.remote import RoleAccountRunner
+
+    environment = instances.environment_of(instance)
+    if progress is not None:
+        progress(f"Reading {instance.name}'s state as {environment.account} over SSH...")
+    with SSHRunner(environment.ssh_destination, user=environment.login_user) as ssh:
+        yield JujuCli(
+            model=instance.juju_model,
+            runner=RoleAccountRunner(ssh, environment.command_line),
         )
+
+
+def instance_status(
+    instances: Instances,
+    instance: Instance,
+    bundle: Bundle,
+    *,
+    source: str = "auto",
+    progress: Progress | None = None,
+) -> StatusReport:
+    """What ``instance`` runs against what ``bundle`` (rendered for its stage) pins.
+
+    Where developers cannot read the instance's live state (its model is not
+    known, or they have no juju access there, as for production) the report
+    holds the pins only, and says why. Otherwise live state is read from
+    ``source`` (see :func:`live_source`).
+    """
+    if not instance.juju_access or instance.juju_model is None:
+        environment = instances.environment_of(instance)
+        reason = (
+            f"live state of {instance.name} is not available from here: its model is managed "
+            f"by {environment.managed_by or 'others'} and reachable only through its triggers"
+        )
+        return compare(instance.name, instance.mojo_stage, bundle, None, reason=reason)
+    with live_source(instances, instance, source=source, progress=progress) as live:
+        return compare(instance.name, instance.mojo_stage, bundle, live)

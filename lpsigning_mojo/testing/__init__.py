@@ -14,18 +14,22 @@ accident. :meth:`~_StrictFake.verify` fails when an expected call never came.
 
 from __future__ import annotations
 
+import shlex
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from lpsigning_mojo.remote import LineCallback, LineSplitter, OutputLine, RunResult, Stream
+
 if TYPE_CHECKING:
-    from lpsigning_mojo.external.charmhub import Release
+    from lpsigning_mojo.charms import Release
     from lpsigning_mojo.external.juju import DeployedState
 
 __all__ = [
     "FakeCharmhub",
     "FakeClock",
     "FakeJujuStatusSource",
+    "FakeRunner",
     "UnexpectedCallError",
 ]
 
@@ -146,3 +150,68 @@ class FakeJujuStatusSource(_StrictFake["DeployedState"]):
 
     def deployed_state(self, application: str) -> DeployedState:
         return self._answer(application)
+
+
+class FakeRunner(_StrictFake[RunResult]):
+    """A strict fake :class:`~lpsigning_mojo.remote.CommandRunner`, keyed by command line.
+
+    A command given as a sequence is joined with :func:`shlex.join`, as real
+    runners do, so an expectation matches the exact line a real runner would
+    send. :meth:`run` passes each line of the answer to ``on_line`` (stdout's
+    lines, then stderr's) and returns it; it ignores ``timeout``,
+    ``idle_timeout`` and ``pty``.
+    """
+
+    _method = "run"
+
+    def __init__(self, *, host: str = "fake-host") -> None:
+        super().__init__()
+        self.host = host
+
+    def expect_run(
+        self,
+        command: str | Sequence[str],
+        *,
+        stdout: str = "",
+        stderr: str = "",
+        exit_status: int | None = 0,
+        error: BaseException | None = None,
+    ) -> None:
+        """Answer the next ``run(command)`` with this output and status, or raise ``error``."""
+        line = _command_line(command)
+        if error is not None:
+            self._expect(line, error)
+            return
+        output: list[OutputLine] = []
+        streams: tuple[tuple[Stream, str], ...] = (("stdout", stdout), ("stderr", stderr))
+        for stream, text in streams:
+            LineSplitter(stream, output.append).feed(text.encode(), final=True)
+        self._expect(
+            line,
+            RunResult(
+                command=line,
+                host=self.host,
+                exit_status=exit_status,
+                elapsed=0.0,
+                output=tuple(output),
+            ),
+        )
+
+    def run(
+        self,
+        command: str | Sequence[str],
+        *,
+        on_line: LineCallback | None = None,
+        timeout: float | None = None,
+        idle_timeout: float | None = None,
+        pty: bool = False,
+    ) -> RunResult:
+        result = self._answer(_command_line(command))
+        if on_line is not None:
+            for line in result.output:
+                on_line(line)
+        return result
+
+
+def _command_line(command: str | Sequence[str]) -> str:
+    return command if isinstance(command, str) else shlex.join(command)

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from lpsigning_mojo.external.ssh import SSHRunner
-from tests.integration.sshd import OpenSSHServer, make_key, sshd_missing_reason
+from lpsigning_mojo.testing.standins.openssh import OpenSSHServer, make_key, sshd_missing_reason
 
 
 def main() -> int:
@@ -49,7 +49,7 @@ def main() -> int:
         try:
             return bench(server, directory, key, args.runs, args.pty)
         finally:
-            server.stop()
+            server.close()
 
 
 def bench(server: OpenSSHServer, directory: Path, key: Path, runs: int, pty: bool) -> int:

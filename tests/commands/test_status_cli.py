@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from lpsigning_mojo.cli import main
+from lpsigning_mojo.testing.standins import data_json, data_text
+from lpsigning_mojo.testing.standins.juju import FakeJujuBin
 from tests.conftest import REPO_ROOT
-from tests.standins import FakeJujuBin, fixture_json, fixture_text
 
 MODEL = "stg-launchpad-signing"
 
@@ -25,12 +26,10 @@ def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def expect_staging(fake_juju: FakeJujuBin, status: object | None = None) -> None:
     for app in ("lp-signing", "nrpe"):
-        body = (
-            json.dumps(status) if status is not None else fixture_text("juju-status-staging.json")
-        )
+        body = json.dumps(status) if status is not None else data_text("juju-status-staging.json")
         fake_juju.expect("status", "--model", MODEL, app, "--format=json", stdout=body)
         config = (
-            fixture_text("juju-config-lp-signing.json")
+            data_text("juju-config-lp-signing.json")
             if app == "lp-signing"
             else ('{"application": "nrpe", "charm": "nrpe", "settings": {}}')
         )
@@ -73,7 +72,7 @@ def test_drift_exits_1_and_names_the_field(
 def test_an_unhealthy_unit_exits_1(
     capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
 ) -> None:
-    status = fixture_json("juju-status-staging.json")
+    status = data_json("juju-status-staging.json")
     assert isinstance(status, dict)
     unit = status["applications"]["lp-signing"]["units"]["lp-signing/1"]
     unit["workload-status"] = {"current": "error", "message": "hook failed: config-changed"}
@@ -91,3 +90,105 @@ def test_an_unknown_instance_lists_the_names(
     err = capsys.readouterr().err
     assert "there is no instance called 'prod'" in err
     assert "staging, dogfood, production" in err
+
+
+def test_auto_reads_a_local_juju_when_there_is_one(
+    capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
+) -> None:
+    expect_staging(fake_juju)
+    assert main(["status", "staging"]) == 0
+    assert [call[:2] for call in fake_juju.calls()] == [
+        ["status", "--model"],
+        ["config", "--model"],
+        ["status", "--model"],
+        ["config", "--model"],
+    ]
+    assert capsys.readouterr().err == ""  # no progress: nothing slow happened
+
+
+def test_the_library_gives_the_report_the_cli_prints(
+    capsys: pytest.CaptureFixture[str], spec: Path, fake_juju: FakeJujuBin
+) -> None:
+    from lpsigning_mojo.bundle import Template, render_bundle
+    from lpsigning_mojo.files import read_text
+    from lpsigning_mojo.instances import load_instances
+    from lpsigning_mojo.release.status import instance_status
+
+    expect_staging(fake_juju)
+    expect_staging(fake_juju)
+    assert main(["status", "staging", "--source", "local", "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    instances = load_instances(spec)
+    staging = instances.get("staging")
+    text = read_text(spec / "bundle.yaml")
+    _, bundle = render_bundle(Template.from_text(text), staging.stage_name)
+    report = instance_status(instances, staging, bundle, source="local")
+    assert json.loads(json.dumps(report.to_json(), default=str)) == printed
+
+
+def test_an_unknown_source_is_refused_by_the_library(spec: Path) -> None:
+    from lpsigning_mojo.bundle import Bundle
+    from lpsigning_mojo.errors import UsageError
+    from lpsigning_mojo.instances import load_instances
+    from lpsigning_mojo.release.status import instance_status
+
+    instances = load_instances(spec)
+    with pytest.raises(UsageError, match="no live-state source called 'carrier-pigeon'"):
+        instance_status(instances, instances.get("staging"), Bundle(), source="carrier-pigeon")
+
+
+def test_over_ssh_juju_runs_as_the_role_account_and_progress_goes_to_stderr(
+    capsys: pytest.CaptureFixture[str], spec: Path, tmp_path: Path
+) -> None:
+    """The whole path of ``--source ssh``: ~/.ssh/config, the bastion, sudo, juju."""
+    from lpsigning_mojo.testing.standins.ssh import InProcessSSHServer, Session, new_key
+
+    sudo = f"sudo -n -iu stg-launchpad-signing -- juju {{}} --model {MODEL} {{}} --format=json"
+    nrpe_config = '{"application": "nrpe", "charm": "nrpe", "settings": {}}'
+    answers = {
+        sudo.format("status", "lp-signing"): data_text("juju-status-staging.json"),
+        sudo.format("config", "lp-signing"): data_text("juju-config-lp-signing.json"),
+        sudo.format("status", "nrpe"): data_text("juju-status-staging.json"),
+        sudo.format("config", "nrpe"): nrpe_config,
+    }
+
+    def handler(session: Session) -> None:
+        if session.command not in answers:
+            session.err(f"unexpected command: {session.command}\n")
+            session.exit(127)
+            return
+        session.out(answers[session.command])
+        session.exit(0)
+
+    ssh = Path.home() / ".ssh"
+    ssh.mkdir()
+    user_key = new_key(ssh / "id_ed25519")
+    with InProcessSSHServer(new_key(tmp_path / "host_key"), handler) as server:
+        server.authorize(user_key)
+        (ssh / "config").write_text(
+            "Host launchpad-bastion-ps5.internal\n"
+            f"  HostName 127.0.0.1\n  Port {server.port}\n  User developer\n"
+        )
+        host_key = server.host_key
+        (ssh / "known_hosts").write_text(
+            f"[127.0.0.1]:{server.port} {host_key.get_name()} {host_key.get_base64()}\n"
+        )
+        assert main(["status", "staging", "--source", "ssh"]) == 0
+    assert server.errors == []
+    assert sorted(server.commands) == sorted(answers)
+    assert server.connections == 1  # one connection for all four commands
+    out, err = capsys.readouterr()
+    assert "lp-signing: ok; runs rev 87 from latest/edge" in out
+    assert err == (
+        "Reading staging's state as stg-launchpad-signing@launchpad-bastion-ps5.internal "
+        "over SSH...\n"
+    )
+
+
+def test_the_cli_offers_exactly_the_library_s_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    from lpsigning_mojo.release.status import LIVE_SOURCES
+
+    # The parser spells them out so that building it imports no release code.
+    with pytest.raises(SystemExit):
+        main(["status", "--help"])
+    assert "{" + ",".join(LIVE_SOURCES) + "}" in capsys.readouterr().out

@@ -10,7 +10,7 @@ import paramiko
 import pytest
 
 from lpsigning_mojo.external.ssh import SSHRunner
-from tests.sshserver import Handler, InProcessSSHServer, new_key
+from lpsigning_mojo.testing.standins.ssh import Handler, InProcessSSHServer, new_key
 
 Serve = Callable[..., InProcessSSHServer]
 
@@ -85,6 +85,6 @@ def serve(host_key: paramiko.PKey, client: Client) -> Iterator[Serve]:
 
     yield start
     for server in servers:
-        server.stop()
+        server.close()
     errors = [error for server in servers for error in server.errors]
     assert not errors, f"the server's handler failed: {errors!r}"

@@ -1,4 +1,4 @@
-"""The Charmhub client against a stand-in server on 127.0.0.1, and the release helpers."""
+"""The Charmhub client against a stand-in server on 127.0.0.1, and its reading of the info API."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from lpsigning_mojo import __version__
+from lpsigning_mojo._version import __version__
+from lpsigning_mojo.charms import Base, Release
 from lpsigning_mojo.errors import (
-    ChannelError,
     CharmhubError,
     CharmhubResponseError,
     CharmhubUnavailableError,
@@ -20,21 +18,10 @@ from lpsigning_mojo.errors import (
     LpsigningMojoError,
     NoMatchingReleaseError,
 )
-from lpsigning_mojo.external.charmhub import (
-    DEFAULT_URL,
-    RISKS,
-    Base,
-    Channel,
-    CharmhubClient,
-    Release,
-    latest_revision,
-    parse_base,
-    parse_channel,
-    releases_from_info,
-    was_released,
-)
+from lpsigning_mojo.external.charmhub import DEFAULT_URL, CharmhubClient, releases_from_info
 from lpsigning_mojo.testing import FakeClock
-from tests.standins import CharmhubStandIn, fixture_json
+from lpsigning_mojo.testing.standins import data_json
+from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
 
 TIMEOUT = 0.2
 
@@ -42,11 +29,6 @@ TIMEOUT = 0.2
 def client(server: CharmhubStandIn, *, retries: int = 2) -> tuple[CharmhubClient, FakeClock]:
     clock = FakeClock()
     return CharmhubClient(server.url, timeout=TIMEOUT, retries=retries, clock=clock), clock
-
-
-@pytest.fixture
-def releases() -> tuple[Release, ...]:
-    return releases_from_info(fixture_json("charmhub-info-lp-signing.json"))
 
 
 # -- the client, against the stand-in -------------------------------------------------------
@@ -215,7 +197,7 @@ def test_a_channel_map_of_the_wrong_shape_is_a_clear_error(data: object, message
 
 
 def test_a_revision_that_is_not_a_number_is_a_clear_error() -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["revision"]["revision"] = "89"
     with pytest.raises(CharmhubResponseError, match="'89' is not an integer"):
@@ -234,14 +216,14 @@ def test_a_revision_that_is_not_a_number_is_a_clear_error() -> None:
     ],
 )
 def test_timestamps_in_any_rfc3339_form_are_read(text: str, expected: datetime) -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["channel"]["released-at"] = text
     assert releases_from_info(data)[0].released_at == expected
 
 
 def test_a_timestamp_that_is_not_one_is_a_clear_error() -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["revision"]["created-at"] = "yesterday"
     with pytest.raises(CharmhubResponseError, match=r"cannot read.*yesterday"):
@@ -249,99 +231,10 @@ def test_a_timestamp_that_is_not_one_is_a_clear_error() -> None:
 
 
 def test_a_branch_is_read_from_the_channel_name() -> None:
-    data = fixture_json("charmhub-info-lp-signing.json")
+    data = data_json("charmhub-info-lp-signing.json")
     assert isinstance(data, dict)
     data["channel-map"][0]["channel"]["name"] = "latest/edge/fix-1"
     assert releases_from_info(data)[0].branch == "fix-1"
-
-
-# -- latest_revision and was_released -------------------------------------------------------
-
-
-def test_latest_revision_in_a_channel(releases: tuple[Release, ...]) -> None:
-    assert latest_revision(releases, track="latest", risk="edge") == 90
-    assert latest_revision(releases, track="latest", risk="edge", base="ubuntu@22.04") == 89
-    assert latest_revision(releases, track="latest", risk="edge", base="jammy") == 89
-    noble = Base(name="ubuntu", channel="24.04", architecture="amd64")
-    assert latest_revision(releases, track="latest", risk="edge", base=noble) == 90
-    assert latest_revision(releases, track="latest", risk="stable", architecture="amd64") == 84
-
-
-def test_latest_revision_says_what_exists_when_nothing_matches(
-    releases: tuple[Release, ...],
-) -> None:
-    with pytest.raises(NoMatchingReleaseError) as caught:
-        latest_revision(
-            releases, track="latest", risk="edge", base="ubuntu@22.04", architecture="arm64"
-        )
-    assert str(caught.value) == (
-        "No revision is released to latest/edge for ubuntu@22.04 on arm64; released: "
-        "latest/beta for ubuntu@22.04 on amd64, latest/edge for ubuntu@22.04 on amd64, "
-        "latest/edge for ubuntu@24.04 on amd64, latest/stable for ubuntu@22.04 on amd64."
-    )
-    with pytest.raises(NoMatchingReleaseError, match="released: none"):
-        latest_revision((), track="latest", risk="edge")
-
-
-def test_was_released(releases: tuple[Release, ...]) -> None:
-    assert was_released(releases, 87, track="latest", risk="beta")
-    assert not was_released(releases, 87, track="latest", risk="edge")
-    assert was_released(releases, 90, track="latest", risk="edge", base="ubuntu@24.04")
-    assert not was_released(releases, 90, track="latest", risk="edge", base="ubuntu@22.04")
-
-
-# -- channels and bases ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("edge", Channel(track="latest", risk="edge")),
-        ("latest/edge", Channel(track="latest", risk="edge")),
-        ("2.0/stable", Channel(track="2.0", risk="stable")),
-        ("2.0", Channel(track="2.0", risk="stable")),
-        ("edge/hotfix", Channel(track="latest", risk="edge", branch="hotfix")),
-        ("2.0/candidate/hotfix", Channel(track="2.0", risk="candidate", branch="hotfix")),
-    ],
-)
-def test_parse_channel(text: str, expected: Channel) -> None:
-    assert parse_channel(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "latest/", "latest/unstable", "a/b/c/d", "/edge"])
-def test_a_bad_channel_is_a_clear_error(text: str) -> None:
-    with pytest.raises(ChannelError, match="Channel"):
-        parse_channel(text)
-
-
-@given(
-    track=st.from_regex(r"[a-z0-9][a-z0-9.-]{0,8}", fullmatch=True).filter(
-        lambda track: track not in RISKS
-    ),
-    risk=st.sampled_from(RISKS),
-    branch=st.none() | st.from_regex(r"[a-z0-9-]{1,8}", fullmatch=True),
-)
-def test_channel_names_round_trip(track: str, risk: str, branch: str | None) -> None:
-    channel = Channel(track=track, risk=risk, branch=branch)
-    assert parse_channel(channel.name) == channel
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("ubuntu@22.04", Base(name="ubuntu", channel="22.04")),
-        ("ubuntu@24.04/stable", Base(name="ubuntu", channel="24.04")),
-        ("jammy", Base(name="ubuntu", channel="22.04")),
-    ],
-)
-def test_parse_base(text: str, expected: Base) -> None:
-    assert parse_base(text) == expected
-
-
-@pytest.mark.parametrize("text", ["ubuntu", "@22.04", "ubuntu@", "wobbly"])
-def test_a_bad_base_is_a_clear_error(text: str) -> None:
-    with pytest.raises(ChannelError, match="Base"):
-        parse_base(text)
 
 
 def test_every_charmhub_error_is_a_project_error() -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from lpsigning_mojo.errors import (
     ApplicationNotDeployedError,
+    CommandTimeoutError,
     JujuCommandError,
     JujuError,
     JujuOutputError,
@@ -21,19 +22,19 @@ from lpsigning_mojo.errors import (
     MissingExtraError,
 )
 from lpsigning_mojo.external.juju import (
-    CommandStringRunner,
-    CompletedCommand,
     DeployedState,
     JujuCli,
     JujuStatusSource,
     LibjujuSource,
-    LocalRunner,
     UnitState,
     deployed_state_from_cli,
     deployed_state_from_full_status,
-    render_command,
 )
-from tests.standins import FakeJujuBin, fixture_json, fixture_text
+from lpsigning_mojo.external.local import LocalRunner
+from lpsigning_mojo.remote import RoleAccountRunner
+from lpsigning_mojo.testing import FakeRunner
+from lpsigning_mojo.testing.standins import data_json, data_text
+from lpsigning_mojo.testing.standins.juju import FakeJujuBin
 
 APP = "lp-signing"
 MODEL = "stg-launchpad-signing"
@@ -78,20 +79,6 @@ def config_argv(model: str | None = MODEL) -> list[str]:
     return ["config", *(["--model", model] if model else []), APP, "--format=json"]
 
 
-class FakeRemote:
-    """Stands in for the SSH runner: gets one command string, answers from the fixtures."""
-
-    def __init__(self, answers: dict[str, CompletedCommand]) -> None:
-        self.answers = answers
-        self.commands: list[str] = []
-
-    def __call__(self, command: str) -> CompletedCommand:
-        self.commands.append(command)
-        if command not in self.answers:
-            raise AssertionError(f"unexpected remote command {command!r}")
-        return self.answers[command]
-
-
 class FakeApplication:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -126,27 +113,28 @@ class FakeModel:
 
 
 def local_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
-    fake_juju.expect(*status_argv(), stdout=fixture_text("juju-status-staging.json"))
-    fake_juju.expect(*config_argv(), stdout=fixture_text("juju-config-lp-signing.json"))
-    return JujuCli(model=MODEL)
+    fake_juju.expect(*status_argv(), stdout=data_text("juju-status-staging.json"))
+    fake_juju.expect(*config_argv(), stdout=data_text("juju-config-lp-signing.json"))
+    return JujuCli(model=MODEL, runner=LocalRunner())
 
 
 def remote_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
-    status = CompletedCommand(exit_status=0, stdout=fixture_text("juju-status-staging.json"))
-    config = CompletedCommand(exit_status=0, stdout=fixture_text("juju-config-lp-signing.json"))
-    remote = FakeRemote(
-        {
-            f"juju status --model {MODEL} lp-signing --format=json": status,
-            f"juju config --model {MODEL} lp-signing --format=json": config,
-        }
+    """The juju CLI through any runner: the strict fake, answering from the fixtures."""
+    runner = FakeRunner()
+    runner.expect_run(
+        f"juju status --model {MODEL} lp-signing --format=json",
+        stdout=data_text("juju-status-staging.json"),
     )
-    return JujuCli(model=MODEL, runner=CommandStringRunner(remote))
+    runner.expect_run(
+        f"juju config --model {MODEL} lp-signing --format=json",
+        stdout=data_text("juju-config-lp-signing.json"),
+    )
+    return JujuCli(model=MODEL, runner=runner)
 
 
 def ssh_source(fake_juju: FakeJujuBin, request: pytest.FixtureRequest) -> JujuStatusSource:
     """The juju CLI run as the role account on a management environment, over real SSH."""
     from lpsigning_mojo.instances import ManagementEnvironment
-    from lpsigning_mojo.release.status import RoleAccountRunner
 
     sudo = "sudo -n -iu stg-launchpad-signing --"
     answers = {
@@ -162,7 +150,7 @@ def ssh_source(fake_juju: FakeJujuBin, request: pytest.FixtureRequest) -> JujuSt
             session.err(f"unexpected command: {session.command}\n")
             session.exit(127)
             return
-        session.out(fixture_text(name))
+        session.out(data_text(name))
         session.exit(0)
 
     server = request.getfixturevalue("serve")(handler)
@@ -171,11 +159,11 @@ def ssh_source(fake_juju: FakeJujuBin, request: pytest.FixtureRequest) -> JujuSt
     environment = ManagementEnvironment(
         name="staging", bastion="srv", role="stg-launchpad-signing", developer_access=True
     )
-    return JujuCli(model=MODEL, runner=RoleAccountRunner(runner, environment))
+    return JujuCli(model=MODEL, runner=RoleAccountRunner(runner, environment.command_line))
 
 
 def libjuju_source(fake_juju: FakeJujuBin) -> JujuStatusSource:
-    model = FakeModel(fixture_json("libjuju-api-staging.json"))
+    model = FakeModel(data_json("libjuju-api-staging.json"))
     return LibjujuSource(model=MODEL, model_factory=lambda: model)
 
 
@@ -212,9 +200,9 @@ def test_local_mode_runs_juju_status_then_config(fake_juju: FakeJujuBin) -> None
 
 
 def test_without_a_model_juju_uses_its_current_model(fake_juju: FakeJujuBin) -> None:
-    fake_juju.expect(*status_argv(None), stdout=fixture_text("juju-status-staging.json"))
-    fake_juju.expect(*config_argv(None), stdout=fixture_text("juju-config-lp-signing.json"))
-    assert JujuCli().deployed_state(APP) == STAGING
+    fake_juju.expect(*status_argv(None), stdout=data_text("juju-status-staging.json"))
+    fake_juju.expect(*config_argv(None), stdout=data_text("juju-config-lp-signing.json"))
+    assert JujuCli(runner=LocalRunner()).deployed_state(APP) == STAGING
 
 
 def test_a_missing_application_is_a_clear_error(fake_juju: FakeJujuBin) -> None:
@@ -222,7 +210,7 @@ def test_a_missing_application_is_a_clear_error(fake_juju: FakeJujuBin) -> None:
         "status", "--model", MODEL, "nrpf", "--format=json", stdout='{"applications": {}}'
     )
     with pytest.raises(ApplicationNotDeployedError) as caught:
-        JujuCli(model=MODEL).deployed_state("nrpf")
+        JujuCli(model=MODEL, runner=LocalRunner()).deployed_state("nrpf")
     assert str(caught.value) == (
         "Application 'nrpf' is not deployed in model 'stg-launchpad-signing'. "
         "Check the application name and the model (juju models; juju status)."
@@ -237,7 +225,7 @@ def test_a_failing_juju_reports_its_stderr(fake_juju: FakeJujuBin) -> None:
         exit_status=1,
     )
     with pytest.raises(JujuCommandError) as caught:
-        JujuCli(model=MODEL).deployed_state(APP)
+        JujuCli(model=MODEL, runner=LocalRunner()).deployed_state(APP)
     assert str(caught.value) == (
         "juju status --model stg-launchpad-signing lp-signing --format=json failed with "
         'exit status 1: ERROR model "admin/stg-launchpad-signing" not found.'
@@ -249,59 +237,98 @@ def test_a_failing_juju_reports_its_stderr(fake_juju: FakeJujuBin) -> None:
 def test_output_that_is_not_json_is_a_clear_error(fake_juju: FakeJujuBin) -> None:
     fake_juju.expect(*status_argv(), stdout="Model  Controller\nstg  ps5\n")
     with pytest.raises(JujuOutputError, match="printed something that is not JSON: 'Model"):
-        JujuCli(model=MODEL).deployed_state(APP)
+        JujuCli(model=MODEL, runner=LocalRunner()).deployed_state(APP)
 
 
 def test_juju_not_installed_is_a_clear_error(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(JujuCommandError, match="'juju' is not installed or not on PATH") as caught:
-        JujuCli().deployed_state(APP)
-    assert caught.value.exit_status is None
+    with pytest.raises(JujuCommandError, match=r"exit status 127: .*juju: not found") as caught:
+        JujuCli(runner=LocalRunner()).deployed_state(APP)
+    assert caught.value.exit_status == 127
+    assert caught.value.hint == "Is juju installed and logged in to the controller there?"
 
 
 def test_a_juju_that_hangs_is_stopped(fake_juju: FakeJujuBin) -> None:
     script = fake_juju.directory / "juju"
     script.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n", encoding="utf-8")
-    runner = LocalRunner(timeout=0.3)
-    with pytest.raises(JujuCommandError, match=r"did not finish within 0\.3 s"):
-        JujuCli(runner=runner).deployed_state(APP)
+    with pytest.raises(CommandTimeoutError, match=r"ran longer than its timeout of 0\.3 s"):
+        JujuCli(runner=LocalRunner(), timeout=0.3).deployed_state(APP)
+
+
+def test_juju_is_asked_with_its_timeout_through_any_runner() -> None:
+    timeouts: list[object] = []
+
+    class Recording(FakeRunner):
+        def run(self, command: Any, **options: Any) -> Any:
+            timeouts.append(options.get("timeout"))
+            return super().run(command, **options)
+
+    runner = Recording()
+    runner.expect_run(["juju", *status_argv()], stdout='{"applications": {}}')
+    with pytest.raises(ApplicationNotDeployedError):
+        JujuCli(model=MODEL, runner=runner, timeout=7).deployed_state(APP)
+    assert timeouts == [7]
+    runner.verify()
 
 
 # -- remote mode ----------------------------------------------------------------------------
 
 
 def test_remote_mode_sends_one_quoted_command_line() -> None:
-    remote = FakeRemote(
-        {
-            "juju status --model 'admin/my model' lp-signing --format=json": CompletedCommand(
-                exit_status=127, stdout="", stderr="bash: juju: command not found\n"
-            )
-        }
+    runner = FakeRunner()
+    runner.expect_run(
+        "juju status --model 'admin/my model' lp-signing --format=json",
+        stderr="bash: juju: command not found\n",
+        exit_status=127,
     )
-    source = JujuCli(model="admin/my model", runner=CommandStringRunner(remote))
+    source = JujuCli(model="admin/my model", runner=runner)
     with pytest.raises(JujuCommandError, match="command not found") as caught:
         source.deployed_state(APP)
     assert caught.value.hint == "Is juju installed and logged in to the controller there?"
-    assert shlex.split(remote.commands[0]) == ["juju", *status_argv("admin/my model")]
+    assert shlex.split(runner.calls[0][1]) == ["juju", *status_argv("admin/my model")]
 
 
-def test_render_command_quotes_each_word() -> None:
-    argv = ["juju", "config", "-m", "a b", "x;rm -rf /"]
-    assert shlex.split(render_command(argv)) == argv
+def test_as_the_role_account_each_word_stays_one_word() -> None:
+    from lpsigning_mojo.instances import ManagementEnvironment
+
+    environment = ManagementEnvironment(
+        name="staging", bastion="srv", role="stg-launchpad-signing", developer_access=True
+    )
+    runner = FakeRunner()
+    runner.expect_run(
+        "sudo -n -iu stg-launchpad-signing -- juju status --model 'a b' 'x;rm -rf /' --format=json",
+        stdout='{"applications": {}}',
+    )
+    source = JujuCli(model="a b", runner=RoleAccountRunner(runner, environment.command_line))
+    with pytest.raises(ApplicationNotDeployedError):
+        source.deployed_state("x;rm -rf /")
+    runner.verify()
+
+
+def test_a_juju_killed_by_a_signal_is_a_clear_error() -> None:
+    runner = FakeRunner()
+    runner.expect_run(["juju", *status_argv()], stderr="Killed\n", exit_status=None)
+    with pytest.raises(JujuCommandError) as caught:
+        JujuCli(model=MODEL, runner=runner).deployed_state(APP)
+    assert str(caught.value) == (
+        f"juju status --model {MODEL} lp-signing --format=json ended without an exit status: "
+        "Killed."
+    )
+    assert caught.value.exit_status is None
 
 
 # -- mapping bad or unhealthy data ----------------------------------------------------------
 
 
 def cli_status() -> dict[str, Any]:
-    data = fixture_json("juju-status-staging.json")
+    data = data_json("juju-status-staging.json")
     assert isinstance(data, dict)
     return data
 
 
-CLI_CONFIG = fixture_json("juju-config-lp-signing.json")
+CLI_CONFIG = data_json("juju-config-lp-signing.json")
 
 
 def test_units_in_error_give_a_clearly_unhealthy_state() -> None:
@@ -380,7 +407,7 @@ def test_every_juju_error_is_a_project_error() -> None:
 
 
 def api_data() -> Any:
-    return fixture_json("libjuju-api-staging.json")
+    return data_json("libjuju-api-staging.json")
 
 
 @needs_libjuju

@@ -25,11 +25,11 @@ from lpsigning_mojo.errors import (
     SSHConnectError,
     SSHError,
 )
-from lpsigning_mojo.external.ssh import _LineSplitter
-from lpsigning_mojo.remote import OutputLine
+from lpsigning_mojo.remote import LineSplitter, OutputLine
 from lpsigning_mojo.testing import FakeClock
+from lpsigning_mojo.testing.standins import wait_for
+from lpsigning_mojo.testing.standins.ssh import InProcessSSHServer, Session, new_key
 from tests.external.conftest import Client, Serve
-from tests.sshserver import InProcessSSHServer, Session, new_key, wait_for
 
 
 def texts(lines: list[OutputLine], stream: str) -> list[str]:
@@ -344,7 +344,7 @@ def test_line_splitting_does_not_depend_on_where_packets_end(
 ) -> None:
     data = "".join(line + "\n" for line in lines).encode()
     got: list[OutputLine] = []
-    splitter = _LineSplitter("stdout", got.append)
+    splitter = LineSplitter("stdout", got.append)
     bounds = sorted({0, len(data), *(cut for cut in cuts if cut < len(data))})
     for start, end in itertools.pairwise(bounds):
         splitter.feed(data[start:end])

@@ -17,7 +17,8 @@ import attrs
 import pytest
 
 from lpsigning_mojo.external.ssh import SSHRunner
-from tests.integration.sshd import OpenSSHServer, make_key, sshd_missing_reason, wait_until
+from lpsigning_mojo.testing.standins import wait_until
+from lpsigning_mojo.testing.standins.openssh import OpenSSHServer, make_key, sshd_missing_reason
 
 _MISSING = sshd_missing_reason()
 
@@ -85,7 +86,7 @@ def sshd(tmp_path: Path) -> Iterator[SSHDFactory]:
 
     yield make
     for server in servers:
-        server.stop()
+        server.close()
 
 
 def script(path: Path, body: str) -> Path:

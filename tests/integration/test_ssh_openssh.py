@@ -22,14 +22,9 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.remote import OutputLine
 from lpsigning_mojo.testing import FakeClock
+from lpsigning_mojo.testing.standins import free_port, process_alive, wait_until
+from lpsigning_mojo.testing.standins.openssh import OpenSSHServer, fingerprint
 from tests.integration.conftest import Home, Keys, SSHDFactory, script
-from tests.integration.sshd import (
-    OpenSSHServer,
-    fingerprint,
-    free_port,
-    process_alive,
-    wait_until,
-)
 
 pytestmark = pytest.mark.integration
 

@@ -5,25 +5,20 @@ application: charm, revision, channel, options (``build_label`` among them)
 and the health of its units. A :class:`JujuStatusSource` produces it:
 
 - :class:`JujuCli` runs ``juju status APP --format=json`` and ``juju config
-  APP --format=json`` through a :class:`CommandRunner`. With
-  :class:`LocalRunner` (the default) they run here, on the management
-  environment; with a runner that executes a command string elsewhere
-  (:class:`CommandStringRunner` adapts one, e.g. over SSH as the role
-  account) they run there.
+  APP --format=json`` through a :class:`~lpsigning_mojo.remote.CommandRunner`:
+  a :class:`~lpsigning_mojo.external.local.LocalRunner` runs them here, on
+  the management environment; an SSH runner wrapped in a
+  :class:`~lpsigning_mojo.remote.RoleAccountRunner` runs them there, as the
+  role account.
 - :class:`LibjujuSource` asks the controller in-process with python-libjuju
   (the optional ``juju`` extra, imported only when it is used).
+
+Errors are the :class:`~lpsigning_mojo.errors.JujuError` family.
 """
 
 from __future__ import annotations
 
-from lpsigning_mojo.external.juju.cli import (
-    CommandRunner,
-    CommandStringRunner,
-    CompletedCommand,
-    JujuCli,
-    LocalRunner,
-    render_command,
-)
+from lpsigning_mojo.external.juju.cli import JujuCli
 from lpsigning_mojo.external.juju.libjuju import LibjujuSource
 from lpsigning_mojo.external.juju.state import (
     HEALTHY_AGENT_STATUSES,
@@ -38,16 +33,11 @@ from lpsigning_mojo.external.juju.state import (
 __all__ = [
     "HEALTHY_AGENT_STATUSES",
     "HEALTHY_WORKLOAD_STATUSES",
-    "CommandRunner",
-    "CommandStringRunner",
-    "CompletedCommand",
     "DeployedState",
     "JujuCli",
     "JujuStatusSource",
     "LibjujuSource",
-    "LocalRunner",
     "UnitState",
     "deployed_state_from_cli",
     "deployed_state_from_full_status",
-    "render_command",
 ]

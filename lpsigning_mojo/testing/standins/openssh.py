@@ -1,7 +1,10 @@
-"""A real OpenSSH ``sshd`` on 127.0.0.1, in a temporary directory, for tests and benchmarks.
+"""A real OpenSSH ``sshd`` on 127.0.0.1, in a directory of its own, for tests and benchmarks.
 
 Each :class:`OpenSSHServer` has its own host key, config, ``authorized_keys``,
-pid file and log; it is stopped by PID (with every process it started).
+pid file and log; it is stopped by PID (with every process it started). It
+needs ``/usr/sbin/sshd`` and ``ssh-keygen`` (:func:`sshd_missing_reason`
+says why it cannot run here), and no root. Keys come from ``ssh-keygen``,
+not from paramiko, so that the SSH adapter is checked against OpenSSH alone.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from types import TracebackType
+
+from lpsigning_mojo.testing.standins import descendants, free_port, process_name
+
+__all__ = ["SSHD", "OpenSSHServer", "fingerprint", "make_key", "sshd_missing_reason"]
 
 SSHD = Path("/usr/sbin/sshd")
 SSH_KEYGEN = "ssh-keygen"
@@ -47,58 +55,13 @@ def fingerprint(public_key_file: Path) -> str:
     return out.split()[1]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def process_alive(pid: int) -> bool:
-    """Whether ``pid`` is a running process (a zombie counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid``, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def process_name(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
-def wait_until(condition: object, *, timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll ``condition()`` until it is true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
-
-
 class OpenSSHServer:
-    """One sshd, configured in ``directory``; call :meth:`start`, then :meth:`stop`."""
+    """One sshd, configured in ``directory``; call :meth:`start`, then :meth:`close`.
+
+    Making one creates ``directory``, a host key and an empty
+    ``authorized_keys`` there (so keys can be authorised before it starts);
+    :meth:`start` picks a free port and waits until sshd accepts connections.
+    """
 
     def __init__(self, directory: Path, *, extra_config: str = "") -> None:
         self.directory = directory
@@ -158,7 +121,7 @@ LogLevel VERBOSE
                 )
             if self._wait_ready():
                 return self
-            self.stop()
+            self.close()
         raise RuntimeError(f"sshd did not start; its log:\n{self.log.read_text()}")
 
     def _wait_ready(self) -> bool:
@@ -184,7 +147,8 @@ LogLevel VERBOSE
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """Stop sshd, and SIGKILL whatever it started that is still running."""
         if self.process is None:
             return
         leftovers = descendants(self.pid)
@@ -199,3 +163,14 @@ LogLevel VERBOSE
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.process = None
+
+    def __enter__(self) -> OpenSSHServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

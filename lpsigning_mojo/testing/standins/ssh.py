@@ -1,9 +1,10 @@
-"""An SSH server inside the test process (paramiko's server classes), on 127.0.0.1.
+"""An SSH server inside this process (paramiko's server classes), on 127.0.0.1.
 
 Each ``exec`` request runs the server's ``handler`` in a thread with a
 :class:`Session`, which can write output, send an exit status, wait for the
 client to close the channel, or drop the whole connection. Fast and needs no
-root; the real-OpenSSH tests live in tests/integration/.
+root; :mod:`.openssh` runs a real OpenSSH server instead. Importing this
+module imports paramiko.
 """
 
 from __future__ import annotations
@@ -11,13 +12,23 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 import paramiko
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from paramiko.common import (
+    AUTH_FAILED,
+    AUTH_SUCCESSFUL,
+    OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+    OPEN_SUCCEEDED,
+)
+
+from lpsigning_mojo.testing.standins import wait_for
+
+__all__ = ["Handler", "InProcessSSHServer", "Session", "new_key"]
 
 
 def new_key(path: Path, *, passphrase: bytes | None = None) -> paramiko.PKey:
@@ -37,16 +48,6 @@ def new_key(path: Path, *, passphrase: bytes | None = None) -> paramiko.PKey:
     return paramiko.Ed25519Key.from_private_key_file(
         str(path), password=passphrase.decode() if passphrase else None
     )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` passes; say which."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
 
 
 class Session:
@@ -94,13 +95,13 @@ class _Interface(paramiko.ServerInterface):
 
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
         if key.get_base64() in self.server.authorized:
-            return paramiko.AUTH_SUCCESSFUL
-        return paramiko.AUTH_FAILED
+            return AUTH_SUCCESSFUL
+        return AUTH_FAILED
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
         if kind == "session":
-            return paramiko.OPEN_SUCCEEDED
-        return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+            return OPEN_SUCCEEDED
+        return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
     def check_channel_pty_request(self, *args: object) -> bool:
         self.pty = True
@@ -118,7 +119,15 @@ class _Interface(paramiko.ServerInterface):
 
 
 class InProcessSSHServer:
-    """Listens on 127.0.0.1 (``port``); ``handler`` runs each command."""
+    """An SSH server on 127.0.0.1 whose ``handler`` plays each command it is asked to run.
+
+    It authenticates clients by public key only (:meth:`authorize`) and
+    offers ``host_key``. The port is chosen (and bound) when it is made, so a
+    client can be pointed at :attr:`port` before :meth:`start` listens.
+    ``commands`` records every command asked for, ``sessions`` every
+    :class:`Session`, ``errors`` what the handler raised; with
+    ``accept_exec`` false, every exec request is refused.
+    """
 
     def __init__(self, host_key: paramiko.PKey, handler: Handler) -> None:
         self.host_key = host_key
@@ -139,6 +148,7 @@ class InProcessSSHServer:
         self.authorized.add(key.get_base64())
 
     def start(self) -> InProcessSSHServer:
+        """Listen, and serve each connection in a thread."""
         self._listener.listen(16)
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -167,7 +177,8 @@ class InProcessSSHServer:
         except BaseException as error:  # reported by the fixture
             self.errors.append(error)
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """Stop listening and close every connection."""
         with contextlib.suppress(OSError):  # OSError: it never listened
             self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
         self._listener.close()
@@ -175,3 +186,14 @@ class InProcessSSHServer:
             transport.close()
         if self._thread is not None:
             self._thread.join(5)
+
+    def __enter__(self) -> InProcessSSHServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
