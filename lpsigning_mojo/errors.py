@@ -372,3 +372,136 @@ class CommandInterruptedError(CommandAbandonedError):
     """Ctrl-C while the remote command ran."""
 
     exit_code = 130
+
+
+class GitError(LpsigningMojoError):
+    """Running git in a repository failed.
+
+    ``repository`` is the directory git ran in, ``command`` the command line
+    (``None`` when git never ran), ``exit_status`` its exit status (``None``
+    when it never ran or was stopped) and ``stderr`` its last lines of error
+    output.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        repository: str | os.PathLike[str] | None = None,
+        command: str | None = None,
+        exit_status: int | None = None,
+        stderr: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.repository = None if repository is None else os.fspath(repository)
+        self.command = command
+        self.exit_status = exit_status
+        self.stderr = stderr
+        super().__init__(message, hint=hint)
+
+
+class GitNotFoundError(GitError):
+    """The ``git`` program is not installed, or not on ``PATH``."""
+
+
+class GitRepositoryError(GitError):
+    """The directory does not exist, is not a git repository, or git refuses to use it."""
+
+
+class GitArgumentError(GitError):
+    """A revision, remote, branch or path was refused before git ran.
+
+    A revision that starts with ``-`` would be read by git as an option
+    (``--output=FILE`` writes a file), so it is never passed on.
+    """
+
+
+class GitTimeoutError(GitError):
+    """A git command ran longer than allowed and was stopped."""
+
+
+class GitCommandError(GitError):
+    """git ran and failed; ``stderr`` holds its last lines."""
+
+
+class GitRevisionError(GitCommandError):
+    """A revision, or a file at a revision, does not exist in the repository."""
+
+
+class GitNoUpstreamError(GitError):
+    """The current branch tracks no remote branch (or HEAD is detached)."""
+
+
+class GitIdentityError(GitCommandError):
+    """git does not know the user's name and email address, so it cannot commit."""
+
+
+class GitNothingToCommitError(GitCommandError):
+    """The paths asked to commit hold no change."""
+
+
+class GitPushRejectedError(GitCommandError):
+    """The remote refused the push because its branch moved on (fetch first, non-fast-forward).
+
+    Nothing changed on the remote. Distinct from :class:`GitPushError`:
+    fetching and rebasing can resolve it.
+    """
+
+
+class GitPushError(GitCommandError):
+    """A push failed for a reason other than the remote moving on.
+
+    (Unreachable remote, refused credentials, a hook on the remote declined it.)
+    """
+
+
+class GitRebaseConflictError(GitCommandError):
+    """A rebase stopped on conflicts in ``paths``; it was aborted, so the branch is unchanged."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        paths: tuple[str, ...],
+        repository: str | os.PathLike[str] | None = None,
+        command: str | None = None,
+        exit_status: int | None = None,
+        stderr: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.paths = paths
+        super().__init__(
+            message,
+            repository=repository,
+            command=command,
+            exit_status=exit_status,
+            stderr=stderr,
+            hint=hint,
+        )
+
+
+class GitOutputError(GitError):
+    """git printed something this library cannot parse (a bug here, or an unusual git)."""
+
+
+class CommitMessageError(LpsigningMojoError):
+    """A commit message cannot be built in the spec's format from what was given."""
+
+
+__all__ += [
+    "CommitMessageError",
+    "GitArgumentError",
+    "GitCommandError",
+    "GitError",
+    "GitIdentityError",
+    "GitNoUpstreamError",
+    "GitNotFoundError",
+    "GitNothingToCommitError",
+    "GitOutputError",
+    "GitPushError",
+    "GitPushRejectedError",
+    "GitRebaseConflictError",
+    "GitRepositoryError",
+    "GitRevisionError",
+    "GitTimeoutError",
+]

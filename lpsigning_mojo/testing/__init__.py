@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import shlex
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from lpsigning_mojo.remote import LineCallback, LineSplitter, OutputLine, RunResult, Stream
 
 if TYPE_CHECKING:
     from lpsigning_mojo.charms import Release
+    from lpsigning_mojo.external.git import Commit, Upstream, WorkTreeStatus
     from lpsigning_mojo.external.juju import DeployedState
 
 __all__ = [
@@ -215,3 +216,201 @@ class FakeRunner(_StrictFake[RunResult]):
 
 def _command_line(command: str | Sequence[str]) -> str:
     return command if isinstance(command, str) else shlex.join(command)
+
+
+class FakeGit(_StrictFake[object]):
+    """A strict fake :class:`~lpsigning_mojo.external.git.Git`: one repository.
+
+    Each ``expect_*`` method queues the answer to one call with exactly
+    those arguments (``error`` raises instead). Calls are recorded in
+    ``calls`` as ``("call", "METHOD ARGUMENTS")``. Like
+    :class:`~lpsigning_mojo.external.git.GitCli`, it refuses a revision,
+    remote or branch starting with ``-``
+    (:class:`~lpsigning_mojo.errors.GitArgumentError`) before looking at
+    its expectations.
+
+        >>> git = FakeGit()
+        >>> git.expect_rev_parse("HEAD", "0" * 40)
+        >>> git.rev_parse("HEAD") == "0" * 40
+        True
+        >>> git.verify()
+    """
+
+    @staticmethod
+    def _key(method: str, *args: object, **kwargs: object) -> str:
+        parts = [repr(arg) for arg in args]
+        parts += [f"{name}={value!r}" for name, value in kwargs.items()]
+        return f"{method}({', '.join(parts)})"
+
+    def _queue(self, key: str, value: object, error: BaseException | None) -> None:
+        self._expect(key, error if error is not None else value)
+
+    @staticmethod
+    def _check(*revisions: str | None) -> None:
+        from lpsigning_mojo.external.git import check_revision
+
+        for revision in revisions:
+            if revision is not None:
+                check_revision(revision)
+
+    def expect_status(
+        self, status: WorkTreeStatus | None = None, *, error: BaseException | None = None
+    ) -> None:
+        """Answer the next ``status()``."""
+        self._queue(self._key("status"), status, error)
+
+    def status(self) -> WorkTreeStatus:
+        return cast("WorkTreeStatus", self._answer(self._key("status")))
+
+    def expect_upstream(
+        self, upstream: Upstream | None = None, *, error: BaseException | None = None
+    ) -> None:
+        """Answer the next ``upstream()`` (e.g. ``error=GitNoUpstreamError(...)``)."""
+        self._queue(self._key("upstream"), upstream, error)
+
+    def upstream(self) -> Upstream:
+        return cast("Upstream", self._answer(self._key("upstream")))
+
+    def expect_fetch(self, remote: str, *, error: BaseException | None = None) -> None:
+        """Expect ``fetch(remote)``."""
+        self._queue(self._key("fetch", remote), None, error)
+
+    def fetch(self, remote: str) -> None:
+        self._check(remote)
+        self._answer(self._key("fetch", remote))
+
+    def expect_commit(
+        self,
+        paths: Sequence[str],
+        message: str,
+        commit_id: str = "",
+        *,
+        error: BaseException | None = None,
+    ) -> None:
+        """Answer the next ``commit(paths, message)`` (exactly that message) with ``commit_id``."""
+        self._queue(self._key("commit", tuple(paths), message), commit_id, error)
+
+    def commit(self, paths: Sequence[str], message: str) -> str:
+        return cast("str", self._answer(self._key("commit", tuple(paths), message)))
+
+    def expect_push(
+        self,
+        remote: str,
+        branch: str,
+        *,
+        revision: str = "HEAD",
+        error: BaseException | None = None,
+    ) -> None:
+        """Expect ``push(remote, branch, revision=revision)``; ``error`` e.g. a rejection."""
+        self._queue(self._key("push", remote, branch, revision=revision), None, error)
+
+    def push(self, remote: str, branch: str, *, revision: str = "HEAD") -> None:
+        self._check(remote, branch, revision)
+        self._answer(self._key("push", remote, branch, revision=revision))
+
+    def expect_rebase(
+        self, onto: str, new_head: str = "", *, error: BaseException | None = None
+    ) -> None:
+        """Answer the next ``rebase(onto)`` with the new HEAD."""
+        self._queue(self._key("rebase", onto), new_head, error)
+
+    def rebase(self, onto: str) -> str:
+        self._check(onto)
+        return cast("str", self._answer(self._key("rebase", onto)))
+
+    def expect_rev_parse(
+        self, revision: str, commit_id: str = "", *, error: BaseException | None = None
+    ) -> None:
+        """Answer the next ``rev_parse(revision)`` with ``commit_id``."""
+        self._queue(self._key("rev_parse", revision), commit_id, error)
+
+    def rev_parse(self, revision: str) -> str:
+        self._check(revision)
+        return cast("str", self._answer(self._key("rev_parse", revision)))
+
+    def expect_is_ancestor(
+        self,
+        ancestor: str,
+        descendant: str,
+        result: bool = True,
+        *,
+        error: BaseException | None = None,
+    ) -> None:
+        """Answer the next ``is_ancestor(ancestor, descendant)`` with ``result``."""
+        self._queue(self._key("is_ancestor", ancestor, descendant), result, error)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        self._check(ancestor, descendant)
+        return cast("bool", self._answer(self._key("is_ancestor", ancestor, descendant)))
+
+    def expect_show(
+        self, revision: str, path: str, text: str = "", *, error: BaseException | None = None
+    ) -> None:
+        """Answer the next ``show(revision, path)`` with ``text``."""
+        self._queue(self._key("show", revision, path), text, error)
+
+    def show(self, revision: str, path: str) -> str:
+        self._check(revision)
+        return cast("str", self._answer(self._key("show", revision, path)))
+
+    def expect_log(
+        self,
+        commits: Sequence[Commit] = (),
+        *,
+        until: str = "HEAD",
+        since: str | None = None,
+        paths: Sequence[str] = (),
+        changes: bool = False,
+        patch: bool = False,
+        first_parent: bool = False,
+        error: BaseException | None = None,
+    ) -> None:
+        """Answer the next ``log(...)`` with exactly these arguments with ``commits``."""
+        key = self._key(
+            "log",
+            until,
+            since=since,
+            paths=tuple(paths),
+            changes=changes,
+            patch=patch,
+            first_parent=first_parent,
+        )
+        self._queue(key, tuple(commits), error)
+
+    def log(
+        self,
+        until: str = "HEAD",
+        *,
+        since: str | None = None,
+        paths: Sequence[str] = (),
+        changes: bool = False,
+        patch: bool = False,
+        first_parent: bool = False,
+    ) -> tuple[Commit, ...]:
+        self._check(until, since)
+        key = self._key(
+            "log",
+            until,
+            since=since,
+            paths=tuple(paths),
+            changes=changes,
+            patch=patch,
+            first_parent=first_parent,
+        )
+        return cast("tuple[Commit, ...]", self._answer(key))
+
+    def expect_read_blobs(
+        self,
+        ids: Iterable[str],
+        blobs: Mapping[str, bytes] | None = None,
+        *,
+        error: BaseException | None = None,
+    ) -> None:
+        """Answer the next ``read_blobs(ids)`` (the same ids, in order) with ``blobs``."""
+        self._queue(self._key("read_blobs", tuple(ids)), dict(blobs or {}), error)
+
+    def read_blobs(self, ids: Iterable[str]) -> Mapping[str, bytes]:
+        return cast("Mapping[str, bytes]", self._answer(self._key("read_blobs", tuple(ids))))
+
+
+__all__ += ["FakeGit"]

@@ -1,0 +1,191 @@
+"""Reading git's machine output: NUL-separated fields, never guessing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from lpsigning_mojo.errors import (
+    GitArgumentError,
+    GitNoUpstreamError,
+    GitOutputError,
+    GitRevisionError,
+)
+from lpsigning_mojo.external.git.model import Change, Commit, DirtyPath, Upstream, WorkTreeStatus
+
+__all__ = [
+    "LOG_FORMAT",
+    "parse_batch",
+    "parse_log",
+    "parse_status",
+    "parse_upstream",
+    "push_rejections",
+]
+
+
+def parse_status(out: bytes) -> WorkTreeStatus:
+    branch: str | None = None
+    head: str | None = None
+    ahead: int | None = None
+    behind: int | None = None
+    dirty: list[DirtyPath] = []
+    tokens = iter(out.split(b"\0"))
+    for token in tokens:
+        if not token:
+            continue
+        text = os.fsdecode(token)
+        kind = text[0]
+        if text.startswith("# "):
+            key, _, value = text[2:].partition(" ")
+            if key == "branch.oid":
+                head = None if value == "(initial)" else value
+            elif key == "branch.head":
+                branch = None if value == "(detached)" else value
+            elif key == "branch.ab":
+                plus, minus = value.split()
+                ahead, behind = int(plus.lstrip("+")), int(minus.lstrip("-"))
+        elif kind in "12u":
+            fields = text.split(" ", {"1": 8, "2": 9, "u": 10}[kind])
+            dirty.append(DirtyPath(code=fields[1], path=fields[-1]))
+            if kind == "2":
+                next(tokens, None)  # the original path of a rename or copy
+        elif kind == "?":
+            dirty.append(DirtyPath(code="??", path=text[2:]))
+        elif kind != "!":
+            raise GitOutputError(f"git status printed a line this library does not know: {text!r}")
+    return WorkTreeStatus(branch=branch, head=head, ahead=ahead, behind=behind, dirty=tuple(dirty))
+
+
+def parse_upstream(out: bytes, directory: Path) -> Upstream:
+    for line in out.split(b"\n"):
+        fields = [os.fsdecode(field) for field in line.split(b"\0")]
+        if len(fields) < 5 or fields[0] != "*":
+            continue
+        refname, tracking, remote, remote_ref = fields[1:5]
+        local = refname.removeprefix("refs/heads/")
+        if not tracking or remote in ("", ".") or not remote_ref.startswith("refs/heads/"):
+            raise GitNoUpstreamError(
+                f"Branch {local} in {directory} tracks no remote branch",
+                repository=directory,
+                hint="Set one with: git branch --set-upstream-to=origin/main",
+            )
+        return Upstream(
+            local_branch=local,
+            remote=remote,
+            branch=remote_ref.removeprefix("refs/heads/"),
+            tracking_ref=tracking,
+        )
+    raise GitNoUpstreamError(
+        f"{directory} is not on a branch (HEAD is detached, or there is no commit yet)",
+        repository=directory,
+        hint="Check out the branch to release from (git switch main)",
+    )
+
+
+def push_rejections(out: bytes) -> list[tuple[str, str]]:
+    """``(kind, reason)`` for each ref ``git push --porcelain`` reports as refused.
+
+    ``kind`` is ``rejected`` when the remote branch moved on (the remote
+    was not asked), ``remote`` when the remote refused it.
+    """
+    found = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        fields = line.split("\t")
+        if len(fields) < 3 or fields[0] != "!":
+            continue
+        summary = fields[2]
+        reason = summary[summary.find("(") + 1 : summary.rfind(")")] if "(" in summary else summary
+        moved = summary.startswith("[rejected]") and reason in (
+            "fetch first",
+            "non-fast-forward",
+            "stale info",
+            "already exists",
+        )
+        found.append(("rejected" if moved else "remote", reason))
+    return found
+
+
+LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B")
+LOG_FORMAT = "%x00".join(LOG_FIELDS)
+
+
+def parse_log(out: bytes, marker: bytes, *, patch: bool) -> tuple[Commit, ...]:
+    records = out.split(b"\0" + marker + b"\0")
+    if records[0].strip(b"\0\n"):
+        raise GitOutputError(f"git log printed {records[0][:80]!r} before the first commit")
+    commits = []
+    for record in records[1:]:
+        fields = record.split(b"\0", len(LOG_FIELDS))
+        if len(fields) != len(LOG_FIELDS) + 1:
+            raise GitOutputError(
+                f"git log printed a record this library cannot read: {record[:80]!r}"
+            )
+        rest = fields[-1]
+        rest = rest[1:] if rest.startswith(b"\0") else rest
+        rest = rest[1:] if rest.startswith(b"\n") else rest
+        text = [field.decode("utf-8", "replace") for field in fields[:-1]]
+        commit_id, parents, an, ae, ad, cn, ce, cd, message = text
+        commits.append(
+            Commit(
+                id=commit_id,
+                parents=tuple(parents.split()),
+                author_name=an,
+                author_email=ae,
+                authored_at=dt.datetime.fromisoformat(ad),
+                committer_name=cn,
+                committer_email=ce,
+                committed_at=dt.datetime.fromisoformat(cd),
+                message=message,
+                changes=() if patch else parse_raw(rest),
+                patch=rest.decode("utf-8", "replace") if patch else None,
+            )
+        )
+    return tuple(commits)
+
+
+def parse_raw(rest: bytes) -> tuple[Change, ...]:
+    """The ``--raw -z`` entries: ``:MODE MODE OLD NEW STATUS`` NUL ``PATH`` NUL (twice for R/C)."""
+    tokens = iter(rest.split(b"\0"))
+    changes = []
+    for token in tokens:
+        if not token:
+            continue
+        if not token.startswith(b":"):
+            raise GitOutputError(f"git log printed {token[:80]!r} where a change was expected")
+        _, _, old, new, status = token.decode("ascii", "replace").split(" ")
+        path = os.fsdecode(next(tokens, b""))
+        if status[0] in "RC":
+            path = os.fsdecode(next(tokens, b""))
+        changes.append(
+            Change(
+                status=status[0],
+                path=path,
+                old_blob=None if set(old) == {"0"} else old,
+                new_blob=None if set(new) == {"0"} else new,
+            )
+        )
+    return tuple(changes)
+
+
+def parse_batch(out: bytes, wanted: list[str], directory: Path, command: str) -> dict[str, bytes]:
+    blobs: dict[str, bytes] = {}
+    position = 0
+    for object_id in wanted:
+        end = out.find(b"\n", position)
+        header = out[position:end].decode("ascii", "replace").split()
+        if end < 0 or not header or header[0] != object_id:
+            raise GitOutputError(f"{command} printed {out[position : position + 80]!r}")
+        if header[1:] == ["missing"]:
+            raise GitRevisionError(
+                f"Object {object_id} is not in {directory}",
+                repository=directory,
+                command=command,
+                hint="Fetch first, or read the ids from this repository's log",
+            )
+        if len(header) != 3 or header[1] != "blob":
+            raise GitArgumentError(f"Object {object_id} in {directory} is not a file's content")
+        size = int(header[2])
+        blobs[object_id] = out[end + 1 : end + 1 + size]
+        position = end + 1 + size + 1  # the content, then a newline
+    return blobs
