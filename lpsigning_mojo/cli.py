@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.instances",
     "lpsigning_mojo.commands.status",
     "lpsigning_mojo.commands.lint",
+    "lpsigning_mojo.commands.config",
 )
 
 

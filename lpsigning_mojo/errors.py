@@ -21,6 +21,7 @@ __all__ = [
     "CommandAbandonedError",
     "CommandInterruptedError",
     "CommandTimeoutError",
+    "ConfigError",
     "EditError",
     "FileAccessError",
     "HostKeyChangedError",
@@ -102,6 +103,10 @@ class UsageError(LpsigningMojoError):
 
 class FileAccessError(LpsigningMojoError):
     """A file is missing, is a directory, or cannot be read or written."""
+
+
+class ConfigError(LpsigningMojoError):
+    """A configuration file or variable holds a value this tool cannot use."""
 
 
 class BundleError(LpsigningMojoError):

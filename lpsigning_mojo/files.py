@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from lpsigning_mojo.errors import FileAccessError
+from lpsigning_mojo.errors import ConfigError, FileAccessError
 
-__all__ = ["atomic_write_text", "read_text"]
+__all__ = ["atomic_write_text", "read_text", "read_toml"]
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -39,6 +41,19 @@ def read_text(path: str | os.PathLike[str]) -> str:
         ) from None
     except OSError as error:
         raise FileAccessError(f"{target}: cannot be read ({error.strerror})") from None
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The TOML table in ``path``; a syntax error names the file and the place."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10
+        import tomli as tomllib
+    text = read_text(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{os.fspath(path)}: not valid TOML: {error}", hint="fix it") from None
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
