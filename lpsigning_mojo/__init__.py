@@ -12,7 +12,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from lpsigning_mojo._version import __version__
-
 from lpsigning_mojo.errors import (
     AccessRefusedError,
     ApplicationNotDeployedError,
@@ -89,14 +88,14 @@ if TYPE_CHECKING:
         format_report,
         lint_paths,
     )
+    from lpsigning_mojo.mojospec import (
+        Spec,
+        Stage,
+    )
     from lpsigning_mojo.remote import (
         CommandRunner,
         OutputLine,
         RunResult,
-    )
-    from lpsigning_mojo.mojospec import (
-        Spec,
-        Stage,
     )
 
 _LAZY = {

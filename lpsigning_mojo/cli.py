@@ -18,8 +18,8 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from lpsigning_mojo._version import __version__
 from lpsigning_mojo._boundary import guarded
+from lpsigning_mojo._version import __version__
 
 __all__ = ["COMMAND_MODULES", "Handler", "build_parser", "main"]
 

@@ -20,11 +20,10 @@ from lpsigning_mojo.bundle import (
     set_option,
     set_revision,
 )
-from lpsigning_mojo.bundle.edit import DEFAULT_STAGES
 from lpsigning_mojo.commands._table import print_table
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.files import atomic_write_text, read_text
-from lpsigning_mojo.mojospec import Spec, find_spec_dir
+from lpsigning_mojo.mojospec import DEFAULT_STAGES, Spec, find_spec_dir
 
 __all__ = ["register"]
 

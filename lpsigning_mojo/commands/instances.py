@@ -16,7 +16,8 @@ import attrs
 from lpsigning_mojo.clock import SYSTEM_CLOCK
 from lpsigning_mojo.commands._progress import Progress, elapsed, open_log
 from lpsigning_mojo.errors import FileAccessError, LpsigningMojoError, UsageError
-from lpsigning_mojo.instances import INSTANCES_FILE, Instances, load_instances
+from lpsigning_mojo.instances import Instances, load_instances
+from lpsigning_mojo.mojospec import INSTANCES_FILE
 from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
 from lpsigning_mojo.triggers import RemoteCommand, exec_command, upgrade_command
 

@@ -58,8 +58,8 @@ def _revisions(args: argparse.Namespace) -> int:
     from lpsigning_mojo.bundle import Template
     from lpsigning_mojo.commands.instances import spec_directory
     from lpsigning_mojo.external.charmhub import matching_releases, parse_base, parse_channel
-    from lpsigning_mojo.release.revisions import pinned_by, pins
     from lpsigning_mojo.mojospec import Spec
+    from lpsigning_mojo.release.revisions import pinned_by, pins
 
     # Check what the user typed before asking Charmhub anything.
     channel = parse_channel(args.channel) if args.channel else None
