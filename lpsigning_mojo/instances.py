@@ -155,6 +155,18 @@ class Instances:
     def environment_of(self, instance: Instance) -> ManagementEnvironment:
         return self.environments[instance.environment]
 
+    def to_json(self) -> dict[str, object]:
+        """Every field, as in the file, for ``--format json`` (positions left out)."""
+
+        def plain(value: object) -> object:
+            return attrs.asdict(value, recurse=True, filter=lambda a, v: a.name != "line")  # type: ignore[arg-type]
+
+        return {
+            "path": self.path,
+            "instances": [plain(instance) for instance in self],
+            "environments": [plain(env) for env in self.environments.values()],
+        }
+
 
 def load_instances(path: str | os.PathLike[str]) -> Instances:
     """Read and check ``instances.yaml`` (or a spec directory holding it).

@@ -153,8 +153,9 @@ def resolve_specs(
 
     ``given`` (``--spec DIR``) first, else ``$LPSIGNING_MOJO_SPEC``, else the
     specs found from ``cwd`` (default: the current directory) by
-    :func:`find_specs`. A directory given either way may also be a
-    repository or a spec root holding exactly one spec. Raises
+    :func:`find_specs`, relative to the current directory when below it. A
+    directory given either way may also be a repository or a spec root
+    holding exactly one spec. Raises
     :class:`~lpsigning_mojo.errors.UsageError` when a directory given does
     not exist, and when no spec is found.
     """
@@ -180,7 +181,8 @@ def resolve_specs(
     here = Path(cwd) if cwd is not None else Path.cwd()
     found = find_specs(here)
     if found:
-        return found
+        # Below the current directory, as a person would type them.
+        return found if cwd is not None else tuple(_relative(path) for path in found)
     top = list(upwards(here))[-1]
     raise UsageError(
         f"no Mojo spec found: --spec is not given, {SPEC_ENV} is not set, and no "
@@ -198,20 +200,16 @@ def resolve_spec(
 ) -> Path:
     """The one spec directory a command works on (see :func:`resolve_specs`).
 
-    Found from the current directory, it is given relative to it when below
-    it, as a person would type it. Raises
-    :class:`~lpsigning_mojo.errors.UsageError` as :func:`resolve_specs` does,
-    and when several specs are found.
+    Raises :class:`~lpsigning_mojo.errors.UsageError` as
+    :func:`resolve_specs` does, and when several specs are found.
     """
     found = resolve_specs(given, environ=environ, cwd=cwd)
     if len(found) > 1:
-        names = ", ".join(str(_relative(path)) for path in found)
         raise UsageError(
-            f"several Mojo specs found: {names}",
+            f"several Mojo specs found: {', '.join(map(str, found))}",
             hint=f"choose one with --spec DIR (or set {SPEC_ENV})",
         )
-    path = found[0]
-    return path if cwd is not None or not path.is_absolute() else _relative(path)
+    return found[0]
 
 
 def _relative(path: Path) -> Path:
