@@ -36,6 +36,13 @@ def spec_directory(args: argparse.Namespace) -> Path:
 
 def spec_instances(args: argparse.Namespace) -> Instances:
     """The instances of the spec the command works on, from its ``instances.yaml``."""
+    from lpsigning_mojo.errors import FileAccessError
     from lpsigning_mojo.instances import load_instances
 
-    return load_instances(spec_directory(args))
+    try:
+        return load_instances(spec_directory(args))
+    except FileAccessError as error:
+        raise FileAccessError(
+            error.message,
+            hint=f"pass --spec DIR naming the spec directory that holds it (or set {SPEC_ENV})",
+        ) from None

@@ -12,27 +12,17 @@ from lpsigning_mojo.clock import SYSTEM_CLOCK
 from lpsigning_mojo.commands._progress import Progress, elapsed, open_log
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory, spec_instances
 from lpsigning_mojo.commands._table import print_json
-from lpsigning_mojo.errors import FileAccessError, LpsigningMojoError, UsageError
-from lpsigning_mojo.instances import Instances
-from lpsigning_mojo.mojospec.layout import SPEC_ENV
+from lpsigning_mojo.errors import LpsigningMojoError, UsageError
 from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
 from lpsigning_mojo.triggers import RemoteCommand, exec_command, upgrade_command
 
 if TYPE_CHECKING:
     from lpsigning_mojo.external.ssh import SSHRunner
 
-# ``spec_directory`` is re-exported for commands/status.py, which imports it from here.
 __all__ = ["register", "run_exec", "run_instances", "run_upgrade", "spec_directory"]
 
-
-def _instances(args: argparse.Namespace) -> Instances:
-    try:
-        return spec_instances(args)
-    except FileAccessError as error:
-        raise FileAccessError(
-            error.message,
-            hint=f"pass --spec DIR naming the spec directory that holds it (or set {SPEC_ENV})",
-        ) from None
+# commands/status.py imports these two from here; new code takes them from commands._spec.
+_instances = spec_instances
 
 
 def _seconds(text: str) -> float:
@@ -99,7 +89,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_instances(args: argparse.Namespace) -> int:
-    instances = _instances(args)
+    instances = spec_instances(args)
     if args.format == "json":
         print_json(instances.to_json())
         return 0
@@ -156,7 +146,7 @@ def _status(result: RunResult) -> int:
 
 def run_upgrade(args: argparse.Namespace) -> int:
     plan = upgrade_command(
-        _instances(args), args.instance, timeout=args.timeout, idle_timeout=args.idle_timeout
+        spec_instances(args), args.instance, timeout=args.timeout, idle_timeout=args.idle_timeout
     )
     if args.dry_run:
         return _dry_run(plan, f"the upgrade trigger of {plan.instance.name}")
@@ -208,7 +198,7 @@ def run_exec(args: argparse.Namespace) -> int:
             hint=f"Write: lpsigning-mojo exec [OPTIONS] {args.instance} -- COMMAND [ARGS]",
         )
     plan = exec_command(
-        _instances(args),
+        spec_instances(args),
         args.instance,
         argv,
         pty=args.pty,
