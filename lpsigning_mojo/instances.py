@@ -21,9 +21,10 @@ import attrs
 
 from lpsigning_mojo._yamlnodes import Node, NodeReader
 from lpsigning_mojo.errors import FileAccessError, InstanceError, UnknownInstanceError
+from lpsigning_mojo.mojospec.layout import INSTANCES_FILE
+from lpsigning_mojo.mojospec.stages import stage_name
 
 __all__ = [
-    "INSTANCES_FILE",
     "Become",
     "Instance",
     "Instances",
@@ -31,9 +32,6 @@ __all__ = [
     "Trigger",
     "load_instances",
 ]
-
-#: The file's name inside a spec directory.
-INSTANCES_FILE = "instances.yaml"
 
 Become = Literal["sudo", "login"]
 
@@ -156,6 +154,18 @@ class Instances:
 
     def environment_of(self, instance: Instance) -> ManagementEnvironment:
         return self.environments[instance.environment]
+
+    def to_json(self) -> dict[str, object]:
+        """Every field, as in the file, for ``--format json`` (positions left out)."""
+
+        def plain(value: object) -> object:
+            return attrs.asdict(value, recurse=True, filter=lambda a, v: a.name != "line")  # type: ignore[arg-type]
+
+        return {
+            "path": self.path,
+            "instances": [plain(instance) for instance in self],
+            "environments": [plain(env) for env in self.environments.values()],
+        }
 
 
 def load_instances(path: str | os.PathLike[str]) -> Instances:
@@ -290,7 +300,7 @@ def _instance(
         name=name,
         aliases=tuple(aliases),
         mojo_stage=stage,
-        stage_name=reader.optional_string(fields, "stage_name", what) or stage.rsplit("/", 1)[-1],
+        stage_name=reader.optional_string(fields, "stage_name", what) or stage_name(stage),
         environment=environment,
         juju_access=reader.boolean(fields["juju_access"][1], f"{what}: 'juju_access'"),
         url=url,

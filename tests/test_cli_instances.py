@@ -25,6 +25,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     # Other branches add command modules; register only those present here.
     present = tuple(m for m in cli.COMMAND_MODULES if importlib.util.find_spec(m) is not None)
     monkeypatch.setattr(cli, "COMMAND_MODULES", present)
+    monkeypatch.delenv("LPSIGNING_MOJO_SPEC", raising=False)
 
     def run(*argv: str) -> tuple[int, str, str]:
         try:
@@ -73,16 +74,24 @@ def test_instances_as_json(run: Run, spec_dir: Path) -> None:
 def test_the_spec_comes_from_the_environment_unless_given(
     run: Run, spec_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (tmp_path / ".git").mkdir()  # the search for a spec stops at the top of a repository
     monkeypatch.chdir(tmp_path)
     status, _, err = run("instances")
-    assert status == 1
+    assert status == 2
     assert err == (
-        "lpsigning-mojo: spec/lp-signing/instances.yaml does not exist. Run this in the spec's "
-        "repository, or pass --spec DIR (or set LPSIGNING_MOJO_SPEC).\n"
+        f"lpsigning-mojo: no Mojo spec found: --spec is not given, LPSIGNING_MOJO_SPEC is not "
+        f"set, and no directory from {tmp_path.resolve()} up to {tmp_path.resolve()} holds a "
+        "manifest, bundle.yaml or instances.yaml, itself or in spec/NAME/. Run this inside the "
+        "spec's repository, or pass --spec DIR (or set LPSIGNING_MOJO_SPEC=DIR).\n"
     )
     monkeypatch.setenv("LPSIGNING_MOJO_SPEC", str(spec_dir))
     assert run("instances")[0] == 0
-    assert run("instances", "--spec", str(tmp_path))[0] == 1
+    status, _, err = run("instances", "--spec", str(tmp_path))
+    assert status == 1
+    assert err == (
+        f"lpsigning-mojo: {tmp_path}/instances.yaml does not exist. Pass --spec DIR naming the "
+        "spec directory that holds it (or set LPSIGNING_MOJO_SPEC).\n"
+    )
 
 
 def test_a_broken_instances_file_is_one_sentence_not_a_traceback(run: Run, tmp_path: Path) -> None:

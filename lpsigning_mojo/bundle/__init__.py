@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lpsigning_mojo.bundle.diff import BundleDiff, FieldChange, diff_bundles
     from lpsigning_mojo.bundle.edit import (
-        DEFAULT_STAGES,
         EditResult,
         render_bundle,
         set_channel,
@@ -23,19 +22,12 @@ if TYPE_CHECKING:
         set_revision,
     )
     from lpsigning_mojo.bundle.model import Application, Bundle, Machine, Position, Relation
-    from lpsigning_mojo.bundle.template import (
-        Origin,
-        Rendered,
-        Template,
-        mojo_variables,
-        stage_name,
-    )
+    from lpsigning_mojo.bundle.template import Origin, Rendered, Template
 
 _SOURCES = {
     "BundleDiff": "diff",
     "FieldChange": "diff",
     "diff_bundles": "diff",
-    "DEFAULT_STAGES": "edit",
     "EditResult": "edit",
     "render_bundle": "edit",
     "set_channel": "edit",
@@ -49,12 +41,9 @@ _SOURCES = {
     "Origin": "template",
     "Rendered": "template",
     "Template": "template",
-    "mojo_variables": "template",
-    "stage_name": "template",
 }
 
 __all__ = [
-    "DEFAULT_STAGES",
     "Application",
     "Bundle",
     "BundleDiff",
@@ -67,12 +56,10 @@ __all__ = [
     "Rendered",
     "Template",
     "diff_bundles",
-    "mojo_variables",
     "render_bundle",
     "set_channel",
     "set_option",
     "set_revision",
-    "stage_name",
 ]
 
 

@@ -101,6 +101,19 @@ class BundleDiff:
         for change in self.changes:
             yield f"~ {change.describe()}"
 
+    def to_json(self) -> dict[str, Any]:
+        """The diff for ``--format json``."""
+        return {
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "changes": [
+                {"application": c.application, "field": c.field, "old": c.old, "new": c.new}
+                for c in self.changes
+            ],
+            "classification": self.classification,
+            "release_only": self.release_only,
+        }
+
 
 def _application_changes(old: Application, new: Application) -> Iterator[FieldChange]:
     for field in _APPLICATION_FIELDS:

@@ -28,14 +28,15 @@ import yaml
 from lpsigning_mojo.bundle.blocks import app_block
 from lpsigning_mojo.bundle.model import Application, Bundle
 from lpsigning_mojo.bundle.scalars import format_scalar
-from lpsigning_mojo.bundle.template import Rendered, Template, mojo_variables, split_lines
+from lpsigning_mojo.bundle.template import Rendered, Template, split_lines
 from lpsigning_mojo.bundle.textedit import Target, View, insert, replace
 from lpsigning_mojo.bundle.verify import Check, verify_insertion, verify_replacement
 from lpsigning_mojo.bundle.yamlnodes import compose_documents, construct, mapping_items
 from lpsigning_mojo.errors import BundleError, EditError, UnknownApplicationError, YamlError
+from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES
+from lpsigning_mojo.mojospec.variables import mojo_variables
 
 __all__ = [
-    "DEFAULT_STAGES",
     "EditResult",
     "format_scalar",
     "render_bundle",
@@ -43,9 +44,6 @@ __all__ = [
     "set_option",
     "set_revision",
 ]
-
-#: The stages of the lp-signing spec, checked after every edit by default.
-DEFAULT_STAGES: tuple[str, ...] = ("production", "staging", "devel")
 
 
 @attrs.frozen(kw_only=True)

@@ -32,18 +32,7 @@ from jinja2.lexer import TokenStream
 
 from lpsigning_mojo.errors import TemplateError
 
-__all__ = [
-    "DEFAULT_SERIES",
-    "Origin",
-    "Rendered",
-    "Template",
-    "mojo_variables",
-    "split_lines",
-    "stage_name",
-]
-
-#: The Ubuntu series Mojo passes as ``series`` unless told otherwise.
-DEFAULT_SERIES = "jammy"
+__all__ = ["Origin", "Rendered", "Template", "split_lines"]
 
 _DATA_OPEN, _DATA_CLOSE = "\x00", "\x01"
 _EXPR_OPEN, _EXPR_CLOSE, _EXPR_END = "\x02", "\x03", "\x04"
@@ -51,38 +40,6 @@ _MARKER_CHARS = re.compile("[\x00-\x04]")
 _MARKER_RE = re.compile("\x00[0-9]+\x01|\x02[0-9]+\x03|\x04")
 _MARK_FILTER = "__lpsigning_mojo_mark__"
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
-
-
-def stage_name(stage: str) -> str:
-    """Mojo's ``stage_name`` for a stage: its last path component.
-
-    ``lp-signing/production`` and ``production`` both give ``production``.
-    """
-    return stage.rstrip("/").rsplit("/", 1)[-1]
-
-
-def mojo_variables(
-    stage: str,
-    *,
-    series: str = DEFAULT_SERIES,
-    local_dir: str | None = None,
-    extra: Mapping[str, object] | None = None,
-) -> dict[str, object]:
-    """The variables Mojo gives a bundle template for ``stage``.
-
-    ``local_dir`` is the secrets directory on the bastion; by default a
-    placeholder path that names the stage, since secrets never live in the
-    spec. ``extra`` adds (or overrides) variables.
-    """
-    name = stage_name(stage)
-    variables: dict[str, object] = {
-        "stage_name": name,
-        "series": series,
-        "local_dir": local_dir if local_dir is not None else f"/srv/mojo/LOCAL/lp-signing/{name}",
-    }
-    if extra:
-        variables.update(extra)
-    return variables
 
 
 def split_lines(text: str) -> list[str]:
@@ -307,7 +264,7 @@ class Template:
         return low + 1, offset - self._line_starts[low] + 1
 
     def render(self, variables: Mapping[str, object]) -> Rendered:
-        """Render with ``variables`` (see :func:`mojo_variables`)."""
+        """Render with ``variables`` (see :func:`~lpsigning_mojo.mojospec.mojo_variables`)."""
         try:
             if self._plain is None:
                 assert self._marked is not None

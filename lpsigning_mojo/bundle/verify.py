@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from lpsigning_mojo.bundle.blocks import app_block
 from lpsigning_mojo.bundle.model import Application, Bundle
-from lpsigning_mojo.bundle.template import Rendered, Template, mojo_variables
+from lpsigning_mojo.bundle.template import Rendered, Template
 from lpsigning_mojo.errors import BundleError, EditError
+from lpsigning_mojo.mojospec.variables import mojo_variables
 
 __all__ = ["Check", "verify_insertion", "verify_replacement"]
 

@@ -1,10 +1,12 @@
-"""Plain-text tables for people: columns padded to their widest cell."""
+"""Output for people and scripts: aligned tables, and JSON."""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
 
-__all__ = ["print_table"]
+__all__ = ["print_json", "print_table"]
 
 
 def print_table(rows: Sequence[Sequence[str]]) -> None:
@@ -14,3 +16,9 @@ def print_table(rows: Sequence[Sequence[str]]) -> None:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+def print_json(data: object) -> None:
+    """Print ``data`` (a report's ``to_json()``) as indented JSON, for ``--format json``."""
+    json.dump(data, sys.stdout, indent=2, default=str)
+    print()

@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from lpsigning_mojo.bundle import (
-    Bundle,
     EditResult,
     Template,
     diff_bundles,
     render_bundle,
     set_channel,
     set_option,
-    set_revision,
 )
-from lpsigning_mojo.bundle.edit import DEFAULT_STAGES
-from lpsigning_mojo.commands._table import print_table
+from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.files import atomic_write_text, read_text
-from lpsigning_mojo.mojospec import Spec, find_spec_dir
+from lpsigning_mojo.mojospec import DEFAULT_STAGES, MANIFEST, Spec, find_spec_dir, stage_name
 
 __all__ = ["register"]
 
@@ -188,9 +183,9 @@ def _template_variables(args: argparse.Namespace) -> dict[str, object]:
 def _stages(path: str, stage: str) -> tuple[str, tuple[str, ...]]:
     """The short name of ``stage`` and every stage of the spec holding ``path``."""
     directory = find_spec_dir(path)
-    spec = Spec.load(directory) if (directory / "manifest").is_file() else None
+    spec = Spec.load(directory) if (directory / MANIFEST).is_file() else None
     if spec is None or not spec.stages:
-        return stage.rstrip("/").rsplit("/", 1)[-1], DEFAULT_STAGES
+        return stage_name(stage), DEFAULT_STAGES
     return spec.stage(stage).name, spec.stage_names
 
 
@@ -199,22 +194,20 @@ def _load(path: str) -> Template:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.release.revisions import stage_applications
+
     stage, _ = _stages(args.path, args.stage)
     _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
+    shown = stage_applications(bundle, stage=stage)
     if args.format == "json":
-        json.dump({"stage": stage, "applications": _summary(bundle)}, sys.stdout, indent=2)
-        print()
+        print_json(shown.to_json())
         return 0
     rows: list[tuple[str, ...]] = [
         ("APPLICATION", "CHARM", "CHANNEL", "REV", "UNITS", "BUILD_LABEL")
     ]
-    for app in _summary(bundle).values():
-        rows.append(
-            tuple(
-                _cell(app[key])
-                for key in ("name", "charm", "channel", "revision", "num_units", "build_label")
-            )
-        )
+    for app in shown.applications:
+        values = (app.name, app.charm, app.channel, app.revision, app.num_units, app.build_label)
+        rows.append(tuple(_cell(value) for value in values))
     print(f"{args.path} rendered for stage {stage}:")
     print_table(rows)
     return 0
@@ -224,21 +217,8 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _summary(bundle: Bundle) -> dict[str, dict[str, Any]]:
-    return {
-        name: {
-            "name": name,
-            "charm": app.charm,
-            "channel": app.channel,
-            "revision": app.revision,
-            "num_units": app.num_units,
-            "build_label": app.build_label,
-        }
-        for name, app in bundle.applications.items()
-    }
-
-
-def _apply(args: argparse.Namespace, edit: Any, *values: Any) -> int:
+def _edit(args: argparse.Namespace, edit: Any, *values: Any) -> tuple[str, EditResult]:
+    """The template's text, and ``edit`` of it for ``args.stage`` (every stage checked)."""
     stage, stages = _stages(args.path, args.stage)
     text = read_text(args.path)
     result: EditResult = edit(
@@ -250,6 +230,11 @@ def _apply(args: argparse.Namespace, edit: Any, *values: Any) -> int:
         variables=_template_variables(args),
         path=args.path,
     )
+    return text, result
+
+
+def _write(args: argparse.Namespace, text: str, result: EditResult) -> int:
+    """Print the diff and a summary; write the new text unless ``--dry-run``."""
     if not result.changed:
         print(f"{args.path}: already set; nothing to do.", file=sys.stderr)
         return 0
@@ -282,34 +267,42 @@ def _apply(args: argparse.Namespace, edit: Any, *values: Any) -> int:
 
 
 def _set_revision(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.release.revisions import bump_revision
+
     if (args.revision is None) == (not args.latest):
         raise UsageError("give either REVISION or --latest")
+    charmhub = None
     if args.latest or not args.force:
         from lpsigning_mojo.commands.revisions import charmhub_client
-        from lpsigning_mojo.release.revisions import check_released, latest_for, source_of
 
-        stage, _ = _stages(args.path, args.stage)
-        _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
-        application = bundle.application(args.app)
-        if args.revision is not None and application.revision == args.revision:
-            return _apply(args, set_revision, args.revision)  # already set: nothing to check
-        source = source_of(bundle, application, stage=stage)
         charmhub = charmhub_client(args.charmhub_url)
-        if args.latest:
-            args.revision = latest_for(charmhub, source)
-            print(f"Latest revision in {source.describe()}: {args.revision}.", file=sys.stderr)
-        else:
-            check_released(charmhub, source, args.revision)
-    return _apply(args, set_revision, args.revision)
+    stage, stages = _stages(args.path, args.stage)
+    text = read_text(args.path)
+    bump = bump_revision(
+        text,
+        args.app,
+        stage=stage,
+        stages=stages,
+        charmhub=charmhub,
+        revision=args.revision,
+        variables=_template_variables(args),
+        path=args.path,
+    )
+    if bump.choice.how == "latest" and bump.choice.source is not None:
+        print(
+            f"Latest revision in {bump.choice.source.describe()}: {bump.choice.revision}.",
+            file=sys.stderr,
+        )
+    return _write(args, text, bump.edit)
 
 
 def _set_channel(args: argparse.Namespace) -> int:
-    return _apply(args, set_channel, args.channel)
+    return _write(args, *_edit(args, set_channel, args.channel))
 
 
 def _set_option(args: argparse.Namespace) -> int:
     value = _coerce(args.value, args.type, _current_option(args))
-    return _apply(args, set_option, args.key, value)
+    return _write(args, *_edit(args, set_option, args.key, value))
 
 
 def _current_option(args: argparse.Namespace) -> object:
@@ -361,8 +354,7 @@ def _diff(args: argparse.Namespace) -> int:
     _, new = render_bundle(Template.from_text(new_text, path=args.new), stage, variables)
     result = diff_bundles(old, new)
     if args.format == "json":
-        json.dump(_diff_json(result, stage), sys.stdout, indent=2, default=str)
-        print()
+        print_json({"stage": stage, **result.to_json()})
         return 0
     print(f"{args.old} -> {args.new} (stage {stage}):")
     for line in result.lines():
@@ -372,17 +364,3 @@ def _diff(args: argparse.Namespace) -> int:
         + (" (may be pushed without a merge proposal)." if result.release_only else ".")
     )
     return 0
-
-
-def _diff_json(result: Any, stage: str) -> Mapping[str, Any]:
-    return {
-        "stage": stage,
-        "added": list(result.added),
-        "removed": list(result.removed),
-        "changes": [
-            {"application": c.application, "field": c.field, "old": c.old, "new": c.new}
-            for c in result.changes
-        ],
-        "classification": result.classification,
-        "release_only": result.release_only,
-    }

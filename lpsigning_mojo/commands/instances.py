@@ -4,45 +4,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from lpsigning_mojo.clock import SYSTEM_CLOCK
 from lpsigning_mojo.commands._progress import Progress, elapsed, open_log
-from lpsigning_mojo.errors import FileAccessError, LpsigningMojoError, UsageError
-from lpsigning_mojo.instances import INSTANCES_FILE, Instances, load_instances
+from lpsigning_mojo.commands._spec import add_spec_argument, spec_instances
+from lpsigning_mojo.commands._table import print_json
+from lpsigning_mojo.errors import LpsigningMojoError, UsageError
 from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
 from lpsigning_mojo.triggers import RemoteCommand, exec_command, upgrade_command
 
 if TYPE_CHECKING:
     from lpsigning_mojo.external.ssh import SSHRunner
 
-__all__ = ["SPEC_ENV", "register", "run_exec", "run_instances", "run_upgrade", "spec_directory"]
-
-#: Environment variable naming the spec directory (``--spec`` wins over it).
-SPEC_ENV = "LPSIGNING_MOJO_SPEC"
-DEFAULT_SPEC = os.path.join("spec", "lp-signing")
-
-
-def spec_directory(args: argparse.Namespace) -> Path:
-    """``--spec``, else ``$LPSIGNING_MOJO_SPEC``, else ``spec/lp-signing`` here."""
-    return Path(args.spec or os.environ.get(SPEC_ENV) or DEFAULT_SPEC)
-
-
-def _instances(args: argparse.Namespace) -> Instances:
-    try:
-        return load_instances(spec_directory(args) / INSTANCES_FILE)
-    except FileAccessError as error:
-        raise FileAccessError(
-            error.message,
-            hint=f"Run this in the spec's repository, or pass --spec DIR (or set {SPEC_ENV})",
-        ) from None
+__all__ = ["register", "run_exec", "run_instances", "run_upgrade"]
 
 
 def _seconds(text: str) -> float:
@@ -53,15 +30,6 @@ def _seconds(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
     return value
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--spec",
-        metavar="DIR",
-        help=f"the spec directory holding {INSTANCES_FILE} "
-        f"(default: ${SPEC_ENV}, else {DEFAULT_SPEC})",
-    )
 
 
 def _limits(parser: argparse.ArgumentParser, what: str) -> None:
@@ -84,7 +52,7 @@ def register(subparsers: Any) -> None:
         description="List the instances of lp-signing, as instances.yaml describes them.",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    _common(parser)
+    add_spec_argument(parser)
     parser.set_defaults(handler=run_instances)
 
     parser = subparsers.add_parser(
@@ -97,7 +65,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("instance", metavar="INSTANCE", help="name or alias, e.g. dogfood")
     parser.add_argument("--dry-run", action="store_true", help="say what would run; run nothing")
     _limits(parser, "default: from instances.yaml")
-    _common(parser)
+    add_spec_argument(parser)
     parser.set_defaults(handler=run_upgrade)
 
     parser = subparsers.add_parser(
@@ -113,25 +81,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--pty", action="store_true", help="run it on a terminal")
     parser.add_argument("--dry-run", action="store_true", help="say what would run; run nothing")
     _limits(parser, "default: none")
-    _common(parser)
+    add_spec_argument(parser)
     parser.set_defaults(handler=run_exec)
 
 
-def _as_json(instances: Instances) -> dict[str, object]:
-    def plain(value: object) -> object:
-        return attrs.asdict(value, recurse=True, filter=lambda a, v: a.name != "line")  # type: ignore[arg-type]
-
-    return {
-        "path": instances.path,
-        "instances": [plain(instance) for instance in instances],
-        "environments": [plain(env) for env in instances.environments.values()],
-    }
-
-
 def run_instances(args: argparse.Namespace) -> int:
-    instances = _instances(args)
+    instances = spec_instances(args)
     if args.format == "json":
-        print(json.dumps(_as_json(instances), indent=2))
+        print_json(instances.to_json())
         return 0
     for instance in instances:
         env = instances.environment_of(instance)
@@ -186,7 +143,7 @@ def _status(result: RunResult) -> int:
 
 def run_upgrade(args: argparse.Namespace) -> int:
     plan = upgrade_command(
-        _instances(args), args.instance, timeout=args.timeout, idle_timeout=args.idle_timeout
+        spec_instances(args), args.instance, timeout=args.timeout, idle_timeout=args.idle_timeout
     )
     if args.dry_run:
         return _dry_run(plan, f"the upgrade trigger of {plan.instance.name}")
@@ -238,7 +195,7 @@ def run_exec(args: argparse.Namespace) -> int:
             hint=f"Write: lpsigning-mojo exec [OPTIONS] {args.instance} -- COMMAND [ARGS]",
         )
     plan = exec_command(
-        _instances(args),
+        spec_instances(args),
         args.instance,
         argv,
         pty=args.pty,

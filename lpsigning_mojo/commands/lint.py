@@ -19,7 +19,9 @@ __all__ = ["add_arguments", "main", "register", "run"]
 _DESCRIPTION = (
     "Check Juju bundle templates and Mojo manifests, rendering each bundle for every stage. "
     "PATH may be a spec directory, a bundle template or a manifest (default: the current "
-    "spec). Findings point at the template's line and column: 'path:line:col: CODE message'."
+    "spec: $LPSIGNING_MOJO_SPEC, else the spec holding the current directory, or each "
+    "spec/NAME of the repository holding it). Findings point at the template's line and "
+    "column: 'path:line:col: CODE message'."
 )
 
 
@@ -59,10 +61,9 @@ def run(args: argparse.Namespace) -> int:
     """Lint, print the report, and return the exit status."""
     from lpsigning_mojo.lint.report import format_report
     from lpsigning_mojo.lint.runner import lint_paths
+    from lpsigning_mojo.mojospec.stages import stage_name
 
-    stages = None
-    if args.stages:
-        stages = [stage.rstrip("/").rsplit("/", 1)[-1] for stage in args.stages]
+    stages = [stage_name(stage) for stage in args.stages] if args.stages else None
     report = lint_paths(args.paths, stages=stages)
     sys.stdout.write(format_report(report, args.format))
     return report.exit_code(strict=args.strict)

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from lpsigning_mojo.commands._spec import add_spec_argument
+
 __all__ = ["register"]
 
 
@@ -32,24 +34,21 @@ def register(subparsers: Any) -> None:
         help="where to read live state: auto (default) uses a local juju if there is one, "
         "else SSH to the management environment",
     )
-    parser.add_argument(
-        "--spec",
-        metavar="DIR",
-        help="the spec directory (default: $LPSIGNING_MOJO_SPEC, else spec/lp-signing)",
-    )
+    add_spec_argument(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=_status)
 
 
 def _status(args: argparse.Namespace) -> int:
     from lpsigning_mojo.bundle import Template, render_bundle
-    from lpsigning_mojo.commands.instances import _instances, spec_directory
+    from lpsigning_mojo.commands._spec import spec_directory, spec_instances
     from lpsigning_mojo.files import read_text
+    from lpsigning_mojo.mojospec import BUNDLE_FILE
     from lpsigning_mojo.release.status import instance_status
 
-    instances = _instances(args)
+    instances = spec_instances(args)
     instance = instances.get(args.instance)
-    bundle_path = spec_directory(args) / "bundle.yaml"
+    bundle_path = spec_directory(args) / BUNDLE_FILE
     template = Template.from_text(read_text(bundle_path), path=str(bundle_path))
     _, bundle = render_bundle(template, instance.stage_name)
     report = instance_status(instances, instance, bundle, source=args.source, progress=_progress)

@@ -29,6 +29,7 @@ from typing import Any
 
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.lint.registry import SEVERITIES, Severity
+from lpsigning_mojo.mojospec.layout import upwards
 
 __all__ = ["LintConfig", "find_config", "load_config"]
 
@@ -138,9 +139,7 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
 
     The search stops at the top of a git working tree.
     """
-    path = Path(start).resolve()
-    directory = path if path.is_dir() else path.parent
-    for candidate in (directory, *directory.parents):
+    for candidate in upwards(start):
         pyproject = candidate / "pyproject.toml"
         try:
             text = pyproject.read_text(encoding="utf-8")
@@ -152,8 +151,6 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
             lint = _read_toml(pyproject).get("tool", {}).get(_TABLE, {}).get("lint")
             if lint is not None:
                 return pyproject
-        if (candidate / ".git").exists():
-            return None
     return None
 
 

@@ -1,50 +1,30 @@
-"""Mojo manifests: tokenising, phase names, arguments and the files they name.
+"""The manifest checks: rules LSM301-LSM306 over the manifest model.
 
-A manifest lists one phase per line: a phase name, then ``KEY=VALUE``
-arguments. Lines are split like a shell would (:mod:`shlex`: quotes,
-backslashes, ``#`` comments), and ``${VAR}``, ``${VAR:-default}`` and
-``$VAR`` are expanded from Mojo's environment for the stage; a variable
-that is only known on the bastion leaves its value unresolved, and the
-checks that need the value skip it.
+:mod:`lpsigning_mojo.mojospec.manifest` reads a manifest into phases and
+arguments and walks it per stage as Mojo would; here its diagnostics become
+findings with rule codes, and the checks that need a rule (a phase without
+``config=``, ``local=`` given as a path, a ``config=`` file Mojo would not
+find or could not run) are made.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import io
-import re
-import shlex
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterator
 
 from lpsigning_mojo.lint.problems import Problem
 from lpsigning_mojo.lint.registry import register
 from lpsigning_mojo.lint.schema import did_you_mean
-
-__all__ = ["PHASES", "Argument", "Phase", "check_files", "expand", "parse_manifest"]
-
-#: Mojo's phases.
-PHASES = frozenset(
-    {
-        "collect",
-        "builddeps",
-        "build",
-        "repo",
-        "secrets",
-        "script",
-        "verify",
-        "deploy",
-        "bundle",
-        "sleep",
-        "juju-check-wait",
-        "nagios-check",
-        "stop-on",
-    }
+from lpsigning_mojo.mojospec.manifest import (
+    NEEDS_CONFIG,
+    PHASES,
+    RUNS_CONFIG,
+    Diagnostic,
+    Manifest,
+    Phase,
 )
-#: Phases that cannot run without ``config=``.
-NEEDS_CONFIG = frozenset({"bundle", "script", "verify"})
-#: Phases whose ``config=`` file Mojo runs.
-RUNS_CONFIG = frozenset({"script", "verify"})
+from lpsigning_mojo.mojospec.stages import Spec, Stage
+
+__all__ = ["check_manifest", "check_stage"]
 
 MANIFEST_SYNTAX = register(
     "LSM301",
@@ -114,135 +94,42 @@ LOCAL_NOT_BARE = register(
     example="bundle config=bundle.yaml local=../secrets/deploy-secrets\n",
 )
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_EXPANSION_RE = re.compile(rf"\$\{{({_NAME})(?::?-([^}}]*))?\}}|\$({_NAME})|\$\{{")
-_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+_CODES = {
+    "syntax": MANIFEST_SYNTAX.code,
+    "unknown-phase": UNKNOWN_PHASE.code,
+    "argument": BAD_ARGUMENT.code,
+}
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Argument:
-    """``KEY=VALUE`` of a phase; ``column`` is where the value starts (1-based)."""
-
-    key: str
-    value: str
-    column: int
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Phase:
-    """One manifest line: the phase, where it is, and its arguments."""
-
-    name: str
-    line: int
-    column: int
-    arguments: tuple[Argument, ...]
-
-    def argument(self, key: str) -> Argument | None:
-        """The (last) argument ``key``, if given."""
-        found = [argument for argument in self.arguments if argument.key == key]
-        return found[-1] if found else None
+def _finding(diagnostic: Diagnostic) -> Problem:
+    message = diagnostic.message
+    if diagnostic.kind == "unknown-phase":
+        message += did_you_mean(diagnostic.token, PHASES)
+    return Problem(
+        code=_CODES[diagnostic.kind],
+        line=diagnostic.line,
+        column=diagnostic.column,
+        message=message,
+    )
 
 
-def _tokens(text: str) -> Iterator[tuple[str, int]]:
-    """(token, 0-based start) of a line, split like a shell; ValueError if it cannot be."""
-    stream = io.StringIO(text)
-    lexer = shlex.shlex(stream, posix=True)
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    while True:
-        before = stream.tell()
-        token = lexer.get_token()
-        if token is None:
-            return
-        start = before
-        while start < len(text) and text[start] in " \t\r\n":
-            start += 1
-        yield token, start
-
-
-def parse_manifest(text: str) -> tuple[list[Phase], list[Problem]]:
-    """The phases of a manifest, and the problems that need no stage to find."""
-    phases: list[Phase] = []
-    problems: list[Problem] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        try:
-            tokens = list(_tokens(line))
-        except ValueError as error:
-            column = len(line) - len(line.lstrip()) + 1
-            quote = re.search(r"""['"]""", line)
-            if "quotation" in str(error) and quote:
-                column = quote.start() + 1
-            problems.append(
-                Problem(
-                    code=MANIFEST_SYNTAX.code,
-                    line=number,
-                    column=column,
-                    message=f"the line does not split like a shell line: {str(error).lower()}",
-                )
-            )
-            continue
-        if not tokens:
-            continue
-        (name, start), rest = tokens[0], tokens[1:]
-        if name not in PHASES:
-            problems.append(
-                Problem(
-                    code=UNKNOWN_PHASE.code,
-                    line=number,
-                    column=start + 1,
-                    message=f"unknown Mojo phase {name!r}{did_you_mean(name, PHASES)}",
-                )
-            )
-            continue
-        arguments: list[Argument] = []
-        for token, column in rest:
-            key, equals, value = token.partition("=")
-            if not equals or not _KEY_RE.match(key):
-                problems.append(
-                    Problem(
-                        code=BAD_ARGUMENT.code,
-                        line=number,
-                        column=column + 1,
-                        message=f"{name}: argument {token!r} is not KEY=VALUE",
-                    )
-                )
-                continue
-            value_column = line.find("=", column) + 2
-            for match in _EXPANSION_RE.finditer(value):
-                if match.group() == "${":
-                    problems.append(
-                        Problem(
-                            code=MANIFEST_SYNTAX.code,
-                            line=number,
-                            column=value_column + match.start(),
-                            message=f"{name}: malformed expansion in {token!r}; "
-                            "write ${NAME} or ${NAME:-default}",
-                        )
-                    )
-            arguments.append(Argument(key=key, value=value, column=value_column))
-        phase = Phase(name=name, line=number, column=start + 1, arguments=tuple(arguments))
-        if name in NEEDS_CONFIG and phase.argument("config") is None:
-            problems.append(
-                Problem(
-                    code=BAD_ARGUMENT.code,
-                    line=number,
-                    column=start + 1,
-                    message=f"{name}: the phase needs config=FILE",
-                )
-            )
-        local = phase.argument("local")
-        if local is not None and not _bare(local.value):
-            problems.append(
-                Problem(
-                    code=LOCAL_NOT_BARE.code,
-                    line=number,
-                    column=local.column,
-                    message=f"{name}: local={local.value!r} must be a bare file "
-                    "name in the secrets directory on the bastion, not a path",
-                )
-            )
-        phases.append(phase)
-    return phases, problems
+def _phase_problems(phase: Phase) -> Iterator[Problem]:
+    if phase.name in NEEDS_CONFIG and phase.argument("config") is None:
+        yield Problem(
+            code=BAD_ARGUMENT.code,
+            line=phase.line,
+            column=phase.column,
+            message=f"{phase.name}: the phase needs config=FILE",
+        )
+    local = phase.argument("local")
+    if local is not None and not _bare(local.value):
+        yield Problem(
+            code=LOCAL_NOT_BARE.code,
+            line=phase.line,
+            column=local.column,
+            message=f"{phase.name}: local={local.value!r} must be a bare file "
+            "name in the secrets directory on the bastion, not a path",
+        )
 
 
 def _bare(value: str) -> bool:
@@ -251,69 +138,33 @@ def _bare(value: str) -> bool:
     )
 
 
-def expand(value: str, environment: Mapping[str, str]) -> str | None:
-    """``value`` with its expansions done, ``None`` when a variable is unknown."""
-    unresolved = False
-
-    def substitute(match: re.Match[str]) -> str:
-        nonlocal unresolved
-        name = match.group(1) or match.group(3)
-        if name is None:
-            unresolved = True
-            return ""
-        if name in environment:
-            return environment[name]
-        if match.group(2) is not None:
-            return match.group(2)
-        unresolved = True
-        return ""
-
-    result = _EXPANSION_RE.sub(substitute, value)
-    return None if unresolved else result
+def check_manifest(text: str) -> tuple[Manifest, list[Problem]]:
+    """The manifest, and the problems that need no stage to find."""
+    manifest = Manifest.parse(text)
+    problems = [_finding(diagnostic) for diagnostic in manifest.diagnostics]
+    for phase in manifest.phases:
+        problems.extend(_phase_problems(phase))
+    return manifest, problems
 
 
-def check_files(
-    phases: list[Phase], lookup: Mapping[str, Path | None], environment: Mapping[str, str]
-) -> Iterator[Problem]:
-    """``config=`` files missing or not executable for one stage.
-
-    ``lookup`` maps each expanded ``config=`` name to the file Mojo's stage
-    lookup finds (``None`` when there is none); see :func:`config_names`.
-    """
-    for phase in phases:
-        config = phase.argument("config")
-        if config is None:
+def check_stage(manifest: Manifest, spec: Spec, stage: Stage) -> Iterator[Problem]:
+    """``config=`` files missing or not executable when Mojo runs ``stage``."""
+    for step in manifest.for_stage(spec, stage):
+        config = step.phase.argument("config")
+        if config is None or step.config_name is None:
             continue
-        name = expand(config.value, environment)
-        if name is None:
-            continue
-        found = lookup.get(name)
-        if found is None:
+        if step.config is None:
             yield Problem(
                 code=CONFIG_NOT_FOUND.code,
-                line=phase.line,
+                line=step.phase.line,
                 column=config.column,
-                message=f"{phase.name}: config file {name!r} is not in the stage "
+                message=f"{step.name}: config file {step.config_name!r} is not in the stage "
                 "directory or any parent up to the spec root",
             )
-        elif phase.name in RUNS_CONFIG and not found.stat().st_mode & 0o111:
+        elif step.name in RUNS_CONFIG and not step.config.stat().st_mode & 0o111:
             yield Problem(
                 code=NOT_EXECUTABLE.code,
-                line=phase.line,
+                line=step.phase.line,
                 column=config.column,
-                message=f"{phase.name}: {name!r} is not executable; Mojo runs it",
+                message=f"{step.name}: {step.config_name!r} is not executable; Mojo runs it",
             )
-
-
-def config_names(
-    phases: list[Phase], environment: Mapping[str, str], phase_name: str | None = None
-) -> set[str]:
-    """The expanded ``config=`` names of the phases (of one phase name, if given)."""
-    names: set[str] = set()
-    for phase in phases:
-        config = phase.argument("config")
-        if config is not None and (phase_name is None or phase.name == phase_name):
-            name = expand(config.value, environment)
-            if name is not None:
-                names.add(name)
-    return names

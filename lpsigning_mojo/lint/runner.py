@@ -27,7 +27,7 @@ from lpsigning_mojo.lint.config import LintConfig, load_config
 from lpsigning_mojo.lint.mapping import LazyTemplate, Mapping
 from lpsigning_mojo.lint.problems import Problem, StageContext
 from lpsigning_mojo.lint.registry import Finding, Severity, rule
-from lpsigning_mojo.lint.targets import Target, discover, mojo_environment
+from lpsigning_mojo.lint.targets import FileToLint, discover
 
 __all__ = ["Report", "lint_paths", "lint_targets"]
 
@@ -99,7 +99,7 @@ class _Collector:
             )
 
 
-def _read(target: Target) -> tuple[bytes | None, Problem | None]:
+def _read(target: FileToLint) -> tuple[bytes | None, Problem | None]:
     try:
         with target.path.open("rb") as stream:
             data = stream.read(_MAX_BYTES + 1)
@@ -117,13 +117,13 @@ def _read(target: Target) -> tuple[bytes | None, Problem | None]:
 
 
 def _variables(stage: str, config: LintConfig) -> dict[str, object]:
-    from lpsigning_mojo.bundle.template import mojo_variables
+    from lpsigning_mojo.mojospec.variables import mojo_variables
 
     return mojo_variables(stage, extra=config.variables)
 
 
 def _lint_bundle(
-    target: Target,
+    target: FileToLint,
     config: LintConfig,
     collector: _Collector,
     pins: dict[str, dict[str, policy.Pin]],
@@ -206,7 +206,7 @@ def _add_rendered(collector: _Collector, mapping: Mapping, found: Problem, stage
 
 
 def _pins(
-    view: schema.BundleView, mapping: Mapping, target: Target, into: dict[str, policy.Pin]
+    view: schema.BundleView, mapping: Mapping, target: FileToLint, into: dict[str, policy.Pin]
 ) -> None:
     for app, charm, revision, node in policy.pins(view):
         position = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -215,7 +215,7 @@ def _pins(
         )
 
 
-def _lint_manifest(target: Target, collector: _Collector) -> None:
+def _lint_manifest(target: FileToLint, collector: _Collector) -> None:
     data, problem = _read(target)
     problems: list[Problem] = [problem] if problem else []
     text: str | None = None
@@ -225,18 +225,15 @@ def _lint_manifest(target: Target, collector: _Collector) -> None:
         for found in problems:
             collector.add(found, line=found.line, column=found.column, stage=None)
         return
-    phases, problems = manifest_checks.parse_manifest(text)
+    manifest, problems = manifest_checks.check_manifest(text)
     for found in problems:
         collector.add(found, line=found.line, column=found.column, stage=None)
     for stage in target.stages:
-        environment = mojo_environment(target.spec, stage)
-        names = manifest_checks.config_names(phases, environment)
-        lookup = {name: target.spec.lookup(name, stage.mojo) for name in names}
-        for found in manifest_checks.check_files(phases, lookup, environment):
+        for found in manifest_checks.check_stage(manifest, target.spec, stage):
             collector.add(found, line=found.line, column=found.column, stage=stage.name)
 
 
-def _lint_instances(target: Target, collector: _Collector) -> None:
+def _lint_instances(target: FileToLint, collector: _Collector) -> None:
     data, problem = _read(target)
     problems: list[Problem] = [problem] if problem else []
     if data is not None:
@@ -268,7 +265,7 @@ def _suppressions(path: Path) -> tuple[dict[int, set[str]], set[str]]:
     return by_line, whole
 
 
-def lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
+def lint_targets(targets: Sequence[FileToLint], config: LintConfig) -> Report:
     """Lint the files of ``targets`` with ``config``.
 
     The cyclic garbage collector is paused meanwhile: a large bundle is
@@ -286,7 +283,7 @@ def lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
             gc.enable()
 
 
-def _lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
+def _lint_targets(targets: Sequence[FileToLint], config: LintConfig) -> Report:
     collectors: dict[str, _Collector] = {}
     pins: dict[str, dict[str, policy.Pin]] = {}
     order: list[str] = []

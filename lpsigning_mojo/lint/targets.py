@@ -1,4 +1,4 @@
-"""Which files to lint, and for which stages.
+"""Which files to lint, and for which stages: :class:`FileToLint`.
 
 A path may be a spec directory (every manifest, its ``instances.yaml``, and
 every bundle template the manifests deploy or that is named
@@ -18,18 +18,23 @@ from pathlib import Path
 from typing import Literal
 
 from lpsigning_mojo.errors import UsageError
-from lpsigning_mojo.lint.manifest import Phase, config_names, parse_manifest
-from lpsigning_mojo.mojospec.stages import Spec, Stage, find_spec_dir
+from lpsigning_mojo.mojospec.layout import (
+    INSTANCES_FILE,
+    MANIFEST,
+    find_spec_dir,
+    is_bundle_name,
+    is_manifest,
+    resolve_specs,
+)
+from lpsigning_mojo.mojospec.manifest import Manifest
+from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES, Spec, Stage
 
-__all__ = ["DEFAULT_STAGES", "Target", "discover", "display_path", "mojo_environment"]
-
-#: The stages assumed for a spec that has no stage directories.
-DEFAULT_STAGES: tuple[str, ...] = ("production", "staging", "devel")
+__all__ = ["FileToLint", "discover", "display_path"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class Target:
-    """A file to lint, the spec it belongs to, and the stages to check it for."""
+class FileToLint:
+    """A file to lint, what kind of file it is, its spec, and the stages to check it for."""
 
     path: Path
     display: str
@@ -47,35 +52,13 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
-def mojo_environment(spec: Spec, stage: Stage) -> dict[str, str]:
-    """The part of Mojo's environment a manifest can be expanded with, for ``stage``.
-
-    The others (``MOJO_SERIES``, ``MOJO_PROJECT``, ...) are only known on the
-    bastion; values that use them stay unresolved and are not checked.
-    """
-    return {"MOJO_STAGE": stage.mojo, "MOJO_SPEC_DIR": str(spec.root)}
-
-
-#: The file that describes the instances (see :mod:`lpsigning_mojo.instances`).
-INSTANCES_NAME = "instances.yaml"
-
-
-def is_manifest(path: Path) -> bool:
-    """Whether ``path`` is named like a Mojo manifest."""
-    return path.name == "manifest" or path.name.startswith("manifest-")
-
-
-def _is_bundle_name(path: Path) -> bool:
-    return path.name.startswith("bundle") and path.suffix in (".yaml", ".yml")
-
-
 class _Specs:
     """Specs met so far, each loaded and its manifests parsed once."""
 
     def __init__(self, wanted: Sequence[str] | None) -> None:
         self.wanted = wanted
         self.specs: dict[Path, tuple[Spec, tuple[Stage, ...]]] = {}
-        self.phases: dict[Path, list[Phase]] = {}
+        self.manifests: dict[Path, Manifest] = {}
 
     def get(self, directory: Path) -> tuple[Spec, tuple[Stage, ...]]:
         key = directory.resolve()
@@ -94,27 +77,25 @@ class _Specs:
             self.specs[key] = (spec, tuple(spec.stage(name) for name in selected))
         return self.specs[key]
 
-    def manifest_phases(self, path: Path) -> list[Phase]:
+    def manifest(self, path: Path) -> Manifest:
         key = path.resolve()
-        if key not in self.phases:
+        if key not in self.manifests:
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            self.phases[key] = parse_manifest(text)[0]
-        return self.phases[key]
+            self.manifests[key] = Manifest.parse(text)
+        return self.manifests[key]
 
     def bundle_stages(self, spec: Spec, stages: tuple[Stage, ...]) -> dict[Path, list[Stage]]:
         """For each bundle file the manifests deploy, the stages that deploy it."""
         used: dict[Path, list[Stage]] = {}
-        for manifest in _manifests(spec.directory):
-            phases = self.manifest_phases(manifest)
+        for path in _manifests(spec.directory):
+            manifest = self.manifest(path)
             for stage in stages:
-                environment = mojo_environment(spec, stage)
-                for name in sorted(config_names(phases, environment, "bundle")):
-                    found = spec.lookup(name, stage.mojo)
-                    if found is not None:
-                        stage_list = used.setdefault(found.resolve(), [])
+                for step in manifest.for_stage(spec, stage):
+                    if step.name == "bundle" and step.config is not None:
+                        stage_list = used.setdefault(step.config.resolve(), [])
                         if stage not in stage_list:
                             stage_list.append(stage)
         return used
@@ -125,15 +106,15 @@ def _manifests(directory: Path) -> list[Path]:
 
 
 def _spec_dirs(directory: Path) -> list[Path]:
-    if any(is_manifest(p) or _is_bundle_name(p) for p in directory.iterdir() if p.is_file()):
+    if any(is_manifest(p) or is_bundle_name(p) for p in directory.iterdir() if p.is_file()):
         return [directory]
     children = sorted(
-        child for child in directory.iterdir() if child.is_dir() and (child / "manifest").is_file()
+        child for child in directory.iterdir() if child.is_dir() and (child / MANIFEST).is_file()
     )
     if children:
         return children
     above = find_spec_dir(directory)
-    if (above / "manifest").is_file():
+    if (above / MANIFEST).is_file():
         return [above]
     raise UsageError(
         f"{directory}: no Mojo spec here (no manifest, no bundle.yaml)",
@@ -142,35 +123,28 @@ def _spec_dirs(directory: Path) -> list[Path]:
 
 
 def default_paths() -> list[str]:
-    """The current spec: the one holding the current directory, or those below it."""
-    here = Path.cwd()
-    above = find_spec_dir(here)
-    if (above / "manifest").is_file():
-        return [str(above)]
-    found = sorted({p.parent for p in (*here.glob("*/manifest"), *here.glob("spec/*/manifest"))})
-    if not found:
-        raise UsageError(
-            "no Mojo spec in or below the current directory",
-            hint="give a spec directory, a bundle template or a manifest",
-        )
-    return [str(path) for path in found]
+    """The current spec, found as every command finds it, or each spec of a repository.
+
+    See :func:`~lpsigning_mojo.mojospec.layout.resolve_specs`.
+    """
+    return [display_path(path) for path in resolve_specs()]
 
 
-def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[Target]:
+def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[FileToLint]:
     """The files to lint for ``paths`` (default: the current spec), each with its stages."""
     specs = _Specs(stages)
-    targets: dict[Path, Target] = {}
+    targets: dict[Path, FileToLint] = {}
 
     def add_file(path: Path, spec_dir: Path | None = None) -> None:
         key = path.resolve()
         if key in targets:
             return
         spec, selected = specs.get(spec_dir or find_spec_dir(path))
-        if is_manifest(path) or path.name == INSTANCES_NAME:
+        if is_manifest(path) or path.name == INSTANCES_FILE:
             kind: Literal["manifest", "instances"] = (
                 "manifest" if is_manifest(path) else "instances"
             )
-            targets[key] = Target(
+            targets[key] = FileToLint(
                 path=path, display=display_path(path), kind=kind, spec=spec, stages=selected
             )
             return
@@ -178,7 +152,7 @@ def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[
         if deployed is None:
             in_stage = [stage for stage in selected if stage.directory.resolve() == key.parent]
             deployed = in_stage or list(selected)
-        targets[key] = Target(
+        targets[key] = FileToLint(
             path=path, display=display_path(path), kind="bundle", spec=spec, stages=tuple(deployed)
         )
 
@@ -191,18 +165,18 @@ def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[
                 spec, selected = specs.get(spec_dir)
                 for manifest in _manifests(spec_dir):
                     add_file(manifest, spec_dir)
-                if (spec_dir / INSTANCES_NAME).is_file():
-                    add_file(spec_dir / INSTANCES_NAME, spec_dir)
+                if (spec_dir / INSTANCES_FILE).is_file():
+                    add_file(spec_dir / INSTANCES_FILE, spec_dir)
                 bundles = set(specs.bundle_stages(spec, selected))
                 for stage in spec.stages:
                     if stage.directory.is_dir():
                         bundles.update(
                             p.resolve()
                             for p in stage.directory.iterdir()
-                            if p.is_file() and _is_bundle_name(p)
+                            if p.is_file() and is_bundle_name(p)
                         )
                 bundles.update(
-                    p.resolve() for p in spec_dir.iterdir() if p.is_file() and _is_bundle_name(p)
+                    p.resolve() for p in spec_dir.iterdir() if p.is_file() and is_bundle_name(p)
                 )
                 for bundle in sorted(bundles):
                     add_file(bundle, spec_dir)

@@ -1,4 +1,11 @@
-"""Stages of a Mojo spec, short and full names, and Mojo's file lookup."""
+"""Stages of a Mojo spec, their short and Mojo names, and Mojo's file lookup.
+
+A stage has two names: Mojo's (``lp-signing/production``, the path of the
+stage directory from the spec root, passed as ``--stage`` and
+``MOJO_STAGE``) and the short one (``production``, its last component, which
+bundle templates see as ``stage_name``). :func:`stage_name` turns either
+into the short one; :meth:`Spec.stage` accepts either.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,21 @@ from pathlib import Path
 
 from lpsigning_mojo.errors import FileAccessError, UsageError
 
-__all__ = ["NOT_STAGES", "Spec", "Stage", "find_spec_dir"]
+__all__ = ["DEFAULT_STAGES", "NOT_STAGES", "Spec", "Stage", "stage_name"]
 
 #: Directories of a spec that are never stages.
 NOT_STAGES = frozenset({"scripts", "files", "templates", "__pycache__"})
+#: The standard stages, short names: those of the lp-signing spec, and those
+#: assumed for a bundle or spec that has no stage directories.
+DEFAULT_STAGES: tuple[str, ...] = ("production", "staging", "devel")
+
+
+def stage_name(stage: str) -> str:
+    """The short name of a stage: the last component of its Mojo name.
+
+    ``lp-signing/production`` and ``production`` both give ``production``.
+    """
+    return stage.rstrip("/").rsplit("/", 1)[-1]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -21,20 +39,6 @@ class Stage:
     name: str
     mojo: str
     directory: Path
-
-
-def find_spec_dir(start: str | os.PathLike[str]) -> Path:
-    """The spec directory holding ``start`` (a file in it, or the directory).
-
-    It is the nearest directory, from ``start`` upwards, that holds a
-    ``manifest`` file; failing that, the directory of ``start`` itself.
-    """
-    path = Path(start).resolve()
-    directory = path if path.is_dir() else path.parent
-    for candidate in (directory, *directory.parents):
-        if (candidate / "manifest").is_file():
-            return candidate
-    return directory
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

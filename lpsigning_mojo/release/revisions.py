@@ -9,10 +9,18 @@ so the revision chosen is one released where that stage deploys from.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import attrs
 
-from lpsigning_mojo.bundle import Application, Bundle, Template, render_bundle
+from lpsigning_mojo.bundle import (
+    Application,
+    Bundle,
+    EditResult,
+    Template,
+    render_bundle,
+    set_revision,
+)
 from lpsigning_mojo.charms import (
     Base,
     Release,
@@ -23,17 +31,26 @@ from lpsigning_mojo.charms import (
     same_channel,
     was_released,
 )
-from lpsigning_mojo.errors import BundleError, CharmhubError, EditError
+from lpsigning_mojo.errors import BundleError, CharmhubError, EditError, UsageError
 from lpsigning_mojo.external.charmhub import Charmhub
 
 __all__ = [
     "Pin",
+    "PinnedRelease",
+    "RevisionBump",
+    "RevisionChoice",
+    "RevisionsReport",
     "Source",
+    "StageApplications",
+    "bump_revision",
     "check_released",
+    "choose_revision",
     "latest_for",
     "pinned_by",
     "pins",
+    "revisions_report",
     "source_of",
+    "stage_applications",
 ]
 
 
@@ -161,3 +178,215 @@ def pins(
                     )
                 )
     return found
+
+
+# What each stage pins, release by release (``lpsigning-mojo revisions``).
+
+
+@attrs.frozen(kw_only=True)
+class PinnedRelease:
+    """A release on Charmhub, and the stages whose bundle pins it."""
+
+    release: Release
+    pinned_by: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        release = self.release
+        return {
+            "channel": release.channel,
+            "base": f"{release.base.name}@{release.base.channel}",
+            "architecture": release.base.architecture,
+            "revision": release.revision,
+            "version": release.version,
+            "released_at": release.released_at.isoformat() if release.released_at else None,
+            "pinned_by": list(self.pinned_by),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class RevisionsReport:
+    """What Charmhub offers of ``charm`` (filtered), and what each stage pins.
+
+    ``releases`` keep Charmhub's order; ``pins`` are empty when no spec was given.
+    """
+
+    charm: str
+    releases: tuple[PinnedRelease, ...]
+    pins: tuple[Pin, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "charm": self.charm,
+            "releases": [release.to_json() for release in self.releases],
+            "pins": [
+                {
+                    "stage": pin.stage,
+                    "application": pin.application,
+                    "channel": pin.channel,
+                    "revision": pin.revision,
+                }
+                for pin in self.pins
+            ],
+        }
+
+
+def revisions_report(
+    charmhub: Charmhub,
+    charm: str,
+    *,
+    channel: str | None = None,
+    base: str | None = None,
+    template: Template | None = None,
+    stages: Sequence[str] = (),
+    variables: Mapping[str, object] | None = None,
+) -> RevisionsReport:
+    """The releases of ``charm`` (only ``channel`` and ``base``, when given), marked
+    with the stages of ``template`` that pin each.
+
+    ``channel`` (``latest/edge`` or ``edge``) and ``base`` (``ubuntu@22.04`` or
+    ``jammy``) are checked before Charmhub is asked, so a typing mistake costs
+    no request; a bad one raises :class:`~lpsigning_mojo.errors.ChannelError`.
+    """
+    wanted_channel = parse_channel(channel) if channel else None
+    wanted_base = parse_base(base) if base else None
+    releases = [
+        release
+        for release in charmhub.channel_map(charm)
+        if (
+            wanted_channel is None
+            or (release.track, release.risk) == (wanted_channel.track, wanted_channel.risk)
+        )
+        and (
+            wanted_base is None
+            or matching_releases(
+                [release], track=release.track, risk=release.risk, base=wanted_base
+            )
+        )
+    ]
+    stage_pins = pins(template, stages, charm, variables) if template is not None else []
+    return RevisionsReport(
+        charm=charm,
+        releases=tuple(
+            PinnedRelease(release=release, pinned_by=tuple(pinned_by(stage_pins, release)))
+            for release in releases
+        ),
+        pins=tuple(stage_pins),
+    )
+
+
+# What a stage deploys, application by application (``lpsigning-mojo bundle show``).
+
+
+@attrs.frozen(kw_only=True)
+class StageApplications:
+    """The applications the bundle deploys in ``stage``: charm, channel, revision, units."""
+
+    stage: str
+    applications: tuple[Application, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "stage": self.stage,
+            "applications": {
+                app.name: {
+                    "name": app.name,
+                    "charm": app.charm,
+                    "channel": app.channel,
+                    "revision": app.revision,
+                    "num_units": app.num_units,
+                    "build_label": app.build_label,
+                }
+                for app in self.applications
+            },
+        }
+
+
+def stage_applications(bundle: Bundle, *, stage: str) -> StageApplications:
+    """What ``bundle`` (rendered for ``stage``) deploys, in the bundle's order."""
+    return StageApplications(stage=stage, applications=tuple(bundle.applications.values()))
+
+
+# Bumping a revision (``lpsigning-mojo bundle set-revision``; the release engine).
+
+
+@attrs.frozen(kw_only=True)
+class RevisionChoice:
+    """The revision to pin for ``application``, and how it was chosen.
+
+    ``how`` is ``latest`` (the highest released where ``source`` points),
+    ``released`` (asked for, and Charmhub holds it there), ``pinned`` (asked
+    for and already pinned, so nothing was asked of Charmhub) or
+    ``unchecked`` (asked for, and Charmhub was not to be asked).
+    """
+
+    application: str
+    revision: int
+    how: Literal["latest", "released", "pinned", "unchecked"]
+    source: Source | None = None
+
+
+def choose_revision(
+    bundle: Bundle,
+    app: str,
+    *,
+    stage: str,
+    charmhub: Charmhub | None,
+    revision: int | None = None,
+) -> RevisionChoice:
+    """The revision of ``app`` to pin in ``stage`` of ``bundle``.
+
+    Without ``revision``, the latest released to the channel, base and
+    architecture the bundle pins for ``app`` in ``stage``. With it, that
+    revision, once Charmhub confirms that channel holds it now; with
+    ``charmhub`` ``None`` (``--force``), unchecked. Raises
+    :class:`~lpsigning_mojo.errors.CharmhubError` when the revision is not
+    released there (Charmhub lists only current releases: a rollback needs
+    ``charmhub=None``).
+    """
+    if revision is not None and charmhub is None:
+        return RevisionChoice(application=app, revision=revision, how="unchecked")
+    application = bundle.application(app)
+    if revision is not None and application.revision == revision:
+        return RevisionChoice(application=app, revision=revision, how="pinned")
+    if charmhub is None:
+        raise UsageError("choosing the latest revision needs Charmhub; give a revision instead")
+    source = source_of(bundle, application, stage=stage)
+    if revision is None:
+        return RevisionChoice(
+            application=app, revision=latest_for(charmhub, source), how="latest", source=source
+        )
+    check_released(charmhub, source, revision)
+    return RevisionChoice(application=app, revision=revision, how="released", source=source)
+
+
+@attrs.frozen(kw_only=True)
+class RevisionBump:
+    """The revision chosen, and the edit of the template that pins it."""
+
+    choice: RevisionChoice
+    edit: EditResult
+
+
+def bump_revision(
+    text: str,
+    app: str,
+    *,
+    stage: str,
+    charmhub: Charmhub | None,
+    revision: int | None = None,
+    stages: Sequence[str] | None = None,
+    variables: Mapping[str, object] | None = None,
+    path: str | None = None,
+) -> RevisionBump:
+    """Pin ``app`` in the bundle template ``text`` at the revision :func:`choose_revision` picks.
+
+    The edit is :func:`~lpsigning_mojo.bundle.set_revision`'s: only the
+    characters of the value change, and every stage of ``stages`` is
+    checked. Nothing is written; the caller writes ``edit.text``.
+    """
+    _, bundle = render_bundle(Template.from_text(text, path=path), stage, variables)
+    choice = choose_revision(bundle, app, stage=stage, charmhub=charmhub, revision=revision)
+    edit = set_revision(
+        text, app, choice.revision, stage=stage, stages=stages, variables=variables, path=path
+    )
+    return RevisionBump(choice=choice, edit=edit)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lpsigning_mojo.bundle.template import Template, mojo_variables, stage_name
+from lpsigning_mojo.bundle.template import Template
 from lpsigning_mojo.errors import TemplateError
+from lpsigning_mojo.mojospec import mojo_variables
 
 TEMPLATE = """\
 {%- macro base_options() %}
@@ -28,12 +29,6 @@ def render(stage: str, **extra: object) -> object:
     return Template.from_text(TEMPLATE, path="bundle.yaml").render(
         mojo_variables(stage, extra={"revision": 7, **extra})
     )
-
-
-def test_stage_name_is_the_last_component_of_mojo_stage() -> None:
-    assert stage_name("lp-signing/production") == "production"
-    assert stage_name("staging") == "staging"
-    assert mojo_variables("lp-signing/devel")["stage_name"] == "devel"
 
 
 def test_rendering_follows_the_stage_branch() -> None:

@@ -440,3 +440,21 @@ def test_setting_the_revision_already_pinned_asks_nobody(
     )
     assert (status, out) == (0, "")
     assert "already set; nothing to do" in err
+
+
+def test_diff_as_json(capsys: pytest.CaptureFixture[str], spec: Path) -> None:
+    old = spec / "bundle.yaml"
+    new = spec / "bundle-new.yaml"
+    new.write_text(old.read_text().replace("revision: 87", "revision: 89"))
+    status, out, _ = run(
+        capsys, "bundle", "diff", str(old), str(new), "--stage", "staging", "--format", "json"
+    )
+    assert status == 0
+    assert json.loads(out) == {
+        "stage": "staging",
+        "added": [],
+        "removed": [],
+        "changes": [{"application": "lp-signing", "field": "revision", "old": 87, "new": 89}],
+        "classification": "release only",
+        "release_only": True,
+    }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lpsigning_mojo.bundle.template import Template, mojo_variables
+from lpsigning_mojo.bundle.template import Template
 from lpsigning_mojo.lint.source import compile_template, has_jinja
+from lpsigning_mojo.mojospec import mojo_variables
 
 VARIABLES = mojo_variables("lp-signing/production")
 
