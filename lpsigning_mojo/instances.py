@@ -19,8 +19,8 @@ from typing import Literal
 
 import attrs
 
-from lpsigning_mojo._yamlnodes import Node, NodeReader
 from lpsigning_mojo.errors import FileAccessError, InstanceError, UnknownInstanceError
+from lpsigning_mojo.yamlnodes import Node, NodeReader
 
 __all__ = [
     "INSTANCES_FILE",
