@@ -241,7 +241,7 @@ def _undeclared(tree: Any, text: str, known: Collection[str]) -> list[Problem]:
     undeclared = jinja2.meta.find_undeclared_variables(tree) - set(known) - _KNOWN_GLOBALS
     if not undeclared:
         return []
-    lines = text.splitlines()
+    lines = LINE_BREAK.split(text)
     problems: dict[tuple[str, int], Problem] = {}
     for node in tree.find_all(nodes.Name):
         if node.ctx != "load" or node.name not in undeclared:
