@@ -20,14 +20,32 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Pinnable(Protocol):
+        """An application as :func:`pins` reads it (the model's and lint's alike)."""
+
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def charm(self) -> str | None: ...
+
+        @property
+        def channel(self) -> str | None: ...
+
+        @property
+        def revision(self) -> int | None: ...
+
 
 __all__ = [
     "INCLUDE_PREFIXES",
     "PROMOTION_ORDER",
-    "AheadOfPromotion",
     "Pin",
-    "Pinnable",
+    "ahead_message",
     "charm_name",
     "is_charmhub",
     "is_commit_id",
@@ -70,22 +88,6 @@ def looks_secret(option: str) -> bool:
     return _SECRET.search(option) is not None
 
 
-class Pinnable(Protocol):
-    """An application as the rules need it: the model's ``Application`` and lint's ``AppView``."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def charm(self) -> str | None: ...
-
-    @property
-    def channel(self) -> str | None: ...
-
-    @property
-    def revision(self) -> int | None: ...
-
-
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Pin:
     """What one stage's bundle deploys for one application.
@@ -116,38 +118,21 @@ def pins(stage: str, applications: Iterable[Pinnable]) -> list[Pin]:
     ]
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class AheadOfPromotion:
-    """A later stage of the promotion order pins a newer revision than an earlier one."""
-
-    earlier: Pin
-    later: Pin
-
-    @property
-    def message(self) -> str:
-        """The rule broken, as one sentence (without the final stop)."""
-        later, earlier = self.later, self.earlier
-        return (
-            f"{later.application}: {later.stage} pins revision {later.revision} of "
-            f"{later.charm}, newer than {earlier.stage}'s {earlier.revision}; "
-            f"{later.stage} must never be ahead of {earlier.stage}"
-        )
-
-
 def promotion_breaches(
     stage_pins: Iterable[Pin], order: Sequence[str] = PROMOTION_ORDER
-) -> list[AheadOfPromotion]:
-    """Each application whose pinned revision is newer in a stage than in the stage before.
+) -> list[tuple[Pin, Pin]]:
+    """(earlier, later) for each application pinned newer in a stage than in the one before.
 
     Stages of ``order`` that pin nothing are skipped; an application is
-    compared only with the same charm, and only where both stages pin it.
+    compared only with the same charm, and only where both stages pin a
+    revision. :func:`ahead_message` says what is wrong with a pair.
     """
     by_stage: dict[str, dict[str, Pin]] = {}
     for pin in stage_pins:
         if pin.revision is not None:
             by_stage.setdefault(pin.stage, {})[pin.application] = pin
     stages = [stage for stage in order if stage in by_stage]
-    found: list[AheadOfPromotion] = []
+    found: list[tuple[Pin, Pin]] = []
     for earlier, later in itertools.pairwise(stages):
         for application, pin in sorted(by_stage[later].items()):
             before = by_stage[earlier].get(application)
@@ -158,5 +143,14 @@ def promotion_breaches(
                 and pin.revision is not None
                 and pin.revision > before.revision
             ):
-                found.append(AheadOfPromotion(earlier=before, later=pin))
+                found.append((before, pin))
     return found
+
+
+def ahead_message(earlier: Pin, later: Pin) -> str:
+    """The promotion rule ``later`` breaks, as one sentence (without the final stop)."""
+    return (
+        f"{later.application}: {later.stage} pins revision {later.revision} of "
+        f"{later.charm}, newer than {earlier.stage}'s {earlier.revision}; "
+        f"{later.stage} must never be ahead of {earlier.stage}"
+    )

@@ -16,7 +16,6 @@ so the lint hook pays little for it.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,7 +43,8 @@ __all__ = [
     "SEQ_TAG",
     "STR_TAG",
     "AliasPolicy",
-    "Fault",
+    "ComposeError",
+    "FaultKind",
     "Node",
     "NodeReader",
     "compose",
@@ -82,10 +82,10 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: How many nodes a document may hold once its aliases are expanded.
 MAX_EXPANDED_NODES = 100_000
 
-#: ``"refuse"``: any alias is a :class:`Fault` (small files people write by
+#: ``"refuse"``: any alias is a :class:`ComposeError` (small files people write by
 #: hand, such as ``instances.yaml``). ``"bounded"``: aliases are allowed, as
 #: Juju allows them in bundles, but a document they make recursive or expand
-#: past :data:`MAX_EXPANDED_NODES` more nodes is a :class:`Fault`.
+#: past :data:`MAX_EXPANDED_NODES` more nodes is a :class:`ComposeError`.
 AliasPolicy = Literal["refuse", "bounded"]
 
 _CONTROL = re.compile("[\x00-\x04]")
@@ -133,20 +133,24 @@ def control_character(text: str) -> tuple[int, str] | None:
 # -- composing -----------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Fault:
-    """Why a text could not be composed, and where (1-based; ``None`` when unknown).
+FaultKind = Literal["syntax", "character", "alias", "expansion"]
+
+
+class ComposeError(LpsigningMojoError):
+    """Text that could not be composed into YAML nodes, and where (1-based).
 
     ``kind`` is ``"syntax"`` (not YAML), ``"character"`` (a character YAML
     does not allow), ``"alias"`` (an alias where aliases are refused) or
     ``"expansion"`` (aliases that recurse or expand too far). ``message``
-    says what is wrong in the words of the parser, without a prefix.
+    says what is wrong in the parser's words; each reader turns it into its
+    own error or finding, with the file's path.
     """
 
-    kind: Literal["syntax", "character", "alias", "expansion"]
-    message: str
-    line: int | None = None
-    column: int | None = None
+    def __init__(
+        self, kind: FaultKind, message: str, *, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.kind: FaultKind = kind
+        super().__init__(message, line=line, column=column)
 
 
 def position(node: Node) -> tuple[int, int]:
@@ -154,50 +158,52 @@ def position(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _fault_at(kind: Any, message: str, mark: _Mark | None) -> Fault:
+def _fault_at(kind: FaultKind, message: str, mark: _Mark | None) -> ComposeError:
     if mark is None:
-        return Fault(kind=kind, message=message)
-    return Fault(kind=kind, message=message, line=mark.line + 1, column=mark.column + 1)
+        return ComposeError(kind, message)
+    return ComposeError(kind, message, line=mark.line + 1, column=mark.column + 1)
 
 
 def _empty(node: Node | None) -> bool:
     return node is None or (node.tag == NULL_TAG and node.value == "")
 
 
-def compose(text: str, *, aliases: AliasPolicy) -> tuple[list[Node], Fault | None]:
-    """The YAML documents of ``text`` (empty ones skipped), or why there are none.
+def compose(text: str, *, aliases: AliasPolicy) -> list[Node]:
+    """The YAML documents of ``text``; empty ones (``---`` alone) are skipped.
 
-    Empty documents (``---`` alone) are skipped, as Juju skips empty bundle
-    overlays. Duplicate keys are not a fault here: see :func:`duplicate_keys`.
+    Juju skips empty bundle overlays the same way. Raises
+    :class:`ComposeError` for text that is not YAML, or that breaks the
+    alias policy. Duplicate keys are not an error here: see
+    :func:`duplicate_keys`.
     """
     try:
         if aliases == "refuse" and "*" in text:  # an alias needs a "*"
             for event in yaml.parse(text, Loader=LOADER):
                 if isinstance(event, yaml.AliasEvent):
                     message = "YAML aliases are not supported here"
-                    return [], _fault_at("alias", message, event.start_mark)
+                    raise _fault_at("alias", message, event.start_mark)
         documents = [node for node in yaml.compose_all(text, Loader=LOADER) if not _empty(node)]
     except yaml.MarkedYAMLError as error:
         problem = error.problem or error.context or "invalid YAML"
         if error.context and error.problem:
             problem = f"{problem} ({error.context})"
-        return [], _fault_at("syntax", problem, error.problem_mark or error.context_mark)
+        raise _fault_at("syntax", problem, error.problem_mark or error.context_mark) from None
     except yaml.reader.ReaderError as error:
         message, index = str(error.reason), -1
         if isinstance(error.character, int):  # libyaml's position counts bytes: find the character
             message += f" (U+{error.character:04X})"
             index = text.find(chr(error.character))
         line, column = line_column(text, max(index, 0))
-        return [], Fault(kind="character", message=message, line=line, column=column)
+        raise ComposeError("character", message, line=line, column=column) from None
     except yaml.YAMLError as error:  # pragma: no cover - every libyaml error is one of the above
-        return [], Fault(kind="syntax", message=str(error))
+        raise ComposeError("syntax", str(error)) from None
     if aliases == "bounded" and "&" in text:  # aliases need anchors
         for document in documents:
             expansion = expansion_problem(document)
             if expansion is not None:
                 node, reason = expansion
-                return [], _fault_at("expansion", reason, node.start_mark)
-    return documents, None
+                raise _fault_at("expansion", reason, node.start_mark)
+    return documents
 
 
 def _children(node: Node) -> list[Node]:
@@ -373,10 +379,13 @@ class NodeReader:
 
     def compose(self, text: str) -> Node:
         """The root node of a single-document file."""
-        documents, fault = compose(text, aliases="refuse")
-        if fault is not None:
+        try:
+            documents = compose(text, aliases="refuse")
+        except ComposeError as fault:
             message = fault.message if fault.kind == "alias" else f"not valid YAML: {fault.message}"
-            raise self._error(message, path=self.path, line=fault.line, column=fault.column)
+            raise self._error(
+                message, path=self.path, line=fault.line, column=fault.column
+            ) from None
         if not documents:
             raise self._error("the file is empty", path=self.path)
         if len(documents) > 1:

@@ -22,6 +22,7 @@ from lpsigning_mojo.bundle.overlay import AppView, BundleView, Entry, merge_docu
 from lpsigning_mojo.bundle.schema import APPLICATION_KEYS, BUNDLE_KEYS, MACHINE_KEYS
 from lpsigning_mojo.errors import YamlError
 from lpsigning_mojo.yamlnodes import (
+    ComposeError,
     compose,
     construct_documents,
     duplicate_keys,
@@ -210,12 +211,13 @@ def read_documents(text: str, *, path: str | None = None) -> list[yaml.Node]:
     syntax error, a character YAML does not allow, an alias bomb, or a
     duplicate key.
     """
-    documents, fault = compose(text, aliases="bounded")
-    if fault is not None:
+    try:
+        documents = compose(text, aliases="bounded")
+    except ComposeError as fault:
         prefix, hint = _HINTS[fault.kind]
         raise YamlError(
             prefix + fault.message, path=path, line=fault.line, column=fault.column, hint=hint
-        )
+        ) from None
     for document in documents:
         for key, first in duplicate_keys(document):
             line, column = position(key)

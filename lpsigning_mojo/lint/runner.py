@@ -29,7 +29,7 @@ from lpsigning_mojo.lint.mapping import LazyRendering, LazyTemplate
 from lpsigning_mojo.lint.problems import Problem, StageContext
 from lpsigning_mojo.lint.registry import Finding, Severity, rule
 from lpsigning_mojo.lint.targets import Target, discover, mojo_environment
-from lpsigning_mojo.policy import Pin, pins, promotion_breaches
+from lpsigning_mojo.policy import Pin, ahead_message, pins, promotion_breaches
 
 __all__ = ["Report", "lint_paths", "lint_targets"]
 
@@ -65,14 +65,8 @@ class Report:
         return 1 if self.errors or (strict and self.warnings) else 0
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class _Pinned:
-    """A stage's pin, and where its revision is: the file, the rendered position, its map."""
-
-    pin: Pin
-    path: str
-    position: tuple[int, int]
-    rendering: LazyRendering
+#: A stage's pin, and where its revision is: the file, the rendered position, its map.
+_Pinned = tuple[Pin, str, tuple[int, int], LazyRendering]
 
 
 class _Collector:
@@ -230,9 +224,7 @@ def _pins(
         entry = view.applications[pin.application].get("revision")
         if pin.revision is not None and entry is not None:
             position = (entry.value.start_mark.line + 1, entry.value.start_mark.column + 1)
-            into[stage, pin.application] = _Pinned(
-                pin=pin, path=target.display, position=position, rendering=rendering
-            )
+            into[stage, pin.application] = (pin, target.display, position, rendering)
 
 
 def _lint_manifest(target: Target, collector: _Collector) -> None:
@@ -321,19 +313,18 @@ def _lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
             _lint_instances(target, collector)
         else:
             _lint_manifest(target, collector)
-    for breach in promotion_breaches(
-        (found.pin for found in pinned.values()), config.promotion_order
-    ):
-        found = pinned[breach.later.stage, breach.later.application]
-        collector = collectors.setdefault(found.path, _Collector(found.path))
+    breaches = promotion_breaches((found[0] for found in pinned.values()), config.promotion_order)
+    for earlier, later in breaches:
+        _, path, position, rendering = pinned[later.stage, later.application]
+        collector = collectors.setdefault(path, _Collector(path))
         problem = Problem(
             code=policy.PROMOTION_ORDER.code,
-            message=breach.message,
-            line=found.position[0],
-            column=found.position[1],
+            message=ahead_message(earlier, later),
+            line=position[0],
+            column=position[1],
         )
-        line, column = found.rendering.place(*found.position) or (1, 1)
-        collector.add(problem, line=line, column=column, stage=breach.later.stage)
+        line, column = rendering.place(*position) or (1, 1)
+        collector.add(problem, line=line, column=column, stage=later.stage)
     findings: list[Finding] = []
     paths = {target.display: target.path for target in targets}
     for display, collector in collectors.items():

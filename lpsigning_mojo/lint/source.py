@@ -18,6 +18,7 @@ from lpsigning_mojo.lint.problems import Problem, at_node
 from lpsigning_mojo.lint.registry import register
 from lpsigning_mojo.yamlnodes import (
     LINE_BREAK,
+    ComposeError,
     compose,
     control_character,
     duplicate_keys,
@@ -273,8 +274,9 @@ def compose_bundle(text: str) -> tuple[list[yaml.Node] | None, list[Problem]]:
     Aliases are allowed within bounds (:func:`lpsigning_mojo.yamlnodes.compose`);
     every duplicate key is a problem, and does not stop the checks.
     """
-    documents, fault = compose(text, aliases="bounded")
-    if fault is not None:
+    try:
+        documents = compose(text, aliases="bounded")
+    except ComposeError as fault:
         message = fault.message if fault.kind == "expansion" else f"YAML: {fault.message}"
         problem = Problem(
             code=_FAULT_CODES[fault.kind],
