@@ -252,9 +252,9 @@ class _Merge:
             merge(name, item, overlay)
 
     def _application(self, name: str, entry: Entry, overlay: bool) -> None:
-        if overlay and entry.null:
-            if self.applications.pop(name, None) is not None:
-                self._remove_relations(name)
+        if overlay and entry.null:  # Juju drops the relations even of a name it never saw
+            self.applications.pop(name, None)
+            self._remove_relations(name)
             return
         if not _mapping_or_null(entry.value):
             self.shapes.append(
@@ -292,8 +292,8 @@ class _Merge:
 
     def _offer(self, name: str, entry: Entry, overlay: bool) -> None:
         if overlay and entry.null:
-            if self.saas.pop(name, None) is not None:
-                self._remove_relations(name)
+            self.saas.pop(name, None)
+            self._remove_relations(name)
             return
         if not _mapping_or_null(entry.value):
             self.shapes.append((entry.value, f"saas {name!r} must be a mapping (url: ...)"))

@@ -30,6 +30,7 @@ from lpsigning_mojo.lint.problems import Problem, StageContext
 from lpsigning_mojo.lint.registry import Finding, Severity, rule
 from lpsigning_mojo.lint.targets import Target, discover, mojo_environment
 from lpsigning_mojo.policy import Pin, ahead_message, pins, promotion_breaches
+from lpsigning_mojo.yamlnodes import position
 
 __all__ = ["Report", "lint_paths", "lint_targets"]
 
@@ -223,8 +224,7 @@ def _pins(
     for pin in pins(stage, view.applications.values()):
         entry = view.applications[pin.application].get("revision")
         if pin.revision is not None and entry is not None:
-            position = (entry.value.start_mark.line + 1, entry.value.start_mark.column + 1)
-            into[stage, pin.application] = (pin, target.display, position, rendering)
+            into[stage, pin.application] = (pin, target.display, position(entry.value), rendering)
 
 
 def _lint_manifest(target: Target, collector: _Collector) -> None:
@@ -315,15 +315,15 @@ def _lint_targets(targets: Sequence[Target], config: LintConfig) -> Report:
             _lint_manifest(target, collector)
     breaches = promotion_breaches((found[0] for found in pinned.values()), config.promotion_order)
     for earlier, later in breaches:
-        _, path, position, rendering = pinned[later.stage, later.application]
+        _, path, at, rendering = pinned[later.stage, later.application]
         collector = collectors.setdefault(path, _Collector(path))
         problem = Problem(
             code=policy.PROMOTION_ORDER.code,
             message=ahead_message(earlier, later),
-            line=position[0],
-            column=position[1],
+            line=at[0],
+            column=at[1],
         )
-        line, column = rendering.place(*position) or (1, 1)
+        line, column = rendering.place(*at) or (1, 1)
         collector.add(problem, line=line, column=column, stage=later.stage)
     findings: list[Finding] = []
     paths = {target.display: target.path for target in targets}

@@ -120,6 +120,9 @@ def test_an_application_written_null_is_removed_with_its_relations() -> None:
     found = merged("applications:\n  b:\n")
     assert "b" not in found["applications"]
     assert found["relations"] == [["a:db", "c:db"]]
+    # Juju drops the relations of the name even when no application had it.
+    base = BASE.replace("relations:\n", "relations:\n  - [a, ghost]\n")
+    assert ["a", "ghost"] not in merged("applications:\n  ghost:\n", base=base)["relations"]
 
 
 def test_a_new_application_is_added_whole() -> None:
