@@ -19,10 +19,10 @@ from typing import Literal
 
 import attrs
 
-from lpsigning_mojo._yamlnodes import Node, NodeReader
 from lpsigning_mojo.errors import FileAccessError, InstanceError, UnknownInstanceError
 from lpsigning_mojo.mojospec.layout import INSTANCES_FILE
 from lpsigning_mojo.mojospec.stages import stage_name
+from lpsigning_mojo.yamlnodes import Node, NodeReader
 
 __all__ = [
     "Become",

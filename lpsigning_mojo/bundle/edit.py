@@ -26,15 +26,15 @@ import attrs
 import yaml
 
 from lpsigning_mojo.bundle.blocks import app_block
-from lpsigning_mojo.bundle.model import Application, Bundle
+from lpsigning_mojo.bundle.model import Application, Bundle, read_documents
 from lpsigning_mojo.bundle.scalars import format_scalar
-from lpsigning_mojo.bundle.template import Rendered, Template, split_lines
-from lpsigning_mojo.bundle.textedit import Target, View, insert, replace
+from lpsigning_mojo.bundle.template import Rendered, Template
+from lpsigning_mojo.bundle.textedit import ValueSlot, View, insert, replace
 from lpsigning_mojo.bundle.verify import Check, verify_insertion, verify_replacement
-from lpsigning_mojo.bundle.yamlnodes import compose_documents, construct, mapping_items
 from lpsigning_mojo.errors import BundleError, EditError, UnknownApplicationError, YamlError
 from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES
 from lpsigning_mojo.mojospec.variables import mojo_variables
+from lpsigning_mojo.yamlnodes import construct, mapping_items, split_lines
 
 __all__ = [
     "EditResult",
@@ -77,34 +77,23 @@ def render_bundle(
 
 
 def _in_template(error: BundleError, rendered: Rendered, stage: str) -> BundleError:
-    line = rendered.template_line(error.line) if error.line else None
-    if line is None and error.line:
-        # A blank rendered line (or the end of the text) copies no characters;
-        # count on from the nearest line above that does.
-        for above in range(error.line - 1, 0, -1):
-            found = rendered.template_line(above)
-            if found is not None:
-                line = min(found + error.line - above, rendered.template.text.count("\n") + 1)
-                break
-    if line is None and error.line is not None:
+    placed = rendered.place(error.line, error.column or 1) if error.line else None
+    if placed is None and error.line is not None:
         # The line came from nowhere in the template (computed); say where it was rendered.
         message = f"{error.message} (line {error.line} of the bundle rendered for {stage})"
         return type(error)(message, path=rendered.template.path, hint=error.hint)
     message = error.message
     related = getattr(error, "related_line", None)
     if related is not None:
-        mapped = rendered.template_line(related)
+        mapped = rendered.place(related, 1)
         if mapped is not None:
-            message = message.replace(f"at line {related}", f"at line {mapped}")
-    column = None
-    if error.line and error.column:
-        origin = rendered.origin(error.line, error.column)
-        column = origin.column if origin is not None and origin.line == line else None
+            message = message.replace(f"at line {related}", f"at line {mapped[0]}")
+    line, column = placed if placed is not None else (None, None)
     return type(error)(
         f"{message} (stage {stage})",
         path=rendered.template.path,
         line=line,
-        column=column,
+        column=column if error.column else None,
         hint=error.hint,
     )
 
@@ -209,7 +198,7 @@ def _locate(
     block = app_block(rendered.text, app)
     if block is not None:
         try:
-            documents = compose_documents(block.snippet(rendered.text), path=path)
+            documents = read_documents(block.snippet(rendered.text), path=path)
         except YamlError:
             documents = []
         if documents:
@@ -219,7 +208,7 @@ def _locate(
     except YamlError as error:
         raise _in_template(error, rendered, stage) from None
     bundle.application(app)  # UnknownApplicationError naming the ones there are
-    return compose_documents(rendered.text, path=path), View(rendered=rendered)
+    return read_documents(rendered.text, path=path), View(rendered=rendered)
 
 
 def _edit(
@@ -245,21 +234,21 @@ def _edit(
             hint="make this edit by hand",
         )
     documents, view = _locate(rendered, app, path, stage)
-    target = _find(documents, app, keys, view, path)
+    slot = _find(documents, app, keys, view, path)
     lines = split_lines(text)
-    if target.value_node is not None:
-        current = construct(target.value_node)
+    if slot.value_node is not None:
+        current = construct(slot.value_node)
         if current == value and type(current) is type(value):
-            line = view.template_line(target.value_node) or view.line(target.value_node)
+            line = view.template_line(slot.value_node) or view.line(slot.value_node)
             return EditResult(text=text, changed=False, line=line, inserted=False, stages=())
-        done = replace(lines, view, target, value, what)
+        done = replace(lines, view, slot, value, what)
         check = _check(template, app, change, stage, stages, variables, what, done.line)
         affected, unchecked = verify_replacement(
             check, run_start=done.run_start, offset=done.offset, old=done.old, new=done.new
         )
         new_lines, line, inserted = done.lines, done.line, False
     else:
-        new_lines, line = insert(lines, view, target, value, what)
+        new_lines, line = insert(lines, view, slot, value, what)
         check = _check(template, app, change, stage, stages, variables, what, line)
         affected, unchecked = verify_insertion(check, "".join(new_lines))
         inserted = True
@@ -297,7 +286,7 @@ def _check(
 
 def _find(
     documents: list[yaml.Node], app: str, keys: tuple[str, ...], view: View, path: str | None
-) -> Target:
+) -> ValueSlot:
     app_nodes: list[tuple[yaml.Node, int]] = []
     for document in documents:
         for key, _key_node, section in mapping_items(document):
@@ -319,7 +308,7 @@ def _find(
             key_node, value_node = found[-1]
             if depth == len(keys) - 1:
                 assert isinstance(node, yaml.MappingNode)
-                return Target(mapping=node, key_node=key_node, value_node=value_node, missing=())
+                return ValueSlot(mapping=node, key_node=key_node, value_node=value_node, missing=())
             node = value_node
     app_node, column = app_nodes[-1]
     if not isinstance(app_node, yaml.MappingNode):
@@ -334,7 +323,7 @@ def _find(
                     line=view.template_line(options[-1]),
                     hint=f"add {keys[1]} where the options come from",
                 )
-            return Target(mapping=options[-1], key_node=None, value_node=None, missing=keys[1:])
-    return Target(
+            return ValueSlot(mapping=options[-1], key_node=None, value_node=None, missing=keys[1:])
+    return ValueSlot(
         mapping=app_node, key_node=None, value_node=None, missing=keys, owner_column=column
     )

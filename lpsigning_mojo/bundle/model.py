@@ -1,10 +1,13 @@
 """The Juju bundle as frozen values that know where each value came from.
 
 Field names follow Juju's bundle format (``num_units``, ``default-base`` as
-``default_base``). Keys Juju does not know are kept in ``extra`` and listed
-by :meth:`Bundle.unknown_keys`, never dropped. Positions (``line`` and
-``positions``) refer to the text the bundle was read from and take no part
-in equality, so two bundles with the same content compare equal.
+``default_base``). Keys Juju does not know are kept in ``extra``, never
+dropped (bundle-lint reports them). Positions (``line`` and ``positions``)
+refer to the text the bundle was read from and take no part in equality, so
+two bundles with the same content compare equal. A bundle of several YAML
+documents is built from the one overlay merge,
+:func:`lpsigning_mojo.bundle.overlay.merge_documents`, that bundle-lint
+checks too.
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ from typing import Any
 import attrs
 import yaml
 
+from lpsigning_mojo.bundle.overlay import AppView, BundleView, Entry, merge_documents
 from lpsigning_mojo.bundle.schema import APPLICATION_KEYS, BUNDLE_KEYS, MACHINE_KEYS
-from lpsigning_mojo.bundle.yamlnodes import compose_documents, construct, mapping_items, position
 from lpsigning_mojo.errors import YamlError
+from lpsigning_mojo.yamlnodes import (
+    ComposeError,
+    compose,
+    construct_documents,
+    duplicate_keys,
+    position,
+)
 
 __all__ = [
     "APPLICATION_KEYS",
@@ -28,7 +38,7 @@ __all__ = [
     "Machine",
     "Position",
     "Relation",
-    "UnknownKey",
+    "read_documents",
 ]
 
 
@@ -38,15 +48,6 @@ class Position:
 
     line: int
     column: int
-
-
-@attrs.frozen(kw_only=True)
-class UnknownKey:
-    """A key Juju's bundle schema does not define, kept where it was found."""
-
-    where: str  # "bundle", "application NAME" or "machine ID"
-    key: str
-    position: Position | None
 
 
 def _positions() -> Mapping[str, Position]:
@@ -134,7 +135,7 @@ class Relation:
 
 @attrs.frozen(kw_only=True)
 class Bundle:
-    """A Juju bundle, read from YAML (or rendered template) text or a mapping."""
+    """A Juju bundle, read from YAML text (or a rendered template)."""
 
     applications: Mapping[str, Application] = attrs.field(factory=dict)
     machines: Mapping[str, Machine] = attrs.field(factory=dict)
@@ -150,7 +151,6 @@ class Bundle:
     source: str | None = attrs.field(default=None, eq=False)
     #: How many YAML documents (base plus overlays) were merged.
     documents: int = attrs.field(default=1, eq=False)
-    key_positions: Mapping[str, Position] = attrs.field(factory=_positions, eq=False, repr=False)
 
     @classmethod
     def from_text(cls, text: str, *, source: str | None = None) -> Bundle:
@@ -159,7 +159,7 @@ class Bundle:
         Raises :class:`~lpsigning_mojo.errors.YamlError` with the position for
         invalid YAML, duplicate keys, alias bombs, or values of the wrong type.
         """
-        documents = compose_documents(text, path=source)
+        documents = read_documents(text, path=source)
         if not documents:
             raise YamlError("the bundle is empty", path=source, hint="add an applications mapping")
         try:
@@ -174,12 +174,6 @@ class Bundle:
                     hint=error.hint,
                 ) from None
             raise
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> Bundle:
-        """Build a bundle from an already-parsed mapping (no positions)."""
-        text = yaml.safe_dump(dict(data), sort_keys=False)
-        return attrs.evolve(cls.from_text(text, source=source), key_positions={})
 
     def application(self, name: str) -> Application:
         """The application called ``name``; an error lists the ones there are."""
@@ -198,21 +192,45 @@ class Bundle:
         """This bundle with ``application`` in place of the one of its name."""
         return attrs.evolve(self, applications={**self.applications, application.name: application})
 
-    def unknown_keys(self) -> Iterator[UnknownKey]:
-        """Keys outside Juju's bundle schema, where they were found."""
-        for key in self.extra:
-            yield UnknownKey(where="bundle", key=key, position=self.key_positions.get(key))
-        for app in self.applications.values():
-            for key in app.extra:
-                yield UnknownKey(
-                    where=f"application {app.name}", key=key, position=app.positions.get(key)
-                )
-        for machine in self.machines.values():
-            for key in machine.extra:
-                yield UnknownKey(where=f"machine {machine.id}", key=key, position=None)
-
 
 # -- building ---------------------------------------------------------------
+
+
+_HINTS = {
+    "syntax": ("YAML syntax error: ", "fix the YAML at that position"),
+    "character": ("not valid YAML: ", "remove that character"),
+    "expansion": ("", "write the values out instead of nesting aliases"),
+}
+
+
+def read_documents(text: str, *, path: str | None = None) -> list[yaml.Node]:
+    """The YAML documents of a bundle's text (empty ones skipped), as nodes.
+
+    Aliases are allowed within bounds (see :func:`lpsigning_mojo.yamlnodes.compose`).
+    Raises :class:`~lpsigning_mojo.errors.YamlError` with the position for a
+    syntax error, a character YAML does not allow, an alias bomb, or a
+    duplicate key.
+    """
+    try:
+        documents = compose(text, aliases="bounded")
+    except ComposeError as fault:
+        prefix, hint = _HINTS[fault.kind]
+        raise YamlError(
+            prefix + fault.message, path=path, line=fault.line, column=fault.column, hint=hint
+        ) from None
+    for document in documents:
+        for key, first in duplicate_keys(document):
+            line, column = position(key)
+            raise YamlError(
+                f"duplicate key {key.value!r} (first at line {position(first)[0]}); "
+                "YAML loaders silently keep only the last one",
+                related_line=position(first)[0],
+                path=path,
+                line=line,
+                column=column,
+                hint="remove one of them",
+            )
+    return documents
 
 
 def _fail(message: str, node: yaml.Node) -> YamlError:
@@ -242,49 +260,31 @@ def _mapping(value: Any, what: str, node: yaml.Node) -> dict[str, Any]:
 
 
 def _build(documents: list[yaml.Node], source: str | None) -> Bundle:
-    apps: dict[str, Application] = {}
-    machines: dict[str, Machine] = {}
-    relations: list[Relation] = []
-    top: dict[str, Any] = {}
-    key_positions: dict[str, Position] = {}
-    for document in documents:
-        if not isinstance(document, yaml.MappingNode):
-            raise _fail(
-                "a bundle must be a YAML mapping (applications:, relations:, ...)", document
-            )
-        data = construct(document)
-        for key, key_node, value_node in mapping_items(document):
-            line, column = position(key_node)
-            key_positions.setdefault(key, Position(line=line, column=column))
-            value = data.get(key)
-            if key == "applications":
-                _merge_applications(apps, value_node, value)
-            elif key == "machines":
-                for machine in _machines(value_node, value):
-                    machines[machine.id] = machine
-            elif key == "relations":
-                relations.extend(_relations(value_node, value))
-            else:
-                top[key] = value
+    values = construct_documents(documents)
+    view, shapes = merge_documents(documents)
+    if shapes:
+        node, message = shapes[0]
+        raise _fail(message, node)
+    assert view is not None
+    top = {key: values[entry.value] for key, entry in view.top.items()}
     extra = {key: value for key, value in top.items() if key not in BUNDLE_KEYS}
     tags = top.get("tags")
     if tags is None:
         tags = []
     return Bundle(
-        applications=apps,
-        machines=machines,
-        relations=tuple(relations),
+        applications={name: _application(app, values) for name, app in view.applications.items()},
+        machines={machine.id: machine for machine in _machines(view, values)},
+        relations=tuple(_relations(view, values)),
         series=_str_or_none(top.get("series")),
         default_base=_str_or_none(top.get("default-base")),
-        saas=_mapping(top.get("saas"), "saas", documents[0]),
+        saas={name: _values(fields, values) for name, fields in view.saas.items()},
         bundle_type=_str_or_none(top.get("bundle")),
         name=_str_or_none(top.get("name")),
         description=_str_or_none(top.get("description")),
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (str(tags),),
         extra=extra,
         source=source,
-        documents=len(documents),
-        key_positions=key_positions,
+        documents=view.documents,
     )
 
 
@@ -292,41 +292,28 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _merge_applications(apps: dict[str, Application], node: yaml.Node, data: Any) -> None:
-    if data is None:
-        return
-    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
-        raise _fail("applications must be a mapping of application names", node)
-    for name, key_node, value_node in mapping_items(node):
-        value = data.get(name)
-        if value is None and name in apps:  # an overlay removes an application with "name:"
-            del apps[name]
-            continue
-        apps[name] = _application(name, key_node, value_node, value, apps.get(name))
+def _values(entries: Mapping[str, Entry], values: Mapping[yaml.Node, Any]) -> dict[str, Any]:
+    return {key: values[entry.value] for key, entry in entries.items()}
 
 
-def _application(
-    name: str, key_node: yaml.Node, node: yaml.Node, data: Any, previous: Application | None
-) -> Application:
-    raw = dict(_mapping(data, f"application {name!r}", node))
-    value_nodes = {key: value_node for key, _key_node, value_node in mapping_items(node)}
-    positions: dict[str, Position] = dict(previous.positions) if previous else {}
-    for key, value_node in value_nodes.items():
-        line, column = position(value_node)
+def _application(app: AppView, values: Mapping[yaml.Node, Any]) -> Application:
+    name = app.name
+    raw: dict[str, Any] = {}
+    positions: dict[str, Position] = {}
+    for key, entry in app.fields.items():
+        line, column = position(entry.value)
         positions[key] = Position(line=line, column=column)
-        if key == "options" and isinstance(value_node, yaml.MappingNode):
-            for option, _option_key, option_node in mapping_items(value_node):
-                line, column = position(option_node)
-                positions[f"options.{option}"] = Position(line=line, column=column)
-    if previous is not None:
-        merged = dict(previous.raw)
-        options = {**previous.options, **_mapping(raw.get("options"), "options", node)}
-        merged.update(raw)
-        merged["options"] = options
-        raw = merged
+        raw[key] = _values(app.maps[key], values) if key in app.maps else values[entry.value]
+    for option, entry in app.options.items():
+        line, column = position(entry.value)
+        positions[f"options.{option}"] = Position(line=line, column=column)
+
+    def node(key: str) -> yaml.Node:
+        entry = app.get(key)
+        return entry.value if entry is not None else app.key
 
     def field(key: str, kind: type) -> Any:
-        return _typed(raw.get(key), kind, f"{name}: {key}", value_nodes.get(key, node))
+        return _typed(raw.get(key), kind, f"{name}: {key}", node(key))
 
     to = raw.get("to")
     if to is None:
@@ -348,44 +335,37 @@ def _application(
         to=placements,
         expose=field("expose", bool),
         exposed_endpoints=raw.get("exposed-endpoints"),
-        options=_mapping(raw.get("options"), f"{name}: options", value_nodes.get("options", node)),
+        options=_mapping(raw.get("options"), f"{name}: options", node("options")),
         constraints=None if constraints is None else str(constraints),
-        resources=_mapping(raw.get("resources"), f"{name}: resources", node),
-        annotations=_mapping(raw.get("annotations"), f"{name}: annotations", node),
-        bindings=_mapping(raw.get("bindings"), f"{name}: bindings", node),
-        storage=_mapping(raw.get("storage"), f"{name}: storage", node),
+        resources=_mapping(raw.get("resources"), f"{name}: resources", node("resources")),
+        annotations=_mapping(raw.get("annotations"), f"{name}: annotations", node("annotations")),
+        bindings=_mapping(raw.get("bindings"), f"{name}: bindings", node("bindings")),
+        storage=_mapping(raw.get("storage"), f"{name}: storage", node("storage")),
         trust=field("trust", bool),
         extra={key: value for key, value in raw.items() if key not in APPLICATION_KEYS},
         raw=raw,
-        line=key_node.start_mark.line + 1,
+        line=app.key.start_mark.line + 1,
         positions=positions,
     )
 
 
-def _machines(node: yaml.Node, data: Any) -> Iterator[Machine]:
-    if data is None:
-        return
-    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
-        raise _fail("machines must be a mapping of machine ids", node)
-    for machine_id, key_node, value_node in mapping_items(node):
-        raw = _mapping(data.get(machine_id), f"machine {machine_id}", value_node)
+def _machines(view: BundleView, values: Mapping[yaml.Node, Any]) -> Iterator[Machine]:
+    for machine_id, entry in view.machines.items():
+        raw = _mapping(values[entry.value], f"machine {machine_id}", entry.value)
         yield Machine(
             id=machine_id,
             constraints=_str_or_none(raw.get("constraints")),
             series=_str_or_none(raw.get("series")),
             base=_str_or_none(raw.get("base")),
-            annotations=_mapping(raw.get("annotations"), f"machine {machine_id}", value_node),
+            annotations=_mapping(raw.get("annotations"), f"machine {machine_id}", entry.value),
             extra={key: value for key, value in raw.items() if key not in MACHINE_KEYS},
-            line=key_node.start_mark.line + 1,
+            line=entry.key.start_mark.line + 1,
         )
 
 
-def _relations(node: yaml.Node, data: Any) -> Iterator[Relation]:
-    if data is None:
-        return
-    if not isinstance(node, yaml.SequenceNode) or not isinstance(data, list):
-        raise _fail("relations must be a list of endpoint pairs", node)
-    for item, value in zip(node.value, data, strict=True):
+def _relations(view: BundleView, values: Mapping[yaml.Node, Any]) -> Iterator[Relation]:
+    for item in view.relations:
+        value = values[item]
         if isinstance(value, list):
             endpoints = tuple(str(endpoint) for endpoint in value)
         else:

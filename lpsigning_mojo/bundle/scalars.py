@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from lpsigning_mojo.yamlnodes import load
+
 __all__ = ["format_key", "format_scalar", "plain_ok"]
 
 
@@ -17,7 +19,7 @@ def plain_ok(text: str) -> bool:
     if "{{" in text or "{%" in text or "{#" in text:
         return False
     try:
-        return bool(yaml.safe_load(f"k: {text}\n") == {"k": text})
+        return bool(load(f"k: {text}\n") == {"k": text})
     except yaml.YAMLError:
         return False
 

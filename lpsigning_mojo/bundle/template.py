@@ -31,31 +31,14 @@ from jinja2 import nodes
 from jinja2.lexer import TokenStream
 
 from lpsigning_mojo.errors import TemplateError
+from lpsigning_mojo.yamlnodes import LINE_BREAK, control_character
 
-__all__ = ["Origin", "Rendered", "Template", "split_lines"]
+__all__ = ["Origin", "Rendered", "Template"]
 
 _DATA_OPEN, _DATA_CLOSE = "\x00", "\x01"
 _EXPR_OPEN, _EXPR_CLOSE, _EXPR_END = "\x02", "\x03", "\x04"
-_MARKER_CHARS = re.compile("[\x00-\x04]")
 _MARKER_RE = re.compile("\x00[0-9]+\x01|\x02[0-9]+\x03|\x04")
 _MARK_FILTER = "__lpsigning_mojo_mark__"
-_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
-
-
-def split_lines(text: str) -> list[str]:
-    """Split ``text`` into lines that keep their endings (LF, CRLF or CR).
-
-    Only those break lines, as for YAML and Jinja2; ``str.splitlines`` would
-    also break at form feeds, U+2028 and others.
-    """
-    lines: list[str] = []
-    start = 0
-    for match in _NEWLINE_RE.finditer(text):
-        lines.append(text[start : match.end()])
-        start = match.end()
-    if start < len(text):
-        lines.append(text[start:])
-    return lines
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -93,7 +76,7 @@ class _MarkingEnvironment(jinja2.Environment):
         filename: str | None = None,
         state: str | None = None,
     ) -> TokenStream:
-        normalized = "\n".join(_NEWLINE_RE.split(source))
+        normalized = "\n".join(LINE_BREAK.split(source))
         raw = list(self.lexer.tokeniter(source, name, filename, state))
         marked = list(_mark_tokens(raw, normalized))
         stream = TokenStream(self.lexer.wrap(iter(marked), name, filename), name, filename)
@@ -230,19 +213,14 @@ class Template:
     @classmethod
     def from_text(cls, text: str, *, path: str | None = None) -> Template:
         """Parse and compile ``text``; ``path`` is used in messages only."""
-        bad = _MARKER_CHARS.search(text)
-        if bad:
-            line = text.count("\n", 0, bad.start()) + 1
-            raise TemplateError(
-                f"the file holds a control character (U+{ord(bad.group()):04X}), "
-                "which YAML does not allow",
-                path=path,
-                line=line,
-                hint="remove it",
-            )
+        bad = control_character(text)
+        if bad is not None:
+            index, message = bad
+            line = text.count("\n", 0, index) + 1
+            raise TemplateError(message, path=path, line=line, hint="remove it")
         plain, marked = _compile(text, path)
         starts = [0]
-        for line_text in _NEWLINE_RE.split(text)[:-1]:
+        for line_text in LINE_BREAK.split(text)[:-1]:
             starts.append(starts[-1] + len(line_text) + 1)
         return cls(
             text=text,
@@ -365,6 +343,40 @@ class Rendered:
         origins = self.origins(line)
         if 1 <= column <= len(origins):
             return origins[column - 1]
+        return None
+
+    def place(self, line: int, column: int) -> tuple[int, int | None] | None:
+        """The template (line, column) to show for rendered ``line``:``column`` (1-based).
+
+        The one map from a rendered position (a YAML error, a lint finding)
+        back to the template. The character's own origin when it has one;
+        else the nearest character of the line before it (counting on, for
+        copied text) or after it. A rendered line that copies nothing (a
+        blank line, the end of the text) counts on, line by line, from the
+        nearest line above that does, with no column. ``None`` when nothing
+        can be traced (a rendering that cannot be mapped and differs from
+        the template).
+        """
+        if not self.mapped:
+            return (line, column) if self.text == self.template.text else None
+        origins = self.origins(line)
+        if 1 <= column <= len(origins):
+            found = origins[column - 1]
+            if found is not None:
+                return found.line, found.column
+        for index in range(min(column, len(origins) + 1) - 1, 0, -1):
+            before = origins[index - 1]
+            if before is not None:
+                shift = column - index if before.kind == "data" else 0
+                return before.line, before.column + shift
+        for after in origins:
+            if after is not None:
+                return after.line, after.column
+        for above in range(line - 1, 0, -1):
+            known = [origin for origin in self.origins(above) if origin is not None]
+            if known:
+                last_line = len(self.template._line_starts)
+                return min(known[-1].line + line - above, last_line), None
         return None
 
     def template_line(self, line: int) -> int | None:

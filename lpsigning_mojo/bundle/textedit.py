@@ -15,10 +15,10 @@ import yaml
 
 from lpsigning_mojo.bundle.scalars import format_key, format_scalar
 from lpsigning_mojo.bundle.template import Origin, Rendered
-from lpsigning_mojo.bundle.yamlnodes import mapping_items
 from lpsigning_mojo.errors import EditError
+from lpsigning_mojo.yamlnodes import mapping_items
 
-__all__ = ["Replacement", "Target", "View", "ending", "insert", "replace"]
+__all__ = ["Replacement", "ValueSlot", "View", "ending", "insert", "replace"]
 
 _PREFERRED_ANCHORS: Mapping[str, tuple[str, ...]] = {
     "revision": ("channel", "charm"),
@@ -48,8 +48,12 @@ class View:
 
 
 @attrs.frozen(kw_only=True)
-class Target:
-    """Where the value lives (or should live) in the rendered YAML."""
+class ValueSlot:
+    """The nodes of the edited value in the rendered YAML, or of the mapping it goes in.
+
+    ``key_node`` and ``value_node`` are set when the key is there; else
+    ``missing`` names the keys to create inside ``mapping``.
+    """
 
     mapping: yaml.MappingNode  # the mapping that holds (or should hold) the key
     key_node: yaml.ScalarNode | None
@@ -79,9 +83,9 @@ def ending(line: str) -> str:
     return ""
 
 
-def replace(lines: list[str], view: View, target: Target, value: Any, what: str) -> Replacement:
+def replace(lines: list[str], view: View, slot: ValueSlot, value: Any, what: str) -> Replacement:
     """Replace the characters of the target scalar in the template ``lines``."""
-    node, key = target.value_node, target.key_node
+    node, key = slot.value_node, slot.key_node
     assert node is not None
     assert key is not None
     rendered = view.rendered
@@ -164,10 +168,10 @@ def replace(lines: list[str], view: View, target: Target, value: Any, what: str)
 
 
 def insert(
-    lines: list[str], view: View, target: Target, value: Any, what: str
+    lines: list[str], view: View, slot: ValueSlot, value: Any, what: str
 ) -> tuple[list[str], int]:
     """Insert ``key: value`` (and ``options:`` when missing); (new lines, line number)."""
-    mapping = target.mapping
+    mapping = slot.mapping
     path = view.rendered.template.path
     where = view.template_line(mapping)
     if mapping.flow_style or not mapping.value:
@@ -175,7 +179,7 @@ def insert(
             f"cannot add {what}: the mapping it belongs in is written in flow style",
             path=path,
             line=where,
-            hint=f"add '{target.missing[-1]}: ...' there by hand",
+            hint=f"add '{slot.missing[-1]}: ...' there by hand",
         )
     siblings = list(mapping_items(mapping))
     first_key = siblings[0][1]
@@ -186,7 +190,7 @@ def insert(
         if line is not None:
             candidates[name] = line
     anchor = next(
-        (candidates[k] for k in _PREFERRED_ANCHORS.get(target.missing[-1], ()) if k in candidates),
+        (candidates[k] for k in _PREFERRED_ANCHORS.get(slot.missing[-1], ()) if k in candidates),
         candidates.get(siblings[-1][0]),
     )
     if anchor is not None:
@@ -202,10 +206,10 @@ def insert(
             )
         at, near = first_line - 1, lines[first_line - 1]
     eol = ending(near) or next((ending(line) for line in lines if ending(line)), "\n")
-    entry = f"{format_key(target.missing[-1])}: {format_scalar(value, None)}{eol}"
-    if len(target.missing) == 2:
-        step = " " * max(first_key.start_mark.column - target.owner_column, 2)
-        new = f"{indent}{format_key(target.missing[0])}:{eol}{indent}{step}{entry}"
+    entry = f"{format_key(slot.missing[-1])}: {format_scalar(value, None)}{eol}"
+    if len(slot.missing) == 2:
+        step = " " * max(first_key.start_mark.column - slot.owner_column, 2)
+        new = f"{indent}{format_key(slot.missing[0])}:{eol}{indent}{step}{entry}"
     else:
         new = f"{indent}{entry}"
     if at == len(lines) and lines and not ending(lines[-1]):

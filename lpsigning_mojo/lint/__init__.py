@@ -6,7 +6,9 @@ examples, in the rule catalogue of the docs, generated from
 spec directories, bundle templates and manifests and returns a
 :class:`Report`; :func:`format_report` prints it as text, JSON or GitHub
 annotations. Nothing here imports the heavy libraries (paramiko,
-launchpadlib, juju), nor writes any file.
+launchpadlib, juju). Linting reads files and never writes one; the only
+writer in this package is :func:`lpsigning_mojo.lint.catalogue.write_catalogue`,
+which regenerates the rule catalogue page of the docs when asked to.
 """
 
 from __future__ import annotations

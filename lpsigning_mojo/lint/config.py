@@ -30,6 +30,7 @@ from typing import Any
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.lint.registry import SEVERITIES, Severity
 from lpsigning_mojo.mojospec.layout import upwards
+from lpsigning_mojo.policy import PROMOTION_ORDER
 
 __all__ = ["LintConfig", "find_config", "load_config"]
 
@@ -53,7 +54,7 @@ class LintConfig:
     ignore: tuple[str, ...] = ()
     stages: tuple[str, ...] | None = None
     production_stages: tuple[str, ...] = ("production",)
-    promotion_order: tuple[str, ...] = ("staging", "production")
+    promotion_order: tuple[str, ...] = PROMOTION_ORDER
     variables: Mapping[str, object] = dataclasses.field(default_factory=dict)
     severity: Mapping[str, Severity] = dataclasses.field(default_factory=dict)
     source: str | None = None

@@ -1,8 +1,10 @@
-"""Where a position of a stage's rendering comes from in the template.
+"""Where a position of a stage's rendering comes from in the template, on demand.
 
-The runner checks the rendered text; these map its positions back to the
-template, building the marked :class:`~lpsigning_mojo.bundle.template.Template`
-only when a position is actually asked for.
+The runner checks the plainly rendered text; positions are mapped back to
+the template by :meth:`~lpsigning_mojo.bundle.template.Rendered.place` (the
+one map, which edits use too). Here that map is made lazily: the marked
+:class:`~lpsigning_mojo.bundle.template.Template` is compiled, and each
+stage rendered with it, only when a position is actually asked for.
 """
 
 from __future__ import annotations
@@ -14,31 +16,7 @@ from lpsigning_mojo.errors import LpsigningMojoError
 if TYPE_CHECKING:
     from lpsigning_mojo.bundle.template import Origin, Rendered, Template
 
-__all__ = ["LazyTemplate", "Mapping", "place"]
-
-
-def place(rendered: Rendered, line: int, column: int) -> tuple[int, int] | None:
-    """The template (line, column) that wrote rendered ``line``:``column``."""
-    if not rendered.mapped:
-        return (line, column) if rendered.text == rendered.template.text else None
-    origins = rendered.origins(line)
-    if 1 <= column <= len(origins) and origins[column - 1] is not None:
-        found = origins[column - 1]
-        assert found is not None
-        return found.line, found.column
-    for index in range(min(column, len(origins) + 1) - 1, 0, -1):
-        before = origins[index - 1]
-        if before is not None:
-            shift = column - index if before.kind == "data" else 0
-            return before.line, before.column + shift
-    for after in origins:
-        if after is not None:
-            return after.line, after.column
-    for previous in range(line - 1, 0, -1):
-        known = [origin for origin in rendered.origins(previous) if origin is not None]
-        if known:
-            return known[-1].line + 1, 1
-    return None
+__all__ = ["LazyRendering", "LazyTemplate"]
 
 
 class LazyTemplate:
@@ -56,8 +34,8 @@ class LazyTemplate:
         return self._template
 
 
-class Mapping:
-    """The map from one stage's rendering back to the template, built on first use.
+class LazyRendering:
+    """One stage's marked rendering of a template, made on first use.
 
     Most files are clean, and a clean stage never needs it: the marked
     compilation and rendering of :class:`~lpsigning_mojo.bundle.template.Template`
@@ -80,6 +58,7 @@ class Mapping:
         self._tried = False
 
     def rendered(self) -> Rendered | None:
+        """The marked rendering, when it renders the same text as the plain one."""
         if not self._tried:
             self._tried = True
             try:
@@ -91,12 +70,14 @@ class Mapping:
         return self._rendered
 
     def origin(self, line: int, column: int) -> Origin | None:
+        """Where the rendered character came from, if that is known."""
         if self.identity:
             return None  # copied as written: nothing was computed
         rendered = self.rendered()
         return rendered.origin(line, column) if rendered is not None else None
 
     def place(self, line: int, column: int) -> tuple[int, int] | None:
+        """The template (line, column) for rendered ``line``:``column``; see ``Rendered.place``."""
         if not self.rendered_text.strip():  # nothing rendered: the start of the file
             return (1, 1)
         if self.identity:
@@ -104,4 +85,7 @@ class Mapping:
         rendered = self.rendered()
         if rendered is None:
             return (line, column) if self.rendered_text == self.text else None
-        return place(rendered, line, column)
+        placed = rendered.place(line, column)
+        if placed is None:
+            return None
+        return placed[0], placed[1] or 1

@@ -1,26 +1,25 @@
-"""Release policy: pinned revisions, production builds, secrets, promotion order.
+"""The release policy rules of bundle-lint: pins, production builds, secrets, promotion.
 
-Juju accepts all of these; the runbook does not. A re-deployed bundle is
-reliable only when Charmhub revisions are pinned, production deploys
-exactly the build committed in the spec, secrets reach the bundle only
-through Mojo's ``local=`` overlay on the bastion, and production never runs
-a charm revision that staging has not run first.
+The rules themselves live in :mod:`lpsigning_mojo.policy`, which the release
+gates call too; this module registers them with codes and turns their
+answers into problems at the nodes of a stage's rendered bundle. The
+promotion order is checked across stages by the runner, with
+:func:`lpsigning_mojo.policy.promotion_breaches`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 
 import yaml
 
+from lpsigning_mojo.bundle.overlay import BundleView, scalar
 from lpsigning_mojo.lint.problems import Problem, StageContext, at_node
 from lpsigning_mojo.lint.registry import register
-from lpsigning_mojo.lint.schema import BundleView, integer, scalar
+from lpsigning_mojo.policy import INCLUDE_PREFIXES, is_charmhub, is_commit_id, looks_secret
+from lpsigning_mojo.yamlnodes import BOOL_TAG
 
-__all__ = ["Pin", "check_policy", "check_promotion", "is_charmhub", "pins"]
+__all__ = ["check_policy"]
 
 REVISION_WITHOUT_CHANNEL = register(
     "LSM201",
@@ -92,21 +91,6 @@ PROMOTION_ORDER = register(
     ),
 )
 
-_SECRET_RE = re.compile(
-    r"password|passwd|passphrase|(^|[-_])pass([-_]|$)|secret|token|private[-_]?key|api[-_]?key"
-    r"|credential|access[-_]?key|auth[-_]?key",
-    re.IGNORECASE,
-)
-_COMMIT_RE = re.compile(r"[0-9a-f]{40}\Z")
-_INCLUDE_PREFIXES = ("include-file://", "include-base64://")
-
-
-def is_charmhub(charm: str) -> bool:
-    """Whether ``charm`` names a charm on Charmhub (not a local path or the old store)."""
-    return not charm.startswith((".", "/", "local:", "cs:", "~")) and "/" not in charm.removeprefix(
-        "ch:"
-    )
-
 
 def check_policy(view: BundleView, context: StageContext) -> Iterator[Problem]:
     """Pins, production builds and literal secrets, for one stage."""
@@ -132,7 +116,7 @@ def check_policy(view: BundleView, context: StageContext) -> Iterator[Problem]:
         for option, entry in app.options.items():
             value = scalar(entry)
             if option == "build_label" and context.production and value is not None:
-                if not _COMMIT_RE.match(value):
+                if not is_commit_id(value):
                     yield at_node(
                         BUILD_LABEL.code,
                         entry.value,
@@ -140,11 +124,11 @@ def check_policy(view: BundleView, context: StageContext) -> Iterator[Problem]:
                         "40-character lower-case commit id",
                     )
             elif (
-                _SECRET_RE.search(option)
+                looks_secret(option)
                 and value
-                and not value.startswith(_INCLUDE_PREFIXES)
+                and not value.startswith(INCLUDE_PREFIXES)
                 and isinstance(entry.value, yaml.ScalarNode)
-                and entry.value.tag != "tag:yaml.org,2002:bool"
+                and entry.value.tag != BOOL_TAG
                 and not context.computed(entry.value)
             ):
                 yield at_node(
@@ -152,47 +136,4 @@ def check_policy(view: BundleView, context: StageContext) -> Iterator[Problem]:
                     entry.value,
                     f"{app.name}: option {option!r} looks like a secret and has a "
                     "literal value; secrets belong in the local= overlay",
-                )
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Pin:
-    """A pinned charm revision of one application in one stage, and where it is.
-
-    ``position`` is in the bundle as rendered for the stage; ``mapping``
-    places it in the template (the runner's, opaque here).
-    """
-
-    charm: str
-    revision: int
-    path: str
-    position: tuple[int, int]
-    mapping: object = dataclasses.field(compare=False, repr=False)
-
-
-def pins(view: BundleView) -> Iterator[tuple[str, str, int, yaml.Node]]:
-    """(application, charm, revision, revision node) of every pinned application."""
-    for app in view.applications.values():
-        charm, entry = scalar(app.get("charm")), app.get("revision")
-        revision = integer(entry)
-        if charm is not None and entry is not None and revision is not None:
-            yield app.name, charm, revision, entry.value
-
-
-def check_promotion(
-    pinned: Mapping[str, Mapping[str, Pin]], order: Sequence[str]
-) -> Iterator[tuple[str, Pin, str]]:
-    """(stage, pin, message) where a later stage of ``order`` is ahead of an earlier one."""
-    stages = [stage for stage in order if stage in pinned]
-    for earlier, later in itertools.pairwise(stages):
-        for app, pin in sorted(pinned[later].items()):
-            before = pinned[earlier].get(app)
-            if before is not None and before.charm == pin.charm and pin.revision > before.revision:
-                yield (
-                    later,
-                    pin,
-                    (
-                        f"{app}: {later} pins revision {pin.revision} of {pin.charm}, newer than "
-                        f"{earlier}'s {before.revision}; {later} must never be ahead of {earlier}"
-                    ),
                 )

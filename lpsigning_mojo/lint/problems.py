@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from lpsigning_mojo.lint.registry import Severity
+from lpsigning_mojo.yamlnodes import position
 
 if TYPE_CHECKING:
     from lpsigning_mojo.bundle.template import Origin
@@ -50,18 +51,14 @@ def at_node(
     related: yaml.Node | None = None,
 ) -> Problem:
     """A :class:`Problem` at the start of ``node``."""
-    mark = node.start_mark
+    line, column = position(node)
     return Problem(
         code=code,
         message=message,
-        line=mark.line + 1,
-        column=mark.column + 1,
+        line=line,
+        column=column,
         severity=severity,
-        related=(
-            None
-            if related is None
-            else (related.start_mark.line + 1, related.start_mark.column + 1)
-        ),
+        related=None if related is None else position(related),
     )
 
 
@@ -84,5 +81,5 @@ class StageContext:
 
     def computed(self, node: yaml.Node) -> bool:
         """Whether ``node``'s value was computed by a ``{{ expression }}``."""
-        found = self.origin(node.start_mark.line + 1, node.start_mark.column + 1)
+        found = self.origin(*position(node))
         return found is not None and found.kind == "expression"

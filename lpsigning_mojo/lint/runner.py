@@ -19,15 +19,18 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from lpsigning_mojo.bundle.overlay import BundleView
 from lpsigning_mojo.errors import FileAccessError
 from lpsigning_mojo.lint import instances as instances_checks
 from lpsigning_mojo.lint import manifest as manifest_checks
 from lpsigning_mojo.lint import policy, schema, source, verifier
 from lpsigning_mojo.lint.config import LintConfig, load_config
-from lpsigning_mojo.lint.mapping import LazyTemplate, Mapping
+from lpsigning_mojo.lint.mapping import LazyRendering, LazyTemplate
 from lpsigning_mojo.lint.problems import Problem, StageContext
 from lpsigning_mojo.lint.registry import Finding, Severity, rule
 from lpsigning_mojo.lint.targets import FileToLint, discover
+from lpsigning_mojo.policy import Pin, ahead_message, pins, promotion_breaches
+from lpsigning_mojo.yamlnodes import position
 
 __all__ = ["Report", "lint_paths", "lint_targets"]
 
@@ -61,6 +64,10 @@ class Report:
     def exit_code(self, *, strict: bool = False) -> int:
         """1 when there are errors (or, with ``strict``, warnings), else 0."""
         return 1 if self.errors or (strict and self.warnings) else 0
+
+
+#: A stage's pin, and where its revision is: the file, the rendered position, its map.
+_Pinned = tuple[Pin, str, tuple[int, int], LazyRendering]
 
 
 class _Collector:
@@ -126,7 +133,7 @@ def _lint_bundle(
     target: FileToLint,
     config: LintConfig,
     collector: _Collector,
-    pins: dict[str, dict[str, policy.Pin]],
+    pinned: dict[tuple[str, str], _Pinned],
 ) -> None:
     data, problem = _read(target)
     text: str | None = None
@@ -144,7 +151,7 @@ def _lint_bundle(
         return
     static = {found.line for found in problems}
     lazy = LazyTemplate(text, target.display)
-    parsed: dict[str, tuple[schema.BundleView | None, list[Problem]]] = {}
+    parsed: dict[str, tuple[BundleView | None, list[Problem]]] = {}
     for stage in target.stages:
         variables = _variables(stage.mojo, config) if plain.templated else {}
         rendered_text, problems = plain.render(variables)
@@ -156,23 +163,23 @@ def _lint_bundle(
         if rendered_text not in parsed:
             parsed[rendered_text] = _parse(rendered_text)
         view, problems = parsed[rendered_text]
-        mapping = Mapping(lazy, variables, rendered_text, identity=not plain.templated)
+        rendering = LazyRendering(lazy, variables, rendered_text, identity=not plain.templated)
         context = StageContext(
             stage=stage.name,
-            origin=mapping.origin,
+            origin=rendering.origin,
             production=stage.name in config.production_stages,
         )
         problems = list(problems)
         if view is not None:
             for check in _STAGE_CHECKS:
                 problems.extend(check(view, context))
-            _pins(view, mapping, target, pins.setdefault(stage.name, {}))
+            _pins(view, stage.name, rendering, target, pinned)
         for found in problems:
-            _add_rendered(collector, mapping, found, stage.name)
+            _add_rendered(collector, rendering, found, stage.name)
 
 
-def _parse(text: str) -> tuple[schema.BundleView | None, list[Problem]]:
-    documents, problems = source.compose(text)
+def _parse(text: str) -> tuple[BundleView | None, list[Problem]]:
+    documents, problems = source.compose_bundle(text)
     if documents is None:
         return None, problems
     if not documents:
@@ -193,26 +200,31 @@ def _parse(text: str) -> tuple[schema.BundleView | None, list[Problem]]:
     return view, problems
 
 
-def _add_rendered(collector: _Collector, mapping: Mapping, found: Problem, stage: str) -> None:
-    placed = mapping.place(found.line, found.column)
+def _add_rendered(
+    collector: _Collector, rendering: LazyRendering, found: Problem, stage: str
+) -> None:
+    placed = rendering.place(found.line, found.column)
     message = found.message
     if placed is None:
         placed = (1, 1)
         message = f"{message} (at line {found.line} of the bundle rendered for {stage})"
     if found.related is not None:
-        related = mapping.place(*found.related)
+        related = rendering.place(*found.related)
         message = message.replace("{line}", str(related[0]) if related else "?")
     collector.add(found, line=placed[0], column=placed[1], stage=stage, message=message)
 
 
 def _pins(
-    view: schema.BundleView, mapping: Mapping, target: FileToLint, into: dict[str, policy.Pin]
+    view: BundleView,
+    stage: str,
+    rendering: LazyRendering,
+    target: FileToLint,
+    into: dict[tuple[str, str], _Pinned],
 ) -> None:
-    for app, charm, revision, node in policy.pins(view):
-        position = (node.start_mark.line + 1, node.start_mark.column + 1)
-        into[app] = policy.Pin(
-            charm=charm, revision=revision, path=target.display, position=position, mapping=mapping
-        )
+    for pin in pins(stage, view.applications.values()):
+        entry = view.applications[pin.application].get("revision")
+        if pin.revision is not None and entry is not None:
+            into[stage, pin.application] = (pin, target.display, position(entry.value), rendering)
 
 
 def _lint_manifest(target: FileToLint, collector: _Collector) -> None:
@@ -285,7 +297,7 @@ def lint_targets(targets: Sequence[FileToLint], config: LintConfig) -> Report:
 
 def _lint_targets(targets: Sequence[FileToLint], config: LintConfig) -> Report:
     collectors: dict[str, _Collector] = {}
-    pins: dict[str, dict[str, policy.Pin]] = {}
+    pinned: dict[tuple[str, str], _Pinned] = {}
     order: list[str] = []
     for target in targets:
         collector = collectors.setdefault(target.display, _Collector(target.display))
@@ -293,22 +305,23 @@ def _lint_targets(targets: Sequence[FileToLint], config: LintConfig) -> Report:
             if stage.name not in order:
                 order.append(stage.name)
         if target.kind == "bundle":
-            _lint_bundle(target, config, collector, pins)
+            _lint_bundle(target, config, collector, pinned)
         elif target.kind == "instances":
             _lint_instances(target, collector)
         else:
             _lint_manifest(target, collector)
-    for stage_name, pin, message in policy.check_promotion(pins, config.promotion_order):
-        collector = collectors.setdefault(pin.path, _Collector(pin.path))
+    breaches = promotion_breaches((found[0] for found in pinned.values()), config.promotion_order)
+    for earlier, later in breaches:
+        _, path, at, rendering = pinned[later.stage, later.application]
+        collector = collectors.setdefault(path, _Collector(path))
         problem = Problem(
             code=policy.PROMOTION_ORDER.code,
-            message=message,
-            line=pin.position[0],
-            column=pin.position[1],
+            message=ahead_message(earlier, later),
+            line=at[0],
+            column=at[1],
         )
-        assert isinstance(pin.mapping, Mapping)
-        line, column = pin.mapping.place(*pin.position) or (1, 1)
-        collector.add(problem, line=line, column=column, stage=stage_name)
+        line, column = rendering.place(*at) or (1, 1)
+        collector.add(problem, line=line, column=column, stage=later.stage)
     findings: list[Finding] = []
     paths = {target.display: target.path for target in targets}
     for display, collector in collectors.items():

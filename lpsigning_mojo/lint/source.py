@@ -14,16 +14,18 @@ from typing import Any
 
 import yaml
 
-from lpsigning_mojo.bundle.yamlnodes import duplicate_keys, expansion_problem
 from lpsigning_mojo.lint.problems import Problem, at_node
 from lpsigning_mojo.lint.registry import register
+from lpsigning_mojo.yamlnodes import (
+    LINE_BREAK,
+    ComposeError,
+    compose,
+    control_character,
+    duplicate_keys,
+    line_column,
+)
 
-__all__ = ["Plain", "compile_template", "compose", "decode"]
-
-try:
-    _Loader: type[Any] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+__all__ = ["Plain", "compile_template", "compose_bundle", "decode"]
 
 YAML_SYNTAX = register(
     "LSM001",
@@ -108,13 +110,7 @@ UNREADABLE = register(
     example="applications:\n  nrpe:\n    charm: nrpe\x07\n",
 )
 
-_NULL = "tag:yaml.org,2002:null"
 _KNOWN_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
-
-
-def _line_column(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
@@ -123,7 +119,7 @@ def decode(data: bytes) -> tuple[str | None, list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         prefix = data[: error.start].decode("utf-8", "replace")
-        line, column = _line_column(prefix, len(prefix))
+        line, column = line_column(prefix, len(prefix))
         byte = data[error.start]
         return None, [
             Problem(
@@ -134,10 +130,6 @@ def decode(data: bytes) -> tuple[str | None, list[Problem]]:
             )
         ]
     return text.removeprefix("\ufeff"), []
-
-
-_CONTROL_RE = re.compile("[\x00-\x04]")
-_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 
 
 def has_jinja(text: str) -> bool:
@@ -169,7 +161,7 @@ class Plain:
     def render(self, variables: Mapping[str, object]) -> tuple[str | None, list[Problem]]:
         """The text rendered with ``variables``, or why it failed."""
         if self.compiled is None:
-            return _NEWLINE_RE.sub("\n", self.text), []
+            return LINE_BREAK.sub("\n", self.text), []
         try:
             return self.compiled.render(variables), []
         except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
@@ -194,18 +186,11 @@ def compile_template(
 ) -> tuple[Plain | None, list[Problem]]:
     """Compile ``text``; problems for control characters, Jinja2 syntax errors, and
     names that are neither ``known`` nor set in the template, on any branch."""
-    bad = _CONTROL_RE.search(text)
-    if bad:
-        line, column = _line_column(text, bad.start())
-        return None, [
-            Problem(
-                code=UNREADABLE.code,
-                line=line,
-                column=column,
-                message=f"the file holds a control character "
-                f"(U+{ord(bad.group()):04X}), which YAML does not allow",
-            )
-        ]
+    bad = control_character(text)
+    if bad is not None:
+        index, message = bad
+        line, column = line_column(text, index)
+        return None, [Problem(code=UNREADABLE.code, line=line, column=column, message=message)]
     if not has_jinja(text):
         return Plain(text, path, None), []
     import jinja2
@@ -257,7 +242,7 @@ def _undeclared(tree: Any, text: str, known: Collection[str]) -> list[Problem]:
     undeclared = jinja2.meta.find_undeclared_variables(tree) - set(known) - _KNOWN_GLOBALS
     if not undeclared:
         return []
-    lines = text.splitlines()
+    lines = LINE_BREAK.split(text)
     problems: dict[tuple[str, int], Problem] = {}
     for node in tree.find_all(nodes.Name):
         if node.ctx != "load" or node.name not in undeclared:
@@ -276,53 +261,39 @@ def _undeclared(tree: Any, text: str, known: Collection[str]) -> list[Problem]:
     return list(problems.values())
 
 
-def compose(text: str) -> tuple[list[yaml.Node] | None, list[Problem]]:
-    """The YAML documents of ``text`` (empty ones skipped), or why they do not parse."""
+_FAULT_CODES = {
+    "syntax": YAML_SYNTAX.code,
+    "character": UNREADABLE.code,
+    "expansion": ALIAS_BOMB.code,
+}
+
+
+def compose_bundle(text: str) -> tuple[list[yaml.Node] | None, list[Problem]]:
+    """The YAML documents of a rendered bundle (empty ones skipped), or why they do not parse.
+
+    Aliases are allowed within bounds (:func:`lpsigning_mojo.yamlnodes.compose`);
+    every duplicate key is a problem, and does not stop the checks.
+    """
     try:
-        documents = [
-            node
-            for node in yaml.compose_all(text, Loader=_Loader)
-            if node is not None and not (node.tag == _NULL and node.value == "")
-        ]
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "invalid YAML"
-        if error.context and error.problem:
-            problem = f"{problem} ({error.context})"
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [
-            Problem(code=YAML_SYNTAX.code, message=f"YAML: {problem}", line=line, column=column)
-        ]
-    except yaml.reader.ReaderError as error:
-        index = text.find(chr(error.character)) if isinstance(error.character, int) else -1
-        line, column = _line_column(text, max(index, 0))
-        return None, [
-            Problem(
-                code=UNREADABLE.code,
-                message=f"YAML: {error.reason} (U+{error.character:04X})"
-                if isinstance(error.character, int)
-                else f"YAML: {error.reason}",
-                line=line,
-                column=column,
-            )
-        ]
-    except yaml.YAMLError as error:  # pragma: no cover - every libyaml error is one of the above
-        return None, [Problem(code=YAML_SYNTAX.code, message=f"YAML: {error}", line=1, column=1)]
-    problems: list[Problem] = []
-    for document in documents:
-        # Aliases need anchors: without an "&" there is nothing to expand.
-        expansion = expansion_problem(document) if "&" in text else None
-        if expansion is not None:
-            node, reason = expansion
-            return None, [at_node(ALIAS_BOMB.code, node, reason)]
-        problems.extend(
-            at_node(
-                DUPLICATE_KEY.code,
-                key,
-                f"duplicate key {key.value!r} (first at line {{line}}); "
-                "YAML loaders silently keep only the last one",
-                related=first,
-            )
-            for key, first in duplicate_keys(document)
+        documents = compose(text, aliases="bounded")
+    except ComposeError as fault:
+        message = fault.message if fault.kind == "expansion" else f"YAML: {fault.message}"
+        problem = Problem(
+            code=_FAULT_CODES[fault.kind],
+            message=message,
+            line=fault.line or 1,
+            column=fault.column or 1,
         )
+        return None, [problem]
+    problems = [
+        at_node(
+            DUPLICATE_KEY.code,
+            key,
+            f"duplicate key {key.value!r} (first at line {{line}}); "
+            "YAML loaders silently keep only the last one",
+            related=first,
+        )
+        for document in documents
+        for key, first in duplicate_keys(document)
+    ]
     return documents, problems

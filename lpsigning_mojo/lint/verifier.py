@@ -12,17 +12,10 @@ from collections.abc import Iterator
 
 import yaml
 
+from lpsigning_mojo.bundle.overlay import AppView, BundleView, boolean, entries, integer, scalar
 from lpsigning_mojo.lint.problems import Problem, StageContext, at_node
 from lpsigning_mojo.lint.registry import register
-from lpsigning_mojo.lint.schema import (
-    AppView,
-    BundleView,
-    boolean,
-    did_you_mean,
-    entries,
-    integer,
-    scalar,
-)
+from lpsigning_mojo.lint.schema import did_you_mean
 
 __all__ = ["check_verifier"]
 
@@ -320,7 +313,7 @@ def _is_cidr(text: str) -> bool:
 
 
 def _relations(view: BundleView) -> Iterator[Problem]:
-    known = set(view.applications) | view.saas
+    known = set(view.applications) | set(view.saas)
     seen: dict[tuple[str, ...], yaml.Node] = {}
     for item in view.relations:
         endpoints = item.value if isinstance(item, yaml.SequenceNode) else None

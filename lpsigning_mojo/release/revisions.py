@@ -33,9 +33,10 @@ from lpsigning_mojo.charms import (
 )
 from lpsigning_mojo.errors import BundleError, CharmhubError, EditError, UsageError
 from lpsigning_mojo.external.charmhub import Charmhub
+from lpsigning_mojo.policy import Pin, charm_name
+from lpsigning_mojo.policy import pins as application_pins
 
 __all__ = [
-    "Pin",
     "PinnedRelease",
     "RevisionBump",
     "RevisionChoice",
@@ -77,16 +78,6 @@ class Source:
         return text
 
 
-@attrs.frozen(kw_only=True)
-class Pin:
-    """What one stage's bundle pins for a charm."""
-
-    stage: str
-    application: str
-    channel: str | None
-    revision: int | None
-
-
 def _architecture(constraints: str | None) -> str | None:
     for item in (constraints or "").split():
         key, _, value = item.partition("=")
@@ -109,7 +100,7 @@ def source_of(bundle: Bundle, application: Application, *, stage: str) -> Source
     base_text = application.base or application.series or bundle.default_base or bundle.series
     base = parse_base(base_text) if base_text else None
     return Source(
-        charm=application.charm.removeprefix("ch:"),
+        charm=charm_name(application.charm),
         track=channel.track,
         risk=channel.risk,
         base=base,
@@ -167,16 +158,11 @@ def pins(
     found: list[Pin] = []
     for stage in stages:
         _, bundle = render_bundle(template, stage, variables)
-        for application in bundle.applications.values():
-            if (application.charm or "").removeprefix("ch:") == charm:
-                found.append(
-                    Pin(
-                        stage=stage,
-                        application=application.name,
-                        channel=application.channel,
-                        revision=application.revision,
-                    )
-                )
+        found.extend(
+            pin
+            for pin in application_pins(stage, bundle.applications.values())
+            if pin.charm == charm_name(charm)
+        )
     return found
 
 

@@ -17,9 +17,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from lpsigning_mojo.bundle import Template, diff_bundles, render_bundle, set_option, set_revision
-from lpsigning_mojo.bundle.template import split_lines
 from lpsigning_mojo.errors import EditError
 from lpsigning_mojo.mojospec import mojo_variables
+from lpsigning_mojo.yamlnodes import split_lines
 from tests.bundle.strategies import STAGES, GeneratedTemplate, templates
 
 OPTION_VALUES = st.one_of(

@@ -132,3 +132,35 @@ def test_whitespace_control_is_unchanged_by_markers() -> None:
     rendered = Template.from_text(text).render({})
     assert rendered.mapped
     assert rendered.text == "a: 1\nb: 2\n"
+
+
+# -- placing a rendered position in the template (edit errors and lint findings) --
+
+
+def test_place_gives_the_template_character_that_wrote_a_position() -> None:
+    rendered = Template.from_text(TEMPLATE).render(mojo_variables("staging", extra={"revision": 7}))
+    lines = rendered.text.split("\n")
+    number = next(i for i, line in enumerate(lines, 1) if "revision" in line)
+    assert rendered.place(number, 5) == (11, 5)  # copied text: its own place
+    assert rendered.place(number, lines[number - 1].index("7") + 1) == (11, 15)  # the expression
+
+
+def test_place_counts_on_from_the_character_before_on_the_same_line() -> None:
+    rendered = Template.from_text("a: 1\nb: {{ 2 }}x\n").render({})
+    assert rendered.text == "a: 1\nb: 2x\n"
+    assert rendered.place(2, 7) == (2, 13)  # two past the copied "x" (template column 11)
+    assert rendered.place(2, 4) == (2, 4)  # the expression's value: the expression
+
+
+def test_place_counts_lines_on_past_the_last_line_that_copies_text() -> None:
+    rendered = Template.from_text("a: 1\nb: [\n\n\n").render({})
+    assert rendered.place(4, 1) == (4, None)  # blank lines copy nothing: count on
+    assert rendered.place(9, 1) == (5, None)  # but never past the template's end
+
+
+def test_place_maps_an_unmappable_rendering_only_when_it_is_the_template() -> None:
+    rendered = Template.from_text(
+        "{% set block %}abc{% endset %}applications: {x: {{ block | length }}}\n"
+    ).render({})
+    assert not rendered.mapped
+    assert rendered.place(1, 5) is None

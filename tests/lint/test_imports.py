@@ -80,3 +80,14 @@ def test_plain_yaml_and_manifests_do_not_even_import_jinja2() -> None:
     assert isinstance(modules, list)
     assert not [name for name in modules if name.startswith("jinja2")]
     assert "lpsigning_mojo.bundle.template" not in modules
+
+
+def test_linting_a_bundle_template_imports_no_attrs() -> None:
+    # Positions are placed (a finding, and the promotion order across stages), so the
+    # overlay merge, the position map and the release policy are all loaded.
+    data = run_lint("tests/lint/corpus/bundles/lsm205-promotion-order.yaml")
+    assert data["status"] == 1
+    modules = data["modules"]
+    assert isinstance(modules, list)
+    assert {"lpsigning_mojo.bundle.template", "lpsigning_mojo.policy"} <= set(modules)
+    assert not [name for name in modules if name.split(".")[0] in ("attr", "attrs")]

@@ -35,3 +35,9 @@ def test_a_template_renders_as_template_does(spec_dir: object) -> None:
     for stage in ("production", "staging", "devel"):
         variables = mojo_variables(stage)
         assert plain.render(variables)[0] == Template.from_text(text).render(variables).text
+
+
+def test_an_undefined_name_is_found_on_jinja_lines_not_python_lines() -> None:
+    # A form feed ends a line for str.splitlines, not for Jinja2 (nor YAML).
+    _, problems = compile_template("a: 1\x0c\nb: {{ nope }}\n", "bundle.yaml", VARIABLES)
+    assert [(p.code, p.line, p.column) for p in problems] == [("LSM004", 2, 7)]
