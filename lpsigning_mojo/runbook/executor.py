@@ -121,7 +121,7 @@ def execute(
     and asking (``--yes`` confirms). ``overrides`` maps gate names to the
     reason a person gave (``--override GATE --reason TEXT``); each is
     recorded with who and when. ``resume_command`` is how a person resumes,
-    with ``{run_id}`` (e.g. ``"lpsigning-mojo release staging --resume {run_id}"``).
+    with ``{run_id}`` (e.g. ``"lpsigning-mojo release NAME --resume {run_id}"``).
 
     Problems before the first step (lock held, journal busy, nothing to
     resume, a bad override) raise their error and leave no trace. From the

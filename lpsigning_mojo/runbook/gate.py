@@ -1,8 +1,8 @@
 """Gates: pure checks over facts, all evaluated and reported together, overridable.
 
 A :class:`Gate` is a name (what ``--override`` names), a title, and a pure
-function from the plan's facts (any value: what staging runs, what the spec
-pins, what the probe said) to a :class:`Verdict`: passed, or blocked with the
+function from the plan's facts (any value the plan reads: what is deployed
+where, what is pinned, what a health check said) to a :class:`Verdict`: passed, or blocked with the
 reason and what would unblock it. Reading the facts is a separate function,
 so the gate matrix is a table test over facts.
 

@@ -365,7 +365,7 @@ class Journal:
 
             key = ("announce", instance, target)
             if journal.effect_status(key) is None:
-                with journal.effect(key, channel="~is-outage") as result:
+                with journal.effect(key, channel=channel) as result:
                     result["post_id"] = chat.post(text)
         """
         wanted = [str(part) for part in key]
@@ -447,9 +447,14 @@ class Journal:
     def _write(self, record: Record) -> None:
         if self._descriptor is None:
             raise RuntimeError("this journal is read-only (a dry run, or a run being shown)")
-        record.setdefault("at", self.clock.time())
         if self.current_step is not None and record["type"] in ("note", "effect"):
             record.setdefault("step", self.current_step)
+        at = record.pop("at", None)
+        record = {
+            "type": record.pop("type"),
+            "at": self.clock.time() if at is None else at,
+            **record,
+        }
         line = _encode(record)
         parsed = cast(Record, json.loads(line))
         size: int | None = None

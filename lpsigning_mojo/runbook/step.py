@@ -57,9 +57,9 @@ class Step(abc.ABC, Generic[W]):
     They are usually frozen attrs classes holding the step's inputs::
 
         @attrs.frozen(kw_only=True)
-        class Commit(Step[StagingWorld]):
+        class Commit(Step[ReleaseWorld]):
             name = "commit"
-            title = "Commit the bundle change"
+            title = "Commit the change"
             message: str
 
             def describe(self, world, journal):

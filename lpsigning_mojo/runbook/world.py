@@ -4,7 +4,7 @@ The engine itself needs three things from it: a :class:`~lpsigning_mojo.clock.Cl
 (``time()`` stamps the journal, ``monotonic()`` times the steps), a :class:`Prompt`
 (confirmations and questions for the person running it) and a :class:`Reporter`
 (what the person reads). A plan's World extends :class:`World` with what its
-steps need (git, an SSH runner, Charmhub, a probe, Launchpad, chat), and the
+steps need (git, an SSH runner, HTTP clients...), and the
 rehearsal differs from a real release only in the World it passes::
 
     class ReleaseWorld(World, Protocol):
