@@ -189,7 +189,7 @@ class GateStep(Step[W], Generic[W, F]):
     not overridden; its outputs hold the results and the overrides used.
     """
 
-    gates: tuple[Gate[F], ...] = attrs.field(converter=tuple)
+    gates: tuple[Gate[F], ...]
     read_facts: Callable[[W], F]
     name: str = "gates"
     title: str = "Check the gates"

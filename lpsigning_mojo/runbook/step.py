@@ -132,6 +132,10 @@ def _check_step(step: Step[W]) -> None:
 
 
 def _check_steps(plan: Plan[W], attribute: object, steps: tuple[Step[W], ...]) -> None:
+    if not isinstance(steps, tuple):
+        raise TypeError(
+            f"the steps of plan {plan.name!r} must be a tuple, not {type(steps).__name__}"
+        )
     if not steps:
         raise ValueError(f"plan {plan.name!r} has no steps")
     for step in steps:
@@ -158,7 +162,7 @@ class Plan(Generic[W]):
     name: str
     instance: str | None = None
     options: Mapping[str, object] = attrs.field(factory=dict, validator=_check_options)
-    steps: tuple[Step[W], ...] = attrs.field(converter=tuple, validator=_check_steps)
+    steps: tuple[Step[W], ...] = attrs.field(validator=_check_steps)
 
     @property
     def step_names(self) -> tuple[str, ...]:

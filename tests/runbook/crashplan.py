@@ -130,7 +130,7 @@ def main(argv: Sequence[str]) -> int:
     world.effects.mkdir(parents=True, exist_ok=True)
     steps: list[Step[World]] = [Append(name=name) for name in STEPS if name != "announce"]
     steps.insert(2, Announce())
-    plan = Plan(name="crash", instance="demo", options={"revision": 90}, steps=steps)
+    plan = Plan(name="crash", instance="demo", options={"revision": 90}, steps=tuple(steps))
     report = execute(
         plan,
         world,

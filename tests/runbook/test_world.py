@@ -130,6 +130,8 @@ def test_steps_need_distinct_usable_names() -> None:
         Plan(name="p", steps=(Act(name="a"), Act(name="a")))
     with pytest.raises(TypeError, match="has no usable name"):
         Plan(name="p", steps=(Act(name=" a"),))
+    with pytest.raises(TypeError, match="must be a tuple, not list"):
+        Plan(name="p", steps=[Act(name="a")])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="has no steps"):
         Plan(name="p", steps=())
     with pytest.raises(TypeError, match="the options of plan 'p' must be plain JSON"):
