@@ -150,9 +150,9 @@ class Journal:
             raise JournalError("a journal with this run id exists already", path=path) from None
         except OSError as error:
             raise JournalError(f"cannot create the journal ({error.strerror})", path=path) from None
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         journal = cls(records=[], clock=clock, path=path, descriptor=descriptor)
         try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             journal._write(header)
             fsync_directory(path.parent)
         except BaseException:

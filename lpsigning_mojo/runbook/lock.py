@@ -23,6 +23,7 @@ Removal renames the directory first (atomic), then empties it.
 from __future__ import annotations
 
 import json
+import secrets
 import shlex
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -259,7 +260,7 @@ class RemoteDirLock:
         raise _held_error(holder or LockOwner.unknown(), self.where)
 
     def _remove(self, run_id: str, suffix: str) -> tuple[str, LockOwner | None]:
-        aside = f"{self.path}.{suffix}-{run_id or 'unknown'}-{time.time_ns()}"
+        aside = f"{self.path}.{suffix}-{secrets.token_hex(4)}"
         try:
             return self._shell(_REMOVE, self.path, run_id, aside)
         except OutcomeUnknown:
