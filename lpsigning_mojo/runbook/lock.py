@@ -49,18 +49,38 @@ DEFAULT_LOCK_DIRECTORY = ".local/state/lpsigning-mojo/locks"
 
 _MARK = "lpsigning-mojo-lock:"
 
-# $1 lock directory, $2 owner JSON, $3 run id.
-_ACQUIRE = f"""\
+# Shared by every command. A taker writes run-id, then owner.json, right after
+# its mkdir, each by a rename (so neither is ever seen half written); "settle"
+# gives it a moment (@TRIES@ tenths of a second), so that a lock being taken is
+# not mistaken for one whose taker died.
+_PRELUDE = f"""\
+settle() {{
+  i=0
+  while [ -d "$1" ] && [ ! -f "$1/owner.json" ] && [ "$i" -lt @TRIES@ ]; do
+    sleep 0.1; i=$((i + 1))
+  done
+}}
+held() {{
+  echo "{_MARK} held $(cat -- "$1/run-id" 2>/dev/null)"; cat -- "$1/owner.json" 2>/dev/null
+}}
+put() {{ printf '%s\\n' "$2" > "$1.tmp" && mv -f -- "$1.tmp" "$1"; }}
 d=$1
+"""
+
+# $1 lock directory, $2 owner JSON, $3 run id.
+_ACQUIRE = f"""{_PRELUDE}\
 mkdir -p -- "$(dirname -- "$d")" 2>/dev/null
 if mkdir -- "$d" 2>/dev/null; then
-  printf '%s\\n' "$3" > "$d/run-id" && printf '%s\\n' "$2" > "$d/owner.json" || exit 3
+  put "$d/run-id" "$3" && put "$d/owner.json" "$2" || exit 3
   echo '{_MARK} acquired'
-elif [ -d "$d" ] && [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$3" ]; then
-  printf '%s\\n' "$2" > "$d/owner.json" || exit 3
-  echo '{_MARK} reacquired'
 elif [ -d "$d" ]; then
-  echo "{_MARK} held $(cat -- "$d/run-id" 2>/dev/null)"; cat -- "$d/owner.json" 2>/dev/null
+  settle "$d"
+  if [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$3" ]; then
+    put "$d/owner.json" "$2" || exit 3
+    echo '{_MARK} reacquired'
+  else
+    held "$d"
+  fi
 else
   echo "cannot create $d" >&2; exit 3
 fi
@@ -68,10 +88,9 @@ exit 0
 """
 
 # $1 lock directory.
-_READ = f"""\
-d=$1
+_READ = f"""{_PRELUDE}\
 if [ -d "$d" ]; then
-  echo "{_MARK} held $(cat -- "$d/run-id" 2>/dev/null)"; cat -- "$d/owner.json" 2>/dev/null
+  settle "$d"; held "$d"
 else
   echo '{_MARK} free'
 fi
@@ -79,15 +98,17 @@ exit 0
 """
 
 # $1 lock directory, $2 the run id it must still have, $3 what it is renamed to.
-_REMOVE = f"""\
-d=$1
+_REMOVE = f"""{_PRELUDE}\
 if [ ! -d "$d" ]; then
-  echo '{_MARK} free'
-elif [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$2" ] && mv -- "$d" "$3" 2>/dev/null; then
+  echo '{_MARK} free'; exit 0
+fi
+settle "$d"
+if [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$2" ] && mv -- "$d" "$3" 2>/dev/null; then
   echo "{_MARK} removed $2"; cat -- "$3/owner.json" 2>/dev/null
-  rm -f -- "$3/owner.json" "$3/run-id"; rmdir -- "$3" 2>/dev/null
+  rm -f -- "$3/owner.json" "$3/run-id" "$3/owner.json.tmp" "$3/run-id.tmp"
+  rmdir -- "$3" 2>/dev/null
 else
-  echo "{_MARK} held $(cat -- "$d/run-id" 2>/dev/null)"; cat -- "$d/owner.json" 2>/dev/null
+  held "$d"
 fi
 exit 0
 """
@@ -196,7 +217,9 @@ class RemoteDirLock:
     <lpsigning_mojo.instances.ManagementEnvironment.command_line>`; by
     default :func:`shlex.join`). ``path`` is the lock directory (relative
     paths start at the role account's home). ``host`` names where it is, for
-    messages.
+    messages. A lock directory found without its owner record is looked at
+    again for up to ``settle`` seconds (its taker may be writing it) before
+    it is reported as having no readable owner.
     """
 
     def __init__(
@@ -207,12 +230,14 @@ class RemoteDirLock:
         host: str = "the management environment",
         command_line: Callable[[Sequence[str]], str] = shlex.join,
         timeout: float = 60.0,
+        settle: float = 2.0,
     ) -> None:
         self.runner = runner
         self.path = path
         self.host = host
         self.command_line = command_line
         self.timeout = timeout
+        self.settle = settle
 
     @property
     def where(self) -> str:
@@ -220,7 +245,8 @@ class RemoteDirLock:
 
     def _shell(self, script: str, *args: str) -> tuple[str, LockOwner | None]:
         """Run ``script`` with ``args``; return its answer and the owner it printed."""
-        argv = ["sh", "-c", script, "lpsigning-mojo-lock", *args]
+        tries = str(max(1, round(self.settle * 10)))
+        argv = ["sh", "-c", script.replace("@TRIES@", tries), "lpsigning-mojo-lock", *args]
         result: RunResult = self.runner.run(self.command_line(argv), timeout=self.timeout)
         lines = [line.text for line in result.output if line.stream == "stdout"]
         marked = [index for index, text in enumerate(lines) if text.startswith(_MARK)]

@@ -111,7 +111,8 @@ def test_breaking_removes_the_lock_only_if_its_owner_did_not_change(lock: Remote
     lock.acquire(owner("run-2"))
 
 
-def test_a_lock_without_an_owner_record_can_be_shown_and_broken(lock: RemoteDirLock) -> None:
+def test_a_lock_without_an_owner_record_can_be_shown_and_broken(tmp_path: Path) -> None:
+    lock = RemoteDirLock(LocalShellRunner(), str(tmp_path / "lock"), settle=0.2)
     Path(lock.path).mkdir(parents=True)  # its taker stopped between mkdir and the owner file
     holder = lock.owner()
     assert holder is not None
