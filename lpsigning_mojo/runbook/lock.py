@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import json
 import secrets
-import shlex
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -49,11 +48,13 @@ DEFAULT_LOCK_DIRECTORY = ".local/state/lpsigning-mojo/locks"
 
 _MARK = "lpsigning-mojo-lock:"
 
-# Shared by every command. A taker writes run-id, then owner.json, right after
-# its mkdir, each by a rename (so neither is ever seen half written); "settle"
-# gives it a moment (@TRIES@ tenths of a second), so that a lock being taken is
-# not mistaken for one whose taker died.
+# Shared by every command. The arguments arrive encoded (see _encoded) and are
+# decoded first. A taker writes run-id, then owner.json, right after its mkdir,
+# each by a rename (so neither is ever seen half written); "settle" gives it a
+# moment (@TRIES@ tenths of a second), so that a lock being taken is not
+# mistaken for one whose taker died.
 _PRELUDE = f"""\
+arg() {{ printf '%b' "$1"; }}
 settle() {{
   i=0
   while [ -d "$1" ] && [ ! -f "$1/owner.json" ] && [ "$i" -lt @TRIES@ ]; do
@@ -64,19 +65,20 @@ held() {{
   echo "{_MARK} held $(cat -- "$1/run-id" 2>/dev/null)"; cat -- "$1/owner.json" 2>/dev/null
 }}
 put() {{ printf '%s\\n' "$2" > "$1.tmp" && mv -f -- "$1.tmp" "$1"; }}
-d=$1
+d=$(arg "$1")
 """
 
 # $1 lock directory, $2 owner JSON, $3 run id.
 _ACQUIRE = f"""{_PRELUDE}\
+owner=$(arg "$2"); run=$(arg "$3")
 mkdir -p -- "$(dirname -- "$d")" 2>/dev/null
 if mkdir -- "$d" 2>/dev/null; then
-  put "$d/run-id" "$3" && put "$d/owner.json" "$2" || exit 3
+  put "$d/run-id" "$run" && put "$d/owner.json" "$owner" || exit 3
   echo '{_MARK} acquired'
 elif [ -d "$d" ]; then
   settle "$d"
-  if [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$3" ]; then
-    put "$d/owner.json" "$2" || exit 3
+  if [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$run" ]; then
+    put "$d/owner.json" "$owner" || exit 3
     echo '{_MARK} reacquired'
   else
     held "$d"
@@ -99,19 +101,41 @@ exit 0
 
 # $1 lock directory, $2 the run id it must still have, $3 what it is renamed to.
 _REMOVE = f"""{_PRELUDE}\
+run=$(arg "$2"); aside=$(arg "$3")
 if [ ! -d "$d" ]; then
   echo '{_MARK} free'; exit 0
 fi
 settle "$d"
-if [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$2" ] && mv -- "$d" "$3" 2>/dev/null; then
-  echo "{_MARK} removed $2"; cat -- "$3/owner.json" 2>/dev/null
-  rm -f -- "$3/owner.json" "$3/run-id" "$3/owner.json.tmp" "$3/run-id.tmp"
-  rmdir -- "$3" 2>/dev/null
+if [ "$(cat -- "$d/run-id" 2>/dev/null)" = "$run" ] && mv -- "$d" "$aside" 2>/dev/null; then
+  echo "{_MARK} removed $run"; cat -- "$aside/owner.json" 2>/dev/null
+  rm -f -- "$aside/owner.json" "$aside/run-id" "$aside/owner.json.tmp" "$aside/run-id.tmp"
+  rmdir -- "$aside" 2>/dev/null
 else
   held "$d"
 fi
 exit 0
 """
+
+
+def _encoded(text: str) -> str:
+    """``text`` with backslashes, ``$``, quotes, backquotes and newlines as ``printf %b`` escapes.
+
+    ``sudo -i`` hands its command to the role's login shell with every
+    character escaped except letters, digits, ``_``, ``-`` and ``$``: a
+    ``$`` would be expanded there and a newline would vanish (an escaped
+    newline continues the line). Encoded, the script and its arguments
+    reach ``sh`` intact however many shells they pass through.
+    """
+    text = text.replace("\\", "\\0134")  # first: the escapes below add backslashes
+    for plain, code in (("$", "044"), ("'", "047"), ('"', "042"), ("`", "140"), ("\n", "012")):
+        text = text.replace(plain, "\\0" + code)
+    return text
+
+
+def lock_argv(script: str, *args: str) -> list[str]:
+    """The argv that runs ``script`` with ``args``: no ``$`` and no newline in any word."""
+    wrapper = f"eval \"`printf '%b' '{_encoded(script)}'`\""
+    return ["sh", "-c", wrapper, "lpsigning-mojo-lock", *(_encoded(arg) for arg in args)]
 
 
 @attrs.frozen(kw_only=True)
@@ -212,10 +236,13 @@ def _held_error(owner: LockOwner, where: str) -> LockHeldError:
 class RemoteDirLock:
     """A lock directory created with ``mkdir``, through ``runner``, as the role account.
 
-    ``command_line`` turns an argv into the line ``runner`` runs (for a role
-    account reached with sudo: :meth:`ManagementEnvironment.command_line
-    <lpsigning_mojo.instances.ManagementEnvironment.command_line>`; by
-    default :func:`shlex.join`). ``path`` is the lock directory (relative
+    Each operation sends ``runner`` one argv (``sh -c SCRIPT ...``). To run
+    it as a management environment's role account, pass a
+    :class:`~lpsigning_mojo.remote.RoleAccountRunner` around the SSH runner
+    (with :meth:`ManagementEnvironment.command_line
+    <lpsigning_mojo.instances.ManagementEnvironment.command_line>`); tests
+    pass a :class:`~lpsigning_mojo.external.local.LocalRunner`, which runs
+    the same ``/bin/sh -c`` here. ``path`` is the lock directory (relative
     paths start at the role account's home). ``host`` names where it is, for
     messages. A lock directory found without its owner record is looked at
     again for up to ``settle`` seconds (its taker may be writing it) before
@@ -228,14 +255,12 @@ class RemoteDirLock:
         path: str,
         *,
         host: str = "the management environment",
-        command_line: Callable[[Sequence[str]], str] = shlex.join,
         timeout: float = 60.0,
         settle: float = 2.0,
     ) -> None:
         self.runner = runner
         self.path = path
         self.host = host
-        self.command_line = command_line
         self.timeout = timeout
         self.settle = settle
 
@@ -246,8 +271,8 @@ class RemoteDirLock:
     def _shell(self, script: str, *args: str) -> tuple[str, LockOwner | None]:
         """Run ``script`` with ``args``; return its answer and the owner it printed."""
         tries = str(max(1, round(self.settle * 10)))
-        argv = ["sh", "-c", script.replace("@TRIES@", tries), "lpsigning-mojo-lock", *args]
-        result: RunResult = self.runner.run(self.command_line(argv), timeout=self.timeout)
+        argv = lock_argv(script.replace("@TRIES@", tries), *args)
+        result: RunResult = self.runner.run(argv, timeout=self.timeout)
         lines = [line.text for line in result.output if line.stream == "stdout"]
         marked = [index for index, text in enumerate(lines) if text.startswith(_MARK)]
         if not result.ok or not marked:

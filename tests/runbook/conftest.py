@@ -21,7 +21,7 @@ from lpsigning_mojo.runbook import (
     TerminalPrompt,
 )
 from lpsigning_mojo.testing import FakeClock
-from tests.runbook.localrunner import LocalShellRunner
+from tests.runbook.localrunner import FlakyRunner
 
 
 @attrs.frozen(kw_only=True)
@@ -137,4 +137,4 @@ def runs(tmp_path: Path, world: DemoWorld) -> RunStore:
 
 @pytest.fixture
 def lock(tmp_path: Path) -> RemoteDirLock:
-    return RemoteDirLock(LocalShellRunner(), str(tmp_path / "locks" / "demo"), host="here")
+    return RemoteDirLock(FlakyRunner(), str(tmp_path / "locks" / "demo"), host="here")

@@ -20,6 +20,7 @@ from pathlib import Path
 import attrs
 
 from lpsigning_mojo.clock import SYSTEM_CLOCK
+from lpsigning_mojo.external.local import LocalRunner
 from lpsigning_mojo.runbook import (
     BasicWorld,
     Journal,
@@ -32,7 +33,6 @@ from lpsigning_mojo.runbook import (
     TerminalPrompt,
     execute,
 )
-from tests.runbook.localrunner import LocalShellRunner
 
 STEPS = ("prepare", "commit", "announce", "upgrade")
 
@@ -135,7 +135,7 @@ def main(argv: Sequence[str]) -> int:
         plan,
         world,
         runs=RunStore(args.work / "runs", clock=SYSTEM_CLOCK),
-        lock=RemoteDirLock(LocalShellRunner(), str(args.work / "lock"), host="here"),
+        lock=RemoteDirLock(LocalRunner(), str(args.work / "lock"), host="here"),
         resume=args.resume,
         resume_command="crashplan --resume {run_id}",
     )

@@ -1,25 +1,28 @@
-"""A minimal local :class:`~lpsigning_mojo.remote.CommandRunner`: ``/bin/sh -c`` here.
+"""Runners for the lock tests, around :class:`~lpsigning_mojo.external.local.LocalRunner`.
 
-The package has no local runner on this branch yet; this one stands in for it
-in the lock and crash tests. ``lose_connection`` simulates an SSH connection
-lost ``"before"`` the command ran or ``"after"`` it ran (either way the
-runner raises :class:`~lpsigning_mojo.errors.OutcomeUnknown`), once.
+:class:`FlakyRunner` simulates an SSH connection lost ``"before"`` the
+command ran or ``"after"`` it ran (either way it raises
+:class:`~lpsigning_mojo.errors.OutcomeUnknown`, once). :func:`as_sudo_i`
+builds the command line ``sudo -i`` would hand the role account's login
+shell (every character backslash-escaped except letters, digits, ``_``, ``-``
+and ``$``, as sudo(8) documents), so tests check that a command survives it.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
-import subprocess
-import time
 from collections.abc import Sequence
 from typing import Literal
 
 from lpsigning_mojo.errors import OutcomeUnknown
-from lpsigning_mojo.remote import LineCallback, OutputLine, RunResult
+from lpsigning_mojo.external.local import LocalRunner
+from lpsigning_mojo.remote import LineCallback, RunResult
 
 
-class LocalShellRunner:
+class FlakyRunner:
     def __init__(self) -> None:
+        self.runner = LocalRunner()
         self.commands: list[str] = []
         self.lose_connection: Literal["before", "after"] | None = None
 
@@ -37,23 +40,13 @@ class LocalShellRunner:
         lost, self.lose_connection = self.lose_connection, None
         if lost == "before":
             raise OutcomeUnknown("the connection was lost", command=line, host="localhost")
-        start = time.monotonic()
-        done = subprocess.run(
-            ["/bin/sh", "-c", line], capture_output=True, text=True, timeout=timeout, check=False
-        )
-        output = tuple(
-            [OutputLine(stream="stdout", text=text) for text in done.stdout.splitlines()]
-            + [OutputLine(stream="stderr", text=text) for text in done.stderr.splitlines()]
-        )
-        if on_line is not None:
-            for item in output:
-                on_line(item)
+        result = self.runner.run(line, on_line=on_line, timeout=timeout, pty=pty)
         if lost == "after":
             raise OutcomeUnknown("the connection was lost", command=line, host="localhost")
-        return RunResult(
-            command=line,
-            host="localhost",
-            exit_status=done.returncode,
-            elapsed=time.monotonic() - start,
-            output=output,
-        )
+        return result
+
+
+def as_sudo_i(argv: Sequence[str]) -> str:
+    """What ``sudo -n -iu ROLE -- ARGV`` runs, as this account: ``sh -c ESCAPED``."""
+    escaped = " ".join(re.sub(r"([^A-Za-z0-9_$-])", r"\\\1", word) for word in argv)
+    return shlex.join(["sh", "-c", escaped])

@@ -1,14 +1,13 @@
 """The instance lock: one mkdir, one shell command, through a CommandRunner.
 
-The runner here runs ``/bin/sh -c`` locally (tests/runbook/localrunner.py),
-which is what the role account's shell does at the other end of SSH.
+The runner here is :class:`~lpsigning_mojo.external.local.LocalRunner`
+(``/bin/sh -c`` here, as the role account's shell does at the other end of
+SSH), made flaky on demand (tests/runbook/localrunner.py).
 """
 
 from __future__ import annotations
 
-import shlex
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,11 @@ from lpsigning_mojo.errors import (
     LockHeldError,
     PromptError,
 )
+from lpsigning_mojo.remote import RoleAccountRunner
 from lpsigning_mojo.runbook import LockOwner, Plan, RemoteDirLock, RunStore, execute
 from lpsigning_mojo.testing import FakeClock
 from tests.runbook.conftest import Act, DemoWorld, make_world
-from tests.runbook.localrunner import LocalShellRunner
+from tests.runbook.localrunner import FlakyRunner, as_sudo_i
 
 
 def owner(run_id: str, pid: int = 100) -> LockOwner:
@@ -82,7 +82,7 @@ def _race(lock: RemoteDirLock) -> list[tuple[str, LockOwner | None]]:
 
 def test_two_concurrent_acquirers_never_both_win(tmp_path: Path) -> None:
     for trial in range(15):
-        lock = RemoteDirLock(LocalShellRunner(), str(tmp_path / f"lock-{trial}"))
+        lock = RemoteDirLock(FlakyRunner(), str(tmp_path / f"lock-{trial}"))
         results = _race(lock)
         won = [run_id for run_id, refused_by in results if refused_by is None]
         refusals = [refused_by for _, refused_by in results if refused_by is not None]
@@ -112,7 +112,7 @@ def test_breaking_removes_the_lock_only_if_its_owner_did_not_change(lock: Remote
 
 
 def test_a_lock_without_an_owner_record_can_be_shown_and_broken(tmp_path: Path) -> None:
-    lock = RemoteDirLock(LocalShellRunner(), str(tmp_path / "lock"), settle=0.2)
+    lock = RemoteDirLock(FlakyRunner(), str(tmp_path / "lock"), settle=0.2)
     Path(lock.path).mkdir(parents=True)  # its taker stopped between mkdir and the owner file
     holder = lock.owner()
     assert holder is not None
@@ -131,7 +131,7 @@ def test_a_lost_connection_while_taking_it_is_resolved_by_reading_it_back(
     lock: RemoteDirLock, when: str
 ) -> None:
     runner = lock.runner
-    assert isinstance(runner, LocalShellRunner)
+    assert isinstance(runner, FlakyRunner)
     runner.lose_connection = when  # type: ignore[assignment]
     lock.acquire(owner("run-1"))
     assert lock.owner() == owner("run-1")
@@ -140,7 +140,7 @@ def test_a_lost_connection_while_taking_it_is_resolved_by_reading_it_back(
 def test_a_lost_connection_while_another_run_took_it_is_refused(lock: RemoteDirLock) -> None:
     lock.acquire(owner("run-1"))
     runner = lock.runner
-    assert isinstance(runner, LocalShellRunner)
+    assert isinstance(runner, FlakyRunner)
     runner.lose_connection = "after"
     with pytest.raises(LockHeldError, match="held by run run-1"):
         lock.acquire(owner("run-2"))
@@ -149,7 +149,7 @@ def test_a_lost_connection_while_another_run_took_it_is_refused(lock: RemoteDirL
 def test_a_lock_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    lock = RemoteDirLock(LocalShellRunner(), str(blocker / "lock"), host="bastion")
+    lock = RemoteDirLock(FlakyRunner(), str(blocker / "lock"), host="bastion")
     with pytest.raises(LockError) as caught:
         lock.acquire(owner("run-1"))
     assert str(caught.value) == (
@@ -158,18 +158,20 @@ def test_a_lock_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
     )
 
 
-def test_every_lock_operation_is_one_command_built_for_the_role_account(
-    tmp_path: Path,
-) -> None:
-    def as_role(argv: Sequence[str]) -> str:  # as sudo -iu ROLE -- would be given it
-        return "sh -c " + shlex.quote(shlex.join(argv))
-
-    runner = LocalShellRunner()
-    lock = RemoteDirLock(runner, str(tmp_path / "lock"), command_line=as_role)
-    lock.acquire(owner("run-1"))
-    lock.release(owner("run-1"))
-    assert len(runner.commands) == 2
-    assert all(command.startswith("sh -c 'sh -c ") for command in runner.commands)
+def test_every_lock_operation_is_one_command_that_survives_sudo_i(tmp_path: Path) -> None:
+    runner = FlakyRunner()
+    path = str(tmp_path / "it's a $HOME `dir`\\here")
+    lock = RemoteDirLock(RoleAccountRunner(runner, as_sudo_i), path)
+    holder = LockOwner(
+        run_id="run-1", user="o'neil", host="h$st", pid=7, started=FakeClock.EPOCH, plan="a b"
+    )
+    lock.acquire(holder)
+    assert Path(path).is_dir()
+    assert lock.owner() == holder
+    lock.release(holder)
+    assert not Path(path).exists()
+    assert len(runner.commands) == 3
+    assert all(command.startswith("sh -c ") for command in runner.commands)
 
 
 def plan() -> Plan[DemoWorld]:
