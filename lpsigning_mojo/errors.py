@@ -510,3 +510,76 @@ __all__ += [
     "GitRevisionError",
     "GitTimeoutError",
 ]
+
+
+# The runbook engine (lpsigning_mojo.runbook): runs, journals, locks, prompts, gates.
+
+
+class RunbookError(LpsigningMojoError):
+    """A run of a plan could not start, continue or finish as asked."""
+
+
+class JournalError(RunbookError):
+    """A run's journal cannot be created, read or written; ``path`` names it."""
+
+
+class JournalBusyError(JournalError):
+    """Another process is writing the journal (it holds the journal's ``flock``)."""
+
+
+class RunNotFoundError(JournalError):
+    """No journal matches the run asked for (``--resume RUN_ID`` or ``--resume last``)."""
+
+
+class ResumeMismatchError(RunbookError):
+    """The run to resume was started by another plan, instance, options or list of steps."""
+
+
+class LockError(RunbookError):
+    """The lock of an instance could not be taken, read, released or broken."""
+
+
+class LockHeldError(LockError):
+    """Another run holds the lock; ``owner`` says who, since when.
+
+    ``owner`` is a :class:`lpsigning_mojo.runbook.LockOwner`.
+    """
+
+    def __init__(self, message: str, *, owner: object, hint: str | None = None) -> None:
+        self.owner = owner
+        super().__init__(message, hint=hint)
+
+
+class LockChangedError(LockError):
+    """The lock changed hands between showing its owner and breaking it; nothing was broken."""
+
+
+class PromptError(RunbookError):
+    """A question needs a person's answer and none can be had (no terminal, no ``--yes``)."""
+
+
+class DeclinedError(RunbookError):
+    """The person answered no (or chose to stop) when asked to confirm a step."""
+
+
+class GatesBlockedError(RunbookError):
+    """One or more gates are blocked and not overridden; ``blocked`` names them."""
+
+    def __init__(self, message: str, *, blocked: tuple[str, ...], hint: str | None = None) -> None:
+        self.blocked = blocked
+        super().__init__(message, hint=hint)
+
+
+__all__ += [
+    "DeclinedError",
+    "GatesBlockedError",
+    "JournalBusyError",
+    "JournalError",
+    "LockChangedError",
+    "LockError",
+    "LockHeldError",
+    "PromptError",
+    "ResumeMismatchError",
+    "RunNotFoundError",
+    "RunbookError",
+]

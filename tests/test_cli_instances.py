@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lpsigning_mojo import cli
-from lpsigning_mojo.commands._progress import Progress, elapsed, log_directory, open_log
 from lpsigning_mojo.remote import OutputLine
+from lpsigning_mojo.runbook.progress import Progress, elapsed, log_directory, open_log
 from lpsigning_mojo.testing import FakeClock
 from tests.conftest import REPO_ROOT
 

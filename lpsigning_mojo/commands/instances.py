@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lpsigning_mojo.clock import SYSTEM_CLOCK
-from lpsigning_mojo.commands._progress import Progress, elapsed, open_log
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_instances
 from lpsigning_mojo.commands._table import print_json
 from lpsigning_mojo.errors import LpsigningMojoError, UsageError
 from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
+from lpsigning_mojo.runbook.progress import Progress, elapsed, open_log
 from lpsigning_mojo.triggers import RemoteCommand, exec_command, upgrade_command
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@
 On a terminal, :class:`Progress` keeps one status line up to date (elapsed
 time and the latest line of output, refreshed every second); elsewhere it
 prints each line with its elapsed time. :func:`open_log` makes the file that
-keeps every line.
+keeps every line. ``lpsigning-mojo upgrade`` and the steps of a plan (through
+:meth:`lpsigning_mojo.runbook.Reporter.progress`) share this one implementation.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from types import TracebackType
 from typing import TextIO
 
 from lpsigning_mojo.clock import Clock
 from lpsigning_mojo.errors import FileAccessError
 from lpsigning_mojo.remote import OutputLine
 
-__all__ = ["Progress", "elapsed", "log_directory", "open_log"]
+__all__ = ["Progress", "elapsed", "log_directory", "open_log", "state_directory"]
 
 
 def elapsed(seconds: float) -> str:
@@ -30,10 +32,18 @@ def elapsed(seconds: float) -> str:
     return f"{hours}:{text}" if hours else text
 
 
+def state_directory() -> Path:
+    """``$XDG_STATE_HOME/lpsigning-mojo`` (``~/.local/state/lpsigning-mojo`` by default).
+
+    Logs (``logs/``) and run journals (``runs/``) live under it.
+    """
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(state) / "lpsigning-mojo"
+
+
 def log_directory() -> Path:
     """``$XDG_STATE_HOME/lpsigning-mojo/logs`` (``~/.local/state/...`` by default)."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
-    return Path(state) / "lpsigning-mojo" / "logs"
+    return state_directory() / "logs"
 
 
 def open_log(name: str) -> tuple[Path, TextIO]:
@@ -95,6 +105,17 @@ class Progress:
             when = elapsed(self.clock.monotonic() - self.start)
             self.out.write(f"[{when}] {line.text}\n")
             self.out.flush()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def close(self) -> None:
         """Stop updating and end the status line; calling it again does nothing."""

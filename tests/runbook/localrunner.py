@@ -1,0 +1,52 @@
+"""Runners for the lock tests, around :class:`~lpsigning_mojo.external.local.LocalRunner`.
+
+:class:`FlakyRunner` simulates an SSH connection lost ``"before"`` the
+command ran or ``"after"`` it ran (either way it raises
+:class:`~lpsigning_mojo.errors.OutcomeUnknown`, once). :func:`as_sudo_i`
+builds the command line ``sudo -i`` would hand the role account's login
+shell (every character backslash-escaped except letters, digits, ``_``, ``-``
+and ``$``, as sudo(8) documents), so tests check that a command survives it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from typing import Literal
+
+from lpsigning_mojo.errors import OutcomeUnknown
+from lpsigning_mojo.external.local import LocalRunner
+from lpsigning_mojo.remote import LineCallback, RunResult
+
+
+class FlakyRunner:
+    def __init__(self) -> None:
+        self.runner = LocalRunner()
+        self.commands: list[str] = []
+        self.lose_connection: Literal["before", "after"] | None = None
+
+    def run(
+        self,
+        command: str | Sequence[str],
+        *,
+        on_line: LineCallback | None = None,
+        timeout: float | None = None,
+        idle_timeout: float | None = None,
+        pty: bool = False,
+    ) -> RunResult:
+        line = command if isinstance(command, str) else shlex.join(command)
+        self.commands.append(line)
+        lost, self.lose_connection = self.lose_connection, None
+        if lost == "before":
+            raise OutcomeUnknown("the connection was lost", command=line, host="localhost")
+        result = self.runner.run(line, on_line=on_line, timeout=timeout, pty=pty)
+        if lost == "after":
+            raise OutcomeUnknown("the connection was lost", command=line, host="localhost")
+        return result
+
+
+def as_sudo_i(argv: Sequence[str]) -> str:
+    """What ``sudo -n -iu ROLE -- ARGV`` runs, as this account: ``sh -c ESCAPED``."""
+    escaped = " ".join(re.sub(r"([^A-Za-z0-9_$-])", r"\\\1", word) for word in argv)
+    return shlex.join(["sh", "-c", escaped])

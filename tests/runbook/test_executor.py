@@ -1,0 +1,404 @@
+"""execute(): steps in order, the journal, resume, failures, Ctrl-C, unknown outcomes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lpsigning_mojo.errors import (
+    CommandInterruptedError,
+    JournalBusyError,
+    OutcomeUnknown,
+    ResumeMismatchError,
+    RunbookError,
+    RunNotFoundError,
+)
+from lpsigning_mojo.runbook import (
+    EXIT_INTERRUPTED,
+    Journal,
+    Plan,
+    RemoteDirLock,
+    RunStore,
+    Session,
+    execute,
+)
+from tests.runbook.conftest import Act, Boom, DemoWorld, make_world, raise_once
+
+RESUME = "demo-release --resume {run_id}"
+
+
+def plan(*steps: Act, options: dict[str, object] | None = None) -> Plan[DemoWorld]:
+    return Plan(name="demo", instance="staging", options=options or {"revision": 90}, steps=steps)
+
+
+def three(**middle: object) -> Plan[DemoWorld]:
+    return plan(Act(name="edit"), Act(name="push", **middle), Act(name="verify"))  # type: ignore[arg-type]
+
+
+def records(runs: RunStore, run_id: str) -> list[dict[str, object]]:
+    path = runs.directory / f"{run_id}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_run_performs_each_step_once_in_order_and_records_it(
+    world: DemoWorld, runs: RunStore, lock: RemoteDirLock
+) -> None:
+    report = execute(three(), world, runs=runs, lock=lock)
+    assert (report.status, report.exit_code) == ("done", 0)
+    assert world.outside.effects == ["edit", "push", "verify"]
+    assert report.run_id is not None
+    kinds = [(r["type"], r.get("step")) for r in records(runs, report.run_id)]
+    assert kinds[0] == ("run", None)
+    assert kinds[1:7] == [
+        ("step-start", "edit"),
+        ("step-end", "edit"),
+        ("step-start", "push"),
+        ("step-end", "push"),
+        ("step-start", "verify"),
+        ("step-end", "verify"),
+    ]
+    assert kinds[-2:] == [("note", None), ("finish", None)]
+    assert report.summary is not None
+    assert [(s.name, s.outcome, s.outputs) for s in report.summary.steps] == [
+        ("edit", "done", {"position": 0}),
+        ("push", "done", {"position": 1}),
+        ("verify", "done", {"position": 2}),
+    ]
+    assert lock.owner() is None
+
+
+def test_the_output_shows_each_step_starting_and_ending_with_its_duration(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    execute(plan(Act(name="edit", title="Edit the bundle", seconds=75)), world, runs=runs)
+    lines = world.output.splitlines()
+    assert lines[1:3] == ["[1/1] edit: started (Edit the bundle)", "[1/1] edit: done in 01:15"]
+    assert "  edit  done        01:15" in lines
+    assert lines[-2] == "Status: done"
+
+
+def test_a_step_the_world_shows_done_is_skipped_without_running(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    world.outside.effects.append("push")
+    report = execute(three(), world, runs=runs)
+    assert world.outside.effects == ["push", "edit", "verify"]
+    assert "[2/3] push: skipped (already done)" in world.output
+    assert report.summary is not None
+    push = report.summary.steps[1]
+    assert (push.outcome, push.outputs, push.reason) == (
+        "skipped",
+        {"position": 0},
+        "already done (its check says so)",
+    )
+
+
+def test_a_failure_records_the_sentence_keeps_the_lock_and_says_how_to_resume(
+    world: DemoWorld, runs: RunStore, lock: RemoteDirLock
+) -> None:
+    failing = three(before=raise_once(Boom("the remote moved", hint="Pull first")))
+    report = execute(failing, world, runs=runs, lock=lock, resume_command=RESUME)
+    assert (report.status, report.exit_code) == ("failed", 1)
+    assert report.error == "the remote moved. Pull first."
+    assert world.outside.effects == ["edit"]
+    assert report.summary is not None
+    assert [s.outcome for s in report.summary.steps] == ["done", "failed", "pending"]
+    assert report.summary.steps[1].error == "the remote moved. Pull first."
+    owner = lock.owner()
+    assert owner is not None
+    assert owner.run_id == report.run_id
+    assert "[2/3] push: failed after 00:01: the remote moved. Pull first." in world.err.getvalue()
+    assert f"The lock at {lock.where} is kept for the resume." in world.output
+    assert f"Resume it with: demo-release --resume {report.run_id}" in world.output
+
+    again = execute(failing, world, runs=runs, lock=lock, resume="last")
+    assert (again.status, again.run_id) == ("done", report.run_id)
+    assert world.outside.effects == ["edit", "push", "verify"]
+    assert "[1/3] edit: skipped (done earlier in this run)" in world.output
+    assert lock.owner() is None
+
+
+def test_ctrl_c_in_a_step_records_it_interrupted_and_keeps_the_lock(
+    world: DemoWorld, runs: RunStore, lock: RemoteDirLock
+) -> None:
+    interrupted = three(before=raise_once(KeyboardInterrupt()))
+    report = execute(interrupted, world, runs=runs, lock=lock, resume_command=RESUME)
+    assert (report.status, report.exit_code) == ("interrupted", EXIT_INTERRUPTED)
+    assert report.summary is not None
+    assert report.summary.steps[1].outcome == "interrupted"
+    assert report.summary.stopped_at == "push"
+    assert lock.owner() is not None
+    assert "is kept for the resume" in world.output
+    again = execute(interrupted, world, runs=runs, lock=lock, resume=report.run_id)
+    assert again.status == "done"
+    assert world.outside.effects == ["edit", "push", "verify"]
+
+
+def test_a_remote_command_interrupted_by_ctrl_c_is_an_interrupted_step(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    error = CommandInterruptedError("interrupted", command="upgrade", stopped=True)
+    report = execute(three(before=raise_once(error)), world, runs=runs)
+    assert (report.status, report.exit_code) == ("interrupted", 130)
+
+
+def test_an_unknown_outcome_is_rechecked_and_not_repeated_when_the_world_shows_it(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    lost = OutcomeUnknown("the connection was lost", command="upgrade")
+    report = execute(three(after=raise_once(lost)), world, runs=runs)
+    assert (report.status, report.exit_code) == ("unknown", 4)
+    again = execute(three(after=raise_once(lost)), world, runs=runs, resume="last")
+    assert again.status == "done"
+    assert world.outside.effects == ["edit", "push", "verify"]
+    assert again.summary is not None
+    assert again.summary.steps[1].outcome == "skipped"
+
+
+def test_an_unknown_outcome_the_world_cannot_show_asks_the_person(runs: RunStore) -> None:
+    world = make_world(answers="1\n")
+    runs.clock = world.clock
+    lost = OutcomeUnknown("the connection was lost", command="upgrade")
+    steps = three(after=raise_once(lost), checkable=False, ask=True)
+    first = execute(steps, world, runs=runs)
+    assert first.status == "unknown"
+    again = execute(steps, world, runs=runs, resume="last")
+    assert again.status == "done"
+    assert world.outside.effects == ["edit", "push", "verify"]
+    assert "What happened to step push?" in world.asked.getvalue()
+    assert "the connection was lost." in world.output
+    assert again.summary is not None
+    assert again.summary.steps[1].outputs == {"resolved": "the person said it completed"}
+    answers = [n.data for n in again.summary.notes if n.kind == "answer"]
+    assert answers == [{"question": "what happened to step push?", "answer": "it completed"}]
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "effects"),
+    [
+        ("2\n", "done", ["edit", "push", "push", "verify"]),
+        ("3\n", "failed", ["edit", "push"]),
+    ],
+)
+def test_the_person_can_run_an_unknown_step_again_or_stop(
+    runs: RunStore, answer: str, status: str, effects: list[str]
+) -> None:
+    world = make_world(answers=answer)
+    runs.clock = world.clock
+    lost = OutcomeUnknown("the connection was lost", command="upgrade")
+    steps = three(after=raise_once(lost), checkable=False, ask=True)
+    execute(steps, world, runs=runs)
+    again = execute(steps, world, runs=runs, resume="last")
+    assert again.status == status
+    assert world.outside.effects == effects
+
+
+def test_without_a_terminal_an_unknown_outcome_stops_with_a_clear_sentence(
+    runs: RunStore,
+) -> None:
+    world = make_world(tty=False, yes=True)
+    runs.clock = world.clock
+    lost = OutcomeUnknown("the connection was lost", command="upgrade")
+    steps = three(after=raise_once(lost), checkable=False, ask=True)
+    execute(steps, world, runs=runs)
+    again = execute(steps, world, runs=runs, resume="last")
+    assert (again.status, again.exit_code) == ("failed", 1)
+    assert again.error == (
+        "'What happened to step push?' needs an answer from a person at a terminal "
+        "(--yes does not answer it). Run the command on a terminal to answer it."
+    )
+    assert world.outside.effects == ["edit", "push"]
+
+
+def test_a_step_killed_mid_run_reads_as_unknown_and_is_rechecked(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    # What a SIGKILL leaves: the step started, no end. (tests/runbook/test_crash.py kills for real.)
+    header = runs.header(
+        run_id="20260101T000000Z-aaaaaa",
+        plan="demo",
+        instance="staging",
+        options={"revision": 90},
+        steps=("edit", "push", "verify"),
+        session=Session.current(),
+    )
+    with runs.create(header) as journal:
+        journal.step_started("edit")
+    state = runs.load("20260101T000000Z-aaaaaa").state("edit")
+    assert state is not None
+    assert (state.outcome, state.ran) == ("unknown", True)
+    world.outside.effects.append("edit")
+    report = execute(three(), world, runs=runs, resume="last")
+    assert report.status == "done"
+    assert world.outside.effects == ["edit", "push", "verify"]
+
+
+def test_a_bug_in_a_step_is_recorded_then_raised(world: DemoWorld, runs: RunStore) -> None:
+    with pytest.raises(ZeroDivisionError):
+        execute(three(before=raise_once(ZeroDivisionError("oops"))), world, runs=runs)
+    (summary,) = runs.runs()
+    assert summary.status == "failed"
+    assert summary.steps[1].error == "unexpected error (ZeroDivisionError: oops)"
+
+
+def test_outputs_that_are_not_json_are_a_bug_but_the_step_is_recorded_done(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    class Odd(Act):
+        def run(self, world: DemoWorld, journal: Journal) -> dict[str, object]:
+            world.outside.effects.append(self.name)
+            return {"when": object()}
+
+    with pytest.raises(TypeError, match="the outputs of step odd must be plain JSON"):
+        execute(plan(Odd(name="odd")), world, runs=runs)
+    (summary,) = runs.runs()
+    assert summary.steps[0].outcome == "done"
+
+
+def test_a_dry_run_describes_every_step_and_writes_nothing(
+    world: DemoWorld, runs: RunStore, tmp_path: Path
+) -> None:
+    class Untouchable:
+        where = "nowhere"
+
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError(f"a dry run used the lock ({name})")
+
+    report = execute(three(), world, runs=runs, lock=Untouchable(), dry_run=True)  # type: ignore[arg-type]
+    assert (report.status, report.exit_code, report.run_id) == ("dry-run", 0, None)
+    assert world.outside.effects == []
+    assert not runs.directory.exists()
+    assert world.output.splitlines() == [
+        "Dry run of demo on staging: nothing will change.",
+        "[1/3] edit",
+        "    append 'edit' to the effects",
+        "[2/3] push",
+        "    append 'push' to the effects",
+        "[3/3] verify",
+        "    append 'verify' to the effects",
+        "Nothing was changed (--dry-run): no journal was written, no lock taken.",
+    ]
+    assert report.to_json()["steps"] == [
+        {"name": "edit", "describe": ["append 'edit' to the effects"]},
+        {"name": "push", "describe": ["append 'push' to the effects"]},
+        {"name": "verify", "describe": ["append 'verify' to the effects"]},
+    ]
+
+
+def test_a_dry_run_of_a_resume_shows_what_is_left(world: DemoWorld, runs: RunStore) -> None:
+    first = execute(three(before=raise_once(Boom("no"))), world, runs=runs)
+    before = records(runs, str(first.run_id))
+    report = execute(three(), world, runs=runs, resume="last", dry_run=True)
+    assert report.run_id == first.run_id
+    assert f"[1/3] edit: would be skipped (done in run {first.run_id})" in world.output
+    assert [name for name, _ in report.described] == ["push", "verify"]
+    assert records(runs, str(first.run_id)) == before
+
+
+def test_format_json_is_the_journal_summary(world: DemoWorld, runs: RunStore) -> None:
+    report = execute(three(), world, runs=runs)
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["status"] == "done"
+    assert data["exit_code"] == 0
+    assert data["options"] == {"revision": 90}
+    assert [step["outcome"] for step in data["steps"]] == ["done", "done", "done"]
+    assert data["journal"] == str(runs.directory / f"{report.run_id}.jsonl")
+
+
+def test_resume_refuses_a_plan_built_from_other_options(world: DemoWorld, runs: RunStore) -> None:
+    execute(three(before=raise_once(Boom("no"))), world, runs=runs)
+    other = plan(Act(name="edit"), Act(name="push"), Act(name="verify"), options={"revision": 91})
+    with pytest.raises(ResumeMismatchError, match="was started with other options"):
+        execute(other, world, runs=runs, resume="last")
+
+
+def test_resume_refuses_a_plan_whose_steps_changed(world: DemoWorld, runs: RunStore) -> None:
+    execute(three(before=raise_once(Boom("no"))), world, runs=runs)
+    with pytest.raises(ResumeMismatchError, match="was started with the steps edit, push, verify"):
+        execute(plan(Act(name="edit"), Act(name="verify")), world, runs=runs, resume="last")
+
+
+def test_resume_last_needs_an_unfinished_run(world: DemoWorld, runs: RunStore) -> None:
+    done = execute(three(), world, runs=runs)
+    with pytest.raises(RunNotFoundError) as caught:
+        execute(three(), world, runs=runs, resume="last")
+    assert str(caught.value) == (
+        "there is no unfinished run of demo on staging to resume. "
+        "Start a new run (without --resume)."
+    )
+    with pytest.raises(RunbookError, match="has finished; there is nothing to resume"):
+        execute(three(), world, runs=runs, resume=str(done.run_id))
+
+
+def test_a_run_being_resumed_elsewhere_is_refused(world: DemoWorld, runs: RunStore) -> None:
+    first = execute(three(before=raise_once(Boom("no"))), world, runs=runs)
+    journal, _ = runs.open(str(first.run_id))
+    try:
+        with pytest.raises(JournalBusyError, match="is being run by another process"):
+            execute(three(), world, runs=runs, resume="last")
+    finally:
+        journal.close()
+
+
+def test_a_torn_last_record_is_dropped_noted_and_the_run_resumes(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    first = execute(three(before=raise_once(Boom("no"))), world, runs=runs)
+    path = runs.directory / f"{first.run_id}.jsonl"
+    with path.open("ab") as handle:
+        handle.write(b'{"type":"step-start","step":"pu')
+    report = execute(three(), world, runs=runs, resume="last")
+    assert report.status == "done"
+    assert "The journal ended in a partial record (31 bytes" in world.err.getvalue()
+    assert [n.data for n in Journal.open(path, clock=world.clock)[0].notes("torn-record")] == [
+        {"bytes": 31}
+    ]
+
+
+def test_after_stop_here_the_next_resume_asks_again_instead_of_repeating(
+    runs: RunStore,
+) -> None:
+    lost = OutcomeUnknown("the connection was lost", command="upgrade")
+    steps = three(after=raise_once(lost), checkable=False, ask=True)
+    first = make_world(answers="3\n")
+    runs.clock = first.clock
+    execute(steps, first, runs=runs)
+    stopped = execute(steps, first, runs=runs, resume="last")
+    assert (stopped.status, stopped.error) == (
+        "failed",
+        "stopped at step push: its outcome is unknown. "
+        "Find out what happened, then resume the run.",
+    )
+    second = make_world(answers="1\n")
+    second.outside.effects.extend(first.outside.effects)
+    report = execute(steps, second, runs=runs, resume="last")
+    assert report.status == "done"
+    assert "What happened to step push?" in second.asked.getvalue()
+    assert "the connection was lost." in second.output  # the attempt in question, not the stop
+    assert second.outside.effects == ["edit", "push", "verify"]
+
+
+def test_a_failed_check_after_an_unknown_attempt_does_not_resolve_it(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    lost = OutcomeUnknown("the connection was lost", command="upgrade")
+    execute(three(after=raise_once(lost)), world, runs=runs)
+    journal = runs.load(runs.resolve("last", plan="demo", instance="staging"))
+    unresolved = journal.unresolved("push")
+    assert unresolved is not None
+    assert (unresolved.outcome, unresolved.error) == ("unknown", "the connection was lost.")
+    assert journal.unresolved("edit") is None
+
+    class CheckFails(Act):
+        def done(self, world: DemoWorld, journal: Journal) -> bool:
+            raise Boom("the bastion is unreachable")
+
+    broken = plan(Act(name="edit"), CheckFails(name="push"), Act(name="verify"))
+    report = execute(broken, world, runs=runs, resume="last")
+    assert report.status == "failed"
+    journal = runs.load(str(report.run_id))
+    still = journal.unresolved("push")
+    assert still is not None
+    assert still.error == "the connection was lost."

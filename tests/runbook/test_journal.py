@@ -1,0 +1,250 @@
+"""The journal: durable records, step states, notes, effects, the flock, torn lines."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from lpsigning_mojo.errors import (
+    JournalBusyError,
+    JournalError,
+    OutcomeUnknown,
+    ResumeMismatchError,
+    RunNotFoundError,
+)
+from lpsigning_mojo.runbook import Journal, RunStore, Session, runs_directory
+from lpsigning_mojo.testing import FakeClock
+from tests.runbook.conftest import Boom
+
+STEPS = ("edit", "push")
+
+
+def new(runs: RunStore, *, plan: str = "demo", instance: str | None = "staging") -> Journal:
+    header = runs.header(
+        run_id=runs.new_run_id(),
+        plan=plan,
+        instance=instance,
+        options={"revision": 90},
+        steps=STEPS,
+        session=Session.current(),
+    )
+    return runs.create(header)
+
+
+def test_runs_live_under_xdg_state_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert runs_directory() == Path.home() / ".local/state/lpsigning-mojo/runs"
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert runs_directory() == tmp_path / "lpsigning-mojo" / "runs"
+    assert RunStore(clock=FakeClock()).directory == tmp_path / "lpsigning-mojo" / "runs"
+
+
+def test_every_record_is_synced_and_the_new_file_is_made_durable(
+    runs: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    journal = new(runs)
+    path = str(journal.path)
+    assert synced == [str(runs.directory.parent), path, str(runs.directory)]
+    synced.clear()
+    journal.step_started("edit")
+    journal.step_ended("edit", "done", phase="run", duration=1.0, outputs={"commit": "abc"})
+    journal.note("confirmation", question="Go?", answer=True)
+    assert synced == [path, path, path]
+    assert len(Path(path).read_text().splitlines()) == 4
+
+
+def test_run_ids_sort_by_start_time_and_differ(runs: RunStore) -> None:
+    clock = runs.clock
+    assert isinstance(clock, FakeClock)
+    first = {runs.new_run_id() for _ in range(50)}
+    clock.now += 1
+    later = runs.new_run_id()
+    assert len(first) == 50
+    assert all(run_id < later for run_id in first)
+    assert later.startswith("20260101T000001Z-")
+
+
+def test_step_states_follow_the_latest_attempt(runs: RunStore) -> None:
+    journal = new(runs)
+    assert journal.state("edit") is None
+    journal.step_ended("edit", "failed", phase="check", duration=0.5, error="no network.")
+    failed = journal.state("edit")
+    assert failed is not None
+    assert (failed.outcome, failed.ran, failed.error, failed.complete) == (
+        "failed",
+        False,
+        "no network.",
+        False,
+    )
+    journal.step_started("edit")
+    running = journal.state("edit")
+    assert running is not None
+    assert (running.outcome, running.ran, running.attempts) == ("unknown", True, 1)
+    journal.step_ended("edit", "done", phase="run", duration=2.0, outputs={"commit": "abc"})
+    done = journal.state("edit")
+    assert done is not None
+    assert (done.outcome, done.complete, done.started, done.duration) == (
+        "done",
+        True,
+        FakeClock.EPOCH,
+        2.0,
+    )
+    assert journal.outputs("edit") == {"commit": "abc"}
+    assert journal.outputs("push") == {}
+
+
+def test_notes_name_the_current_step(runs: RunStore) -> None:
+    journal = new(runs)
+    journal.note("lock-broken", owner="someone")
+    journal.current_step = "push"
+    journal.note("confirmation", question="Push?", answer=True)
+    assert [(n.kind, n.step, dict(n.data)) for n in journal.notes()] == [
+        ("lock-broken", None, {"owner": "someone"}),
+        ("confirmation", "push", {"question": "Push?", "answer": True}),
+    ]
+    assert [n.kind for n in journal.notes("confirmation")] == ["confirmation"]
+
+
+def test_a_loaded_or_dry_run_journal_refuses_writes(runs: RunStore) -> None:
+    journal = new(runs)
+    journal.close()
+    loaded = runs.load(journal.run_id)
+    with pytest.raises(RuntimeError, match="read-only"):
+        loaded.note("x")
+    memory = Journal.memory(dict(loaded.records[0]), clock=runs.clock)
+    with pytest.raises(RuntimeError, match="read-only"):
+        memory.step_started("edit")
+
+
+def test_only_one_process_appends_to_a_journal(runs: RunStore) -> None:
+    journal = new(runs)
+    with pytest.raises(JournalBusyError) as caught:
+        runs.open(journal.run_id)
+    session = Session.current()
+    assert str(caught.value) == (
+        f"{journal.path}: run {journal.run_id} is being run by another process "
+        f"({session.who}, PID {session.pid}). Wait for it to end (or stop it), then resume."
+    )
+    journal.close()
+    reopened, torn = runs.open(journal.run_id)
+    assert torn == 0
+    reopened.close()
+
+
+def test_a_complete_line_that_is_not_a_record_is_an_error_never_skipped(runs: RunStore) -> None:
+    journal = new(runs)
+    journal.close()
+    assert journal.path is not None
+    with journal.path.open("a") as handle:
+        handle.write("not json\n")
+        handle.write('{"type":"note","kind":"x","at":1}\n')
+    with pytest.raises(JournalError) as caught:
+        runs.load(journal.run_id)
+    assert str(caught.value).startswith(
+        f"{journal.path}:2: this line of the journal is not a record"
+    )
+    with pytest.raises(JournalError):
+        runs.runs()
+
+
+def test_status_reads_the_last_stop_or_finish(runs: RunStore) -> None:
+    journal = new(runs)
+    statuses = [journal.status]
+    journal.stopped("failed", step="push", error="no.")
+    statuses.append(journal.status)
+    journal.resumed(Session.current())
+    statuses.append(journal.status)
+    journal.finished()
+    statuses.append(journal.status)
+    assert statuses == ["unknown", "failed", "unknown", "done"]
+
+
+def test_runs_are_listed_newest_first_and_resolved(runs: RunStore) -> None:
+    clock = runs.clock
+    assert isinstance(clock, FakeClock)
+    old = new(runs)
+    old.close()
+    clock.now += 10
+    other_instance = new(runs, instance="production")
+    other_instance.close()
+    clock.now += 10
+    finished = new(runs)
+    finished.finished()
+    finished.close()
+    assert [run.run_id for run in runs.runs()] == [
+        finished.run_id,
+        other_instance.run_id,
+        old.run_id,
+    ]
+    assert [run.run_id for run in runs.runs(instance="production")] == [other_instance.run_id]
+    assert runs.resolve("last", plan="demo", instance="staging") == old.run_id
+    assert runs.resolve(old.run_id, plan="demo", instance="staging") == old.run_id
+    with pytest.raises(ResumeMismatchError, match="is a run of demo on production"):
+        runs.resolve(other_instance.run_id, plan="demo", instance="staging")
+    with pytest.raises(RunNotFoundError, match="there is no run '20990101T000000Z-000000'"):
+        runs.resolve("20990101T000000Z-000000", plan="demo", instance="staging")
+    with pytest.raises(RunNotFoundError, match=r"'\.\./etc' is not a run id"):
+        runs.resolve("../etc", plan="demo", instance="staging")
+
+
+def test_an_effect_is_recorded_around_the_action_and_seen_from_every_journal(
+    runs: RunStore,
+) -> None:
+    key = ("announce", "production", "rev-90")
+    first = new(runs)
+    first.current_step = "announce"
+    assert first.effect_status(key) is None
+    with first.effect(key, channel="~is-outage") as result:
+        result["post_id"] = "p1"
+    first.close()
+    second = new(runs)
+    seen = second.effect_status(key)
+    assert seen is not None
+    assert (seen.status, seen.run_id, seen.step, dict(seen.data)) == (
+        "done",
+        first.run_id,
+        "announce",
+        {"post_id": "p1"},
+    )
+    assert runs.effect_status(key) == seen
+    assert second.effect_status(("announce", "production", "rev-91")) is None
+
+
+def test_an_effect_that_fails_or_whose_outcome_is_unknown_says_so(runs: RunStore) -> None:
+    journal = new(runs)
+    with pytest.raises(Boom), journal.effect(("push", "a")):
+        raise Boom("rejected")
+    failed = journal.effect_status(("push", "a"))
+    assert failed is not None
+    assert (failed.status, failed.error) == ("failed", "rejected.")
+    with pytest.raises(OutcomeUnknown), journal.effect(("push", "a")):
+        raise OutcomeUnknown("lost", command="git push")
+    unknown = journal.effect_status(("push", "a"))
+    assert unknown is not None
+    assert unknown.status == "unknown"
+    with journal.effect(("push", "a")):
+        pass
+    done = journal.effect_status(("push", "a"))
+    assert done is not None
+    assert done.status == "done"
+
+
+def test_an_effect_started_with_no_end_is_unknown(runs: RunStore) -> None:
+    journal = new(runs)
+    assert journal.path is not None
+    with journal.path.open("a") as handle:  # what a SIGKILL inside the block leaves
+        handle.write(json.dumps({"type": "effect", "phase": "start", "key": ["k"], "at": 5}) + "\n")
+    journal.close()
+    status = runs.effect_status(("k",))
+    assert status is not None
+    assert (status.status, status.at) == ("unknown", 5.0)

@@ -1,0 +1,219 @@
+"""The instance lock: one mkdir, one shell command, through a CommandRunner.
+
+The runner here is :class:`~lpsigning_mojo.external.local.LocalRunner`
+(``/bin/sh -c`` here, as the role account's shell does at the other end of
+SSH), made flaky on demand (tests/runbook/localrunner.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from lpsigning_mojo.errors import (
+    DeclinedError,
+    LockChangedError,
+    LockError,
+    LockHeldError,
+    PromptError,
+)
+from lpsigning_mojo.remote import RoleAccountRunner
+from lpsigning_mojo.runbook import LockOwner, Plan, RemoteDirLock, RunStore, execute
+from lpsigning_mojo.testing import FakeClock
+from tests.runbook.conftest import Act, DemoWorld, make_world
+from tests.runbook.localrunner import FlakyRunner, as_sudo_i
+
+
+def owner(run_id: str, pid: int = 100) -> LockOwner:
+    return LockOwner(
+        run_id=run_id, user="ada", host="laptop", pid=pid, started=FakeClock.EPOCH, plan="demo"
+    )
+
+
+def test_a_free_lock_is_taken_and_shows_its_owner(lock: RemoteDirLock) -> None:
+    assert lock.owner() is None
+    lock.acquire(owner("run-1"))
+    assert lock.owner() == owner("run-1")
+
+
+def test_a_second_run_is_refused_with_who_holds_it_and_since_when(
+    lock: RemoteDirLock,
+) -> None:
+    lock.acquire(owner("run-1"))
+    with pytest.raises(LockHeldError) as caught:
+        lock.acquire(owner("run-2"))
+    assert caught.value.owner == owner("run-1")
+    assert str(caught.value) == (
+        f"the lock at {lock.path} on here is held by run run-1 (plan demo) by ada@laptop, "
+        "PID 100, since 2026-01-01 00:00:00 UTC. Wait for that run to finish; if it is stale "
+        "(its process is gone), break the lock with --break-lock."
+    )
+    assert lock.owner() == owner("run-1")
+
+
+def test_the_run_that_holds_it_takes_it_again_on_resume(lock: RemoteDirLock) -> None:
+    lock.acquire(owner("run-1", pid=100))
+    lock.acquire(owner("run-1", pid=200))
+    assert lock.owner() == owner("run-1", pid=200)
+
+
+def _race(lock: RemoteDirLock) -> list[tuple[str, LockOwner | None]]:
+    """Two runs acquire ``lock`` at once; each gets (its run id, the owner that refused it)."""
+    start = threading.Barrier(2)
+    results: list[tuple[str, LockOwner | None]] = []
+
+    def take(run_id: str) -> None:
+        start.wait()
+        try:
+            lock.acquire(owner(run_id))
+            results.append((run_id, None))
+        except LockHeldError as error:
+            results.append((run_id, error.owner))  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=take, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_concurrent_acquirers_never_both_win(tmp_path: Path) -> None:
+    for trial in range(15):
+        lock = RemoteDirLock(FlakyRunner(), str(tmp_path / f"lock-{trial}"))
+        results = _race(lock)
+        won = [run_id for run_id, refused_by in results if refused_by is None]
+        refusals = [refused_by for _, refused_by in results if refused_by is not None]
+        assert len(won) == 1
+        assert refusals == [owner(won[0])]
+        assert lock.owner() == owner(won[0])
+
+
+def test_release_removes_only_its_own_lock(lock: RemoteDirLock) -> None:
+    lock.acquire(owner("run-1"))
+    lock.release(owner("run-2"))
+    assert lock.owner() == owner("run-1")
+    lock.release(owner("run-1"))
+    assert lock.owner() is None
+    assert list(Path(lock.path).parent.iterdir()) == []
+    lock.release(owner("run-1"))
+
+
+def test_breaking_removes_the_lock_only_if_its_owner_did_not_change(lock: RemoteDirLock) -> None:
+    lock.acquire(owner("run-1"))
+    with pytest.raises(LockChangedError, match="is now held by run run-1"):
+        lock.break_lock(owner("run-0"))
+    assert lock.owner() == owner("run-1")
+    lock.break_lock(owner("run-1"))
+    assert lock.owner() is None
+    lock.acquire(owner("run-2"))
+
+
+def test_a_lock_without_an_owner_record_can_be_shown_and_broken(tmp_path: Path) -> None:
+    lock = RemoteDirLock(FlakyRunner(), str(tmp_path / "lock"), settle=0.2)
+    Path(lock.path).mkdir(parents=True)  # its taker stopped between mkdir and the owner file
+    holder = lock.owner()
+    assert holder is not None
+    assert not holder.known
+    assert holder.describe() == (
+        "an unknown run with no readable owner record (its taker may have stopped while taking it)"
+    )
+    with pytest.raises(LockHeldError):
+        lock.acquire(owner("run-1"))
+    lock.break_lock(holder)
+    lock.acquire(owner("run-1"))
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_lost_connection_while_taking_it_is_resolved_by_reading_it_back(
+    lock: RemoteDirLock, when: str
+) -> None:
+    runner = lock.runner
+    assert isinstance(runner, FlakyRunner)
+    runner.lose_connection = when  # type: ignore[assignment]
+    lock.acquire(owner("run-1"))
+    assert lock.owner() == owner("run-1")
+
+
+def test_a_lost_connection_while_another_run_took_it_is_refused(lock: RemoteDirLock) -> None:
+    lock.acquire(owner("run-1"))
+    runner = lock.runner
+    assert isinstance(runner, FlakyRunner)
+    runner.lose_connection = "after"
+    with pytest.raises(LockHeldError, match="held by run run-1"):
+        lock.acquire(owner("run-2"))
+
+
+def test_a_lock_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    lock = RemoteDirLock(FlakyRunner(), str(blocker / "lock"), host="bastion")
+    with pytest.raises(LockError) as caught:
+        lock.acquire(owner("run-1"))
+    assert str(caught.value) == (
+        f"the lock command at {blocker}/lock on bastion failed (cannot create {blocker}/lock). "
+        "Check that the role account can write there."
+    )
+
+
+def test_every_lock_operation_is_one_command_that_survives_sudo_i(tmp_path: Path) -> None:
+    runner = FlakyRunner()
+    path = str(tmp_path / "it's a $HOME `dir`\\here")
+    lock = RemoteDirLock(RoleAccountRunner(runner, as_sudo_i), path)
+    holder = LockOwner(
+        run_id="run-1", user="o'neil", host="h$st", pid=7, started=FakeClock.EPOCH, plan="a b"
+    )
+    lock.acquire(holder)
+    assert Path(path).is_dir()
+    assert lock.owner() == holder
+    lock.release(holder)
+    assert not Path(path).exists()
+    assert len(runner.commands) == 3
+    assert all(command.startswith("sh -c ") for command in runner.commands)
+
+
+def plan() -> Plan[DemoWorld]:
+    return Plan(name="demo", instance="staging", steps=(Act(name="edit"),))
+
+
+def test_a_run_refused_by_the_lock_leaves_no_journal(
+    world: DemoWorld, runs: RunStore, lock: RemoteDirLock
+) -> None:
+    lock.acquire(owner("other"))
+    with pytest.raises(LockHeldError):
+        execute(plan(), world, runs=runs, lock=lock)
+    assert world.outside.effects == []
+    assert runs.runs() == []
+
+
+def test_break_lock_shows_the_owner_asks_and_records_it(
+    runs: RunStore, lock: RemoteDirLock
+) -> None:
+    world = make_world(answers="y\n")
+    lock.acquire(owner("stale"))
+    report = execute(plan(), world, runs=runs, lock=lock, break_lock=True)
+    assert report.status == "done"
+    assert f"The lock at {lock.where} is held by run stale (plan demo)" in world.output
+    assert "Break it? Do this only if that run is over [y/N] " in world.asked.getvalue()
+    assert report.summary is not None
+    (note,) = [n for n in report.summary.notes if n.kind == "lock-broken"]
+    assert note.data["owner"] == owner("stale").to_json()
+    assert note.data["how"] == "asked"
+    assert lock.owner() is None
+
+
+def test_break_lock_without_a_terminal_needs_yes(runs: RunStore, lock: RemoteDirLock) -> None:
+    lock.acquire(owner("stale"))
+    with pytest.raises(PromptError) as caught:
+        execute(plan(), make_world(tty=False), runs=runs, lock=lock, break_lock=True)
+    assert str(caught.value) == (
+        "'Break it? Do this only if that run is over' needs a confirmation, and there is no "
+        "terminal to ask on. Pass --yes to confirm it, or run the command on a terminal."
+    )
+    with pytest.raises(DeclinedError, match="was not broken"):
+        execute(plan(), make_world(answers="n\n"), runs=runs, lock=lock, break_lock=True)
+    assert lock.owner() == owner("stale")
+    report = execute(plan(), make_world(tty=False, yes=True), runs=runs, lock=lock, break_lock=True)
+    assert report.status == "done"
