@@ -146,3 +146,92 @@ class FakeJujuStatusSource(_StrictFake["DeployedState"]):
 
     def deployed_state(self, application: str) -> DeployedState:
         return self._answer(application)
+
+
+# -- fakes of the health probe, Launchpad and chat adapters ------------------------------------
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.external.probe import ProbeResult
+
+
+def _call_text(*args: object, **options: object) -> str:
+    """The arguments of a call as code would write them: ``1, 'x', status='New'``."""
+    return ", ".join(
+        [*map(repr, args), *(f"{k}={v!r}" for k, v in options.items() if v is not None)]
+    )
+
+
+class _StrictCalls(_StrictFake[T]):
+    """A strict fake of a Protocol with several methods, or several arguments per call.
+
+    Expectations are keyed by the method's name and its arguments (as
+    :func:`_call_text` writes them); ``calls`` records ``(method, arguments)``.
+    """
+
+    def _expect_call(self, method: str, arguments: str, outcome: T | BaseException) -> None:
+        self._expect(f"{method}({arguments})", outcome)
+
+    def _answer_call(self, method: str, arguments: str) -> T:
+        key = f"{method}({arguments})"
+        self.calls.append((method, arguments))
+        pending = self._expected.get(key)
+        if not pending:
+            expected = sorted(k for k, queue in self._expected.items() if queue)
+            raise UnexpectedCallError(
+                f"{type(self).__name__}.{key} was not expected; "
+                f"still expected: {', '.join(expected) or 'nothing'}"
+            )
+        outcome = pending.popleft()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def verify(self) -> None:
+        missing = [key for key, queue in self._expected.items() for _ in queue]
+        if missing:
+            raise UnexpectedCallError(
+                f"{type(self).__name__} expected calls that never came: {', '.join(missing)}"
+            )
+
+
+class FakeHealthProbe(_StrictFake["ProbeResult"]):
+    """A strict fake :class:`~lpsigning_mojo.external.probe.HealthProbe`."""
+
+    _method = "check"
+
+    def expect_check(
+        self,
+        base_url: str,
+        result: ProbeResult | None = None,
+        *,
+        healthy: bool | None = None,
+        reason: str | None = None,
+        terminal: bool = False,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls of ``check(base_url)``.
+
+        Pass a whole ``result``, or ``healthy`` (and a ``reason``, and whether
+        the failure is ``terminal``) to have one made.
+        """
+        from lpsigning_mojo.external.probe import ProbeResult, service_key_url
+
+        if (result is None) == (healthy is None):
+            raise TypeError("expect_check needs exactly one of result and healthy")
+        if result is None:
+            result = ProbeResult(
+                url=service_key_url(base_url),
+                healthy=bool(healthy),
+                reason=reason or ("HTTP 200 with a service key" if healthy else "HTTP 500"),
+                status=200 if healthy else None,
+                service_key="a2V5" if healthy else None,
+                terminal=terminal and not healthy,
+            )
+        for _ in range(times):
+            self._expect(base_url, result)
+
+    def check(self, base_url: str) -> ProbeResult:
+        return self._answer(base_url)
+
+
+__all__ += ["FakeHealthProbe"]
