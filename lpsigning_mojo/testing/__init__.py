@@ -235,3 +235,32 @@ class FakeHealthProbe(_StrictFake["ProbeResult"]):
 
 
 __all__ += ["FakeHealthProbe"]
+
+
+class FakeChat(_StrictCalls[None]):
+    """A strict fake :class:`~lpsigning_mojo.external.chat.Chat`.
+
+    ``posts`` lists the messages posted, as ``(text, channel, username)``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posts: list[tuple[str, str | None, str | None]] = []
+
+    def expect_post(
+        self,
+        text: str,
+        *,
+        channel: str | None = None,
+        username: str | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """Accept the next ``post(text, channel=..., username=...)``, or raise ``error``."""
+        self._expect_call("post", _call_text(text, channel=channel, username=username), error)
+
+    def post(self, text: str, *, channel: str | None = None, username: str | None = None) -> None:
+        self._answer_call("post", _call_text(text, channel=channel, username=username))
+        self.posts.append((text, channel, username))
+
+
+__all__ += ["FakeChat"]
