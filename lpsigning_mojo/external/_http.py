@@ -52,6 +52,7 @@ from lpsigning_mojo.errors import (
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "HttpResponse",
+    "is_loopback",
     "parse_json",
     "request",
     "shown_url",
@@ -244,7 +245,8 @@ class _HTTPSConnection(http.client.HTTPSConnection):
             self.sock.deadline = self._deadline
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine: never proxied."""
     if host == "localhost":
         return True
     try:
@@ -255,7 +257,7 @@ def _is_loopback(host: str) -> bool:
 
 def _proxy_for(origin: _Origin) -> tuple[_Origin, str | None] | None:
     """The proxy to use for ``origin`` (and its ``Proxy-Authorization``), or ``None``."""
-    if _is_loopback(origin.host):
+    if is_loopback(origin.host):
         return None
     proxy = urllib.request.getproxies().get(origin.scheme)
     if not proxy or urllib.request.proxy_bypass(f"{origin.host}:{origin.port}"):

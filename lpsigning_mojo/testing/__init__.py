@@ -151,6 +151,7 @@ class FakeJujuStatusSource(_StrictFake["DeployedState"]):
 # -- fakes of the health probe, Launchpad and chat adapters ------------------------------------
 
 if TYPE_CHECKING:
+    from lpsigning_mojo.external.launchpad import Bug, FiledBug, StatusChange
     from lpsigning_mojo.external.probe import ProbeResult
 
 
@@ -264,3 +265,89 @@ class FakeChat(_StrictCalls[None]):
 
 
 __all__ += ["FakeChat"]
+
+
+class FakeLaunchpad(_StrictCalls["Bug | StatusChange | FiledBug"]):
+    """A strict fake :class:`~lpsigning_mojo.external.launchpad.Launchpad`.
+
+    ``filed`` lists the bugs filed, with their whole description, as
+    ``(project, title, description, tags)``; the expectation of
+    :meth:`file_bug` leaves the description out, since it often holds a
+    journal excerpt.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filed: list[tuple[str, str, str, tuple[str, ...]]] = []
+
+    def expect_bug(
+        self, number: int, bug: Bug | None = None, *, error: BaseException | None = None
+    ) -> None:
+        """Answer the next ``bug(number)`` with ``bug``, or raise ``error``."""
+        self._expect_call("bug", _call_text(number), _one_of(bug, error, "expect_bug"))
+
+    def bug(self, number: int) -> Bug:
+        return self._answer_call("bug", _call_text(number))  # type: ignore[return-value]
+
+    def expect_set_task_status(
+        self,
+        number: int,
+        target: str,
+        status: str,
+        *,
+        from_status: str | None = None,
+        old_status: str | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """Accept the next such ``set_task_status`` call, or raise ``error``.
+
+        The answer says the task was in ``old_status`` (default: ``from_status``,
+        else the status before the change is unknown and taken as ``status``).
+        """
+        from lpsigning_mojo.external.launchpad import StatusChange
+
+        change = None
+        if error is None:
+            change = StatusChange(
+                bug=number,
+                bug_target_name=target,
+                old_status=old_status or from_status or status,
+                status=status,
+            )
+        key = _call_text(number, target, status, from_status=from_status)
+        self._expect_call("set_task_status", key, _one_of(change, error, "expect_set_task_status"))
+
+    def set_task_status(
+        self, number: int, target: str, status: str, *, from_status: str | None = None
+    ) -> StatusChange:
+        key = _call_text(number, target, status, from_status=from_status)
+        return self._answer_call("set_task_status", key)  # type: ignore[return-value]
+
+    def expect_file_bug(
+        self,
+        project: str,
+        *,
+        title: str,
+        tags: Sequence[str] = (),
+        filed: FiledBug | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """Accept the next ``file_bug(project, title=..., tags=...)``; answer ``filed``."""
+        key = _call_text(project, title=title, tags=tuple(tags))
+        self._expect_call("file_bug", key, _one_of(filed, error, "expect_file_bug"))
+
+    def file_bug(
+        self, project: str, *, title: str, description: str, tags: Sequence[str] = ()
+    ) -> FiledBug:
+        key = _call_text(project, title=title, tags=tuple(tags))
+        self.filed.append((project, title, description, tuple(tags)))
+        return self._answer_call("file_bug", key)  # type: ignore[return-value]
+
+
+def _one_of(value: T | None, error: BaseException | None, method: str) -> T | BaseException:
+    if (value is None) == (error is None):
+        raise TypeError(f"{method} needs exactly one of its answer and error")
+    return error if error is not None else value  # type: ignore[return-value]
+
+
+__all__ += ["FakeLaunchpad"]
