@@ -334,8 +334,12 @@ class LaunchpadClient:
                     "or to an alias such as production",
                 )
         self.service_root = root
-        self.credentials_file = None if credentials_file is None else Path(credentials_file)
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.credentials_file = (
+            None if credentials_file is None else Path(credentials_file).expanduser()
+        )
+        self.cache_dir = (
+            Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+        )
         self.timeout = timeout
         self.version = version
         self._budget = _Budget(connect_timeout)

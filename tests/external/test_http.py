@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import ssl
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -383,3 +385,89 @@ def test_bad_json_is_one_clear_error(body: bytes, message: str) -> None:
 def test_shown_url_drops_credentials_and_escapes_control_characters() -> None:
     assert _http.shown_url("https://u:p@host/path?q=1") == "https://host/path?q=1"
     assert _http.shown_url("http://host/\x1b[31m") == "http://host/\\x1b[31m"
+
+
+# -- TLS --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_server(
+    serve: Callable[..., Server], tls_files: tuple[Path, Path]
+) -> Callable[[Handler], Server]:
+    def start(handler: Handler) -> Server:
+        server = serve(handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls_files)
+        server._server.socket = context.wrap_socket(server._server.socket, server_side=True)
+        return server
+
+    return start
+
+
+def test_https_works_and_the_deadline_holds_over_tls(
+    tls_server: Callable[[Handler], Server],
+    tls_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
+    server = tls_server(
+        lambda ex: (
+            ex.trickle(200, b"x" * 1000, interval=0.05)
+            if ex.path == "/slow"
+            else ex.reply(200, "over tls")
+        )
+    )
+    url = f"https://127.0.0.1:{server.port}/"
+    assert get(url).body == b"over tls"
+    started = time.monotonic()
+    with pytest.raises(HttpTimeoutError):
+        get(url + "slow", timeout=0.5)
+    assert time.monotonic() - started < 1.5
+
+
+def test_an_untrusted_certificate_is_refused(tls_server: Callable[[Handler], Server]) -> None:
+    server = tls_server(lambda ex: ex.reply(200, "should not be read"))
+    with pytest.raises(HttpConnectionError, match=r"TLS certificate of .* is not valid") as caught:
+        get(f"https://127.0.0.1:{server.port}/")
+    assert not caught.value.sent

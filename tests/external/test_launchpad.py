@@ -499,6 +499,12 @@ def test_a_bad_service_root_is_refused(root: str, message: str) -> None:
         LaunchpadClient(root)
 
 
+def test_paths_may_start_with_a_tilde(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    lp = LaunchpadClient(credentials_file="~/lp-credentials", cache_dir="~/cache")
+    assert (lp.credentials_file, lp.cache_dir) == (tmp_path / "lp-credentials", tmp_path / "cache")
+
+
 def test_the_cache_is_under_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_cache_dir() == tmp_path / "lpsigning-mojo" / "launchpadlib"

@@ -13,11 +13,17 @@ operation, records every write in ``writes``, and can inject faults.
 
 Writes need an OAuth access token the stand-in knows
 (:meth:`LaunchpadStandIn.write_credentials` makes a launchpadlib credentials
-file for one); reads are anonymous, and private bugs are hidden from them.
+file for one); reads are anonymous, and private bugs are hidden from them::
 
-    >>> with LaunchpadStandIn() as launchpad:
-    ...     launchpad.add_bug(1234, tasks={"lp-signing": "Fix Committed"})
-    ...     launchpad.service_root  # give this to the client
+    with LaunchpadStandIn() as launchpad:
+        launchpad.add_bug(1234, tasks={"lp-signing": "Fix Committed"})
+        client = LaunchpadClient(
+            launchpad.service_root,
+            credentials_file=launchpad.write_credentials(tmp / "credentials"),
+            cache_dir=tmp / "cache",
+        )
+        client.set_task_status(1234, "lp-signing", "Fix Released")
+        launchpad.writes  # what was written
 """
 
 from __future__ import annotations
@@ -33,27 +39,11 @@ from urllib.parse import parse_qs, unquote
 
 import attrs
 
+from lpsigning_mojo.external.launchpad import STATUSES
 from lpsigning_mojo.testing.standins._server import Exchange, LoopbackHTTPServer
 
-__all__ = ["STATUSES", "LaunchpadStandIn", "Write"]
+__all__ = ["COMPLETE", "LaunchpadStandIn", "Write"]
 
-#: Bug task statuses, as Launchpad names them.
-STATUSES = (
-    "New",
-    "Incomplete",
-    "Opinion",
-    "Invalid",
-    "Won't Fix",
-    "Expired",
-    "Confirmed",
-    "Triaged",
-    "In Progress",
-    "Deferred",
-    "Fix Committed",
-    "Fix Released",
-    "Does Not Exist",
-    "Unknown",
-)
 #: Statuses in which Launchpad counts a task as complete (``is_complete``).
 COMPLETE = frozenset(
     {"Opinion", "Invalid", "Won't Fix", "Expired", "Fix Released", "Does Not Exist"}

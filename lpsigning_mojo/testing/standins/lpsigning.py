@@ -3,11 +3,12 @@
 It answers ``GET /service-key`` as the real service does
 (``{"service-key": "<base64>"}``), or in one of the unhealthy :data:`MODES`,
 switchable while it runs. ``POST /nonce`` is answered too, and recorded, so
-a test can assert that nobody probed with it.
+a test can assert that nobody probed with it::
 
-    >>> with LpSigningStandIn() as service:
-    ...     service.mode = "500"
-    ...     service.queue("healthy", "healthy")  # the next two answers
+    with LpSigningStandIn() as service:
+        service.mode = "500"  # from now on
+        service.queue("healthy", "healthy")  # but first, the next two answers
+        ServiceKeyProbe().check(service.url)
 """
 
 from __future__ import annotations

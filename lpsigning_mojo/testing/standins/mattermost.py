@@ -3,11 +3,12 @@
 ``POST /hooks/<key>`` with JSON ``{"text": ..., "channel": ..., "username": ...}``
 is recorded in ``posts`` and answered ``200 ok``, as Mattermost does; an
 unknown key or a post without text gets Mattermost's JSON error. Other
-answers come from the fault :data:`MODES`, switchable while it runs.
+answers come from the fault :data:`MODES`, switchable while it runs::
 
-    >>> with MattermostStandIn() as chat:
-    ...     chat.hook_url  # the secret URL to give the client
-    ...     chat.queue("500")  # the next post fails
+    with MattermostStandIn() as chat:
+        chat.queue("500")  # the next post fails
+        MattermostWebhook(chat.hook_url).post("Rolling out lp-signing")
+        chat.posts  # what came
 """
 
 from __future__ import annotations
