@@ -583,3 +583,255 @@ __all__ += [
     "RunNotFoundError",
     "RunbookError",
 ]
+
+
+# -- HTTP plumbing (lpsigning_mojo.external._http) ------------------------------------------
+
+
+class HttpError(LpsigningMojoError):
+    """An HTTP request got no usable answer.
+
+    ``url`` is the URL as it may be shown: the URL without any user name or
+    password, or a label such as ``<webhook URL>`` when the URL is a secret.
+    ``sent`` is true when the request may have reached the server (the
+    connection was open when it failed), so repeating it may repeat its effect.
+    The adapters turn these into errors of their own family.
+    """
+
+    def __init__(
+        self, message: str, *, url: str, sent: bool = False, hint: str | None = None
+    ) -> None:
+        self.url = url
+        self.sent = sent
+        super().__init__(message, hint=hint)
+
+
+class HttpTimeoutError(HttpError):
+    """No complete answer came within the request's total deadline."""
+
+
+class HttpConnectionError(HttpError):
+    """The server could not be reached, or the connection failed or broke."""
+
+
+class HttpRedirectError(HttpError):
+    """A redirect went to another scheme, host or port (not followed), or there were too many.
+
+    ``redirect_to`` is where it tried to go, as it may be shown.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        redirect_to: str | None = None,
+        sent: bool = True,
+        hint: str | None = None,
+    ) -> None:
+        self.redirect_to = redirect_to
+        super().__init__(message, url=url, sent=sent, hint=hint)
+
+
+class HttpResponseError(HttpError):
+    """The answer is not usable: malformed HTTP, a body over the size limit, or bad JSON.
+
+    ``status`` is the HTTP status, when one was read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        sent: bool = True,
+        hint: str | None = None,
+    ) -> None:
+        self.status = status
+        super().__init__(message, url=url, sent=sent, hint=hint)
+
+
+# -- the service's health check (lpsigning_mojo.external.probe) --------------------------------
+
+
+class ProbeError(LpsigningMojoError):
+    """The service did not pass its health check (``GET /service-key``).
+
+    ``url`` is the URL probed, ``attempts`` how many times it was asked,
+    ``elapsed`` the seconds spent and ``last_reason`` what the last answer was.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        attempts: int,
+        elapsed: float,
+        last_reason: str,
+        hint: str | None = None,
+    ) -> None:
+        self.url = url
+        self.attempts = attempts
+        self.elapsed = elapsed
+        self.last_reason = last_reason
+        super().__init__(message, hint=hint)
+
+
+class ServiceUnhealthyError(ProbeError):
+    """The health check failed in a way that waiting cannot fix (e.g. a redirect off the host)."""
+
+
+class ProbeTimeoutError(ProbeError):
+    """The service was not healthy often enough in a row before the wait's timeout."""
+
+
+# -- Launchpad (lpsigning_mojo.external.launchpad) -------------------------------------------
+
+
+class LaunchpadError(LpsigningMojoError):
+    """Launchpad could not do what was asked; ``bug`` is the bug number concerned, if any."""
+
+    def __init__(self, message: str, *, bug: int | None = None, hint: str | None = None) -> None:
+        self.bug = bug
+        super().__init__(message, hint=hint)
+
+
+class LaunchpadUnavailableError(LaunchpadError):
+    """Launchpad could not be reached, did not answer in time, or failed with 5xx.
+
+    Nothing was changed. Callers that only read (checking the bugs of a
+    release) may turn this into a warning.
+    """
+
+
+class LaunchpadCredentialsError(LaunchpadError):
+    """The credentials file is missing or unreadable, or Launchpad refused its token."""
+
+
+class BugNotFoundError(LaunchpadError):
+    """Launchpad has no bug of that number, or it is private to the reader."""
+
+    def __init__(self, bug: int) -> None:
+        super().__init__(
+            f"Launchpad has no bug #{bug}, or it is private",
+            bug=bug,
+            hint="Check the number (LP: #N lines in commit messages)",
+        )
+
+
+class BugTaskNotFoundError(LaunchpadError):
+    """A bug has no task for the project (``target``) asked for; ``targets`` lists those it has."""
+
+    def __init__(self, bug: int, target: str, *, targets: tuple[str, ...]) -> None:
+        self.target = target
+        self.targets = targets
+        super().__init__(
+            f"Bug #{bug} has no {target} task (it has: {', '.join(targets) or 'no tasks'})",
+            bug=bug,
+            hint=f"Add a {target} task on Launchpad if the bug affects {target}",
+        )
+
+
+class BugTaskStatusError(LaunchpadError):
+    """A bug task's status is not the one a change expected; nothing was changed."""
+
+    def __init__(self, bug: int, target: str, *, status: str, expected: str) -> None:
+        self.target = target
+        self.status = status
+        self.expected = expected
+        super().__init__(
+            f"Bug #{bug}'s {target} task is {status!r}, not {expected!r}; it was left unchanged",
+            bug=bug,
+        )
+
+
+class ProjectNotFoundError(LaunchpadError):
+    """Launchpad has no project of that name."""
+
+    def __init__(self, project: str) -> None:
+        self.project = project
+        super().__init__(
+            f"Launchpad has no project named {project!r}", hint="Check the project's name"
+        )
+
+
+class LaunchpadWriteError(LaunchpadError):
+    """Launchpad refused or failed a change (``status``: its HTTP status, when it answered)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        bug: int | None = None,
+        status: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.status = status
+        super().__init__(message, bug=bug, hint=hint)
+
+
+# -- chat (lpsigning_mojo.external.chat) ---------------------------------------------------
+
+
+class ChatError(LpsigningMojoError):
+    """A chat message (a Mattermost incoming webhook post) was not confirmed as posted.
+
+    ``maybe_posted`` is true when the request may have reached the server
+    (it timed out or broke after it was sent): the message may be there, so
+    look before posting it again. The hook URL is a secret: no message names it.
+    """
+
+    def __init__(
+        self, message: str, *, maybe_posted: bool = False, hint: str | None = None
+    ) -> None:
+        self.maybe_posted = maybe_posted
+        super().__init__(message, hint=hint)
+
+
+class ChatConfigError(ChatError):
+    """The webhook URL or a message is unusable; nothing was sent."""
+
+
+class ChatUnavailableError(ChatError):
+    """The webhook could not be reached, did not answer in time, or failed with 5xx."""
+
+
+class ChatRejectedError(ChatError):
+    """The webhook answered, but not with ``200 ok`` (``status``: its HTTP status)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None,
+        maybe_posted: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        self.status = status
+        super().__init__(message, maybe_posted=maybe_posted, hint=hint)
+
+
+__all__ += [
+    "BugNotFoundError",
+    "BugTaskNotFoundError",
+    "BugTaskStatusError",
+    "ChatConfigError",
+    "ChatError",
+    "ChatRejectedError",
+    "ChatUnavailableError",
+    "HttpConnectionError",
+    "HttpError",
+    "HttpRedirectError",
+    "HttpResponseError",
+    "HttpTimeoutError",
+    "LaunchpadCredentialsError",
+    "LaunchpadError",
+    "LaunchpadUnavailableError",
+    "LaunchpadWriteError",
+    "ProbeError",
+    "ProbeTimeoutError",
+    "ProjectNotFoundError",
+    "ServiceUnhealthyError",
+]
