@@ -23,14 +23,9 @@ the old text whole. See :func:`edit_text` for what it refuses and why.
 
 from __future__ import annotations
 
-from lpsigning_mojo.files.editing import LOCK_TIMEOUT, Edited, edit_text
-from lpsigning_mojo.files.reading import (
-    MAX_FILE_BYTES,
-    read_bytes,
-    read_text,
-    read_toml,
-    resolved,
-)
+from lpsigning_mojo.files import editing, reading
+from lpsigning_mojo.files.editing import Edited, edit_text
+from lpsigning_mojo.files.reading import read_bytes, read_text, read_toml, resolved
 
 __all__ = [
     "LOCK_TIMEOUT",
@@ -42,3 +37,11 @@ __all__ = [
     "read_toml",
     "resolved",
 ]
+
+#: The most bytes read from one file (16 MiB). Bundles, manifests and
+#: configuration files are a few kilobytes; a larger file is refused.
+MAX_FILE_BYTES = reading.MAX_FILE_BYTES
+
+#: How long (seconds) :func:`edit_text` waits for another edit of the same file
+#: to finish before it gives up without changing anything.
+LOCK_TIMEOUT = editing.LOCK_TIMEOUT
