@@ -6,6 +6,7 @@ without importing every command.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 
@@ -16,6 +17,9 @@ __all__ = ["EXIT_INTERRUPTED", "EXIT_UNEXPECTED", "guarded"]
 
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
+
+#: Error handlers of a text stream that raise for a character its encoding lacks.
+_FAILING = ("strict", "surrogateescape")
 
 
 def _write_crash_log() -> str:
@@ -31,13 +35,31 @@ def _write_crash_log() -> str:
         return log.name
 
 
+def _escape_unencodable() -> None:
+    """Let stdout and stderr write any text, escaping what their encoding cannot hold.
+
+    Output may hold text from files and other programs (a bundle's comments,
+    a path that is not valid UTF-8); written to a stream whose encoding
+    cannot represent it (``PYTHONIOENCODING=ascii``, the C locale), such a
+    character becomes a ``\\xe9``-style escape instead of an exception.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) in _FAILING:
+            with contextlib.suppress(ValueError, OSError):  # a closed or odd stream
+                reconfigure(errors="backslashreplace")
+
+
 def guarded(prog: str, call: Callable[[], int]) -> int:
     """Run ``call`` inside the error boundary and return the exit status.
 
     An :class:`~lpsigning_mojo.errors.LpsigningMojoError` prints its sentence
     and exits 1 (2 for usage errors); Ctrl-C exits 130; anything else is a
     bug: the traceback goes to a log file whose path is printed, exit 3.
+    Text that the output streams' encoding cannot hold is escaped, never an
+    error.
     """
+    _escape_unencodable()
     try:
         return call()
     except LpsigningMojoError as error:

@@ -8,6 +8,7 @@ do next. The CLI prints exactly that and exits 1.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 __all__ = [
     "AccessRefusedError",
@@ -24,6 +25,7 @@ __all__ = [
     "ConfigError",
     "EditError",
     "FileAccessError",
+    "FileTooLargeError",
     "HostKeyChangedError",
     "HostKeyUnknownError",
     "InstanceError",
@@ -103,6 +105,14 @@ class UsageError(LpsigningMojoError):
 
 class FileAccessError(LpsigningMojoError):
     """A file is missing, is a directory, or cannot be read or written."""
+
+
+class FileTooLargeError(FileAccessError):
+    """A file is larger than the ``limit`` (bytes) this tool reads."""
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        self.limit = limit
+        super().__init__(message, **kwargs)
 
 
 class ConfigError(LpsigningMojoError):

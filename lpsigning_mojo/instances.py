@@ -20,6 +20,7 @@ from typing import Literal
 import attrs
 
 from lpsigning_mojo.errors import FileAccessError, InstanceError, UnknownInstanceError
+from lpsigning_mojo.files import read_text
 from lpsigning_mojo.mojospec.layout import INSTANCES_FILE
 from lpsigning_mojo.mojospec.stages import stage_name
 from lpsigning_mojo.yamlnodes import Node, NodeReader
@@ -177,16 +178,15 @@ def load_instances(path: str | os.PathLike[str]) -> Instances:
     path = Path(path)
     if path.is_dir():
         path = path / INSTANCES_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         raise FileAccessError(
             f"{path} does not exist",
             hint="It lists the instances; it lives in the spec directory (spec/lp-signing)",
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise FileAccessError(f"cannot read {path}: {reason}") from None
+        )
+    try:
+        text = read_text(path)
+    except FileAccessError as error:
+        raise FileAccessError(f"cannot read {error.message}", hint=error.hint) from None
     return parse_instances(text, path=str(path))
 
 

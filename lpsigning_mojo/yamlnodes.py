@@ -37,6 +37,7 @@ __all__ = [
     "LINE_BREAK",
     "LOADER",
     "MAP_TAG",
+    "MAX_DEPTH",
     "MAX_EXPANDED_NODES",
     "MERGE_TAG",
     "NULL_TAG",
@@ -56,6 +57,7 @@ __all__ = [
     "line_column",
     "load",
     "mapping_items",
+    "nesting_problem",
     "position",
     "scalar_value",
     "split_lines",
@@ -81,6 +83,11 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: How many nodes a document may hold once its aliases are expanded.
 MAX_EXPANDED_NODES = 100_000
+
+#: How deep mappings and lists may nest in a document (aliases expanded). Juju
+#: bundles nest a few levels; the limit keeps every reader and walker of the
+#: values (PyYAML's constructor among them) far from Python's recursion limit.
+MAX_DEPTH = 100
 
 #: ``"refuse"``: any alias is a :class:`ComposeError` (small files people write by
 #: hand, such as ``instances.yaml``). ``"bounded"``: aliases are allowed, as
@@ -141,7 +148,9 @@ class ComposeError(LpsigningMojoError):
 
     ``kind`` is ``"syntax"`` (not YAML), ``"character"`` (a character YAML
     does not allow), ``"alias"`` (an alias where aliases are refused) or
-    ``"expansion"`` (aliases that recurse or expand too far). ``message``
+    ``"expansion"`` (aliases that recurse or expand too far); mappings and
+    lists nested deeper than :data:`MAX_DEPTH` are a ``"syntax"`` fault, as
+    libyaml's own nesting limit is. ``message``
     says what is wrong in the parser's words; each reader turns it into its
     own error or finding, with the file's path.
     """
@@ -172,9 +181,9 @@ def compose(text: str, *, aliases: AliasPolicy) -> list[Node]:
     """The YAML documents of ``text``; empty ones (``---`` alone) are skipped.
 
     Juju skips empty bundle overlays the same way. Raises
-    :class:`ComposeError` for text that is not YAML, or that breaks the
-    alias policy. Duplicate keys are not an error here: see
-    :func:`duplicate_keys`.
+    :class:`ComposeError` for text that is not YAML, that breaks the alias
+    policy, or that nests deeper than :data:`MAX_DEPTH`. Duplicate keys are
+    not an error here: see :func:`duplicate_keys`.
     """
     try:
         if aliases == "refuse" and "*" in text:  # an alias needs a "*"
@@ -203,7 +212,35 @@ def compose(text: str, *, aliases: AliasPolicy) -> list[Node]:
             if expansion is not None:
                 node, reason = expansion
                 raise _fault_at("expansion", reason, node.start_mark)
+    for document in documents:
+        deep = nesting_problem(document)
+        if deep is not None:
+            message = (
+                f"mappings and lists nest more than {MAX_DEPTH} deep here, "
+                "deeper than this tool reads"
+            )
+            raise _fault_at("syntax", message, deep.start_mark)
     return documents
+
+
+def nesting_problem(root: Node) -> Node | None:
+    """The first mapping or list that ``root`` nests deeper than :data:`MAX_DEPTH`, if any.
+
+    Walked without recursion, through aliases as they expand (so call it
+    once aliases are known not to recurse: :func:`expansion_problem`).
+    """
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node
+        children = node.value if isinstance(node, yaml.SequenceNode) else ()
+        if isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        stack.extend(
+            (child, depth + 1) for child in children if not isinstance(child, yaml.ScalarNode)
+        )
+    return None
 
 
 def _children(node: Node) -> list[Node]:
@@ -340,8 +377,18 @@ def scalar_value(node: yaml.ScalarNode) -> object:
 
 
 def load(text: str) -> Any:
-    """The value of a small, trusted YAML text (one document; aliases as written)."""
-    return yaml.load(text, Loader=LOADER)  # noqa: S506 - LOADER is a safe loader
+    """The value of a small YAML text of one document (``None`` when empty).
+
+    Read as every YAML text is (:func:`compose`, aliases bounded, nesting
+    limited), so a hostile value cannot exhaust memory or the stack; raises
+    :class:`ComposeError` or :class:`~lpsigning_mojo.errors.YamlError`.
+    """
+    documents = compose(text, aliases="bounded")
+    if not documents:
+        return None
+    if len(documents) > 1:
+        raise ComposeError("syntax", "expected a single YAML document")
+    return construct(documents[0])
 
 
 # -- strict reading ----------------------------------------------------------------

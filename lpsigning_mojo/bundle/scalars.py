@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from lpsigning_mojo.errors import LpsigningMojoError
 from lpsigning_mojo.yamlnodes import load
 
 __all__ = ["format_key", "format_scalar", "plain_ok"]
@@ -20,7 +21,7 @@ def plain_ok(text: str) -> bool:
         return False
     try:
         return bool(load(f"k: {text}\n") == {"k": text})
-    except yaml.YAMLError:
+    except (yaml.YAMLError, LpsigningMojoError):  # not YAML, or beyond the readers' limits
         return False
 
 

@@ -33,7 +33,7 @@ from jinja2.lexer import TokenStream
 from lpsigning_mojo.errors import TemplateError
 from lpsigning_mojo.yamlnodes import LINE_BREAK, control_character
 
-__all__ = ["Origin", "Rendered", "Template"]
+__all__ = ["COMPILE_LIMITS", "Origin", "Rendered", "Template", "compile_error"]
 
 _DATA_OPEN, _DATA_CLOSE = "\x00", "\x01"
 _EXPR_OPEN, _EXPR_CLOSE, _EXPR_END = "\x02", "\x03", "\x04"
@@ -137,6 +137,25 @@ def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
 _PLAIN, _MARKING = _environments()
 
 
+#: What compiling a template can raise besides Jinja2's own syntax errors: a
+#: template nested deeper than Jinja2's recursive parser, or than Python's
+#: compiler (at most 20 nested blocks), can compile.
+COMPILE_LIMITS = (RecursionError, SyntaxError)
+
+
+def compile_error(error: Exception, path: str | None) -> TemplateError:
+    """The sentence for an error compiling a template (a Jinja2 syntax error, or a limit)."""
+    if isinstance(error, COMPILE_LIMITS):
+        # Python's own message names a line of the generated code, not of the template.
+        reason = error.msg if isinstance(error, SyntaxError) else "Python's recursion limit"
+        return TemplateError(
+            f"the template nests blocks or expressions deeper than Jinja2 can compile ({reason})",
+            path=path,
+            hint="flatten the nested blocks or expressions",
+        )
+    return _template_error(error, path, "")
+
+
 def _template_error(error: Exception, path: str | None, source: str) -> TemplateError:
     line: int | None = getattr(error, "lineno", None)
     if isinstance(error, jinja2.TemplateSyntaxError):
@@ -176,22 +195,19 @@ def _compile(
 ) -> tuple[jinja2.Template | None, jinja2.Template | None]:
     """(plain, marked) compiled templates; plain is None when marked output suffices."""
     name = path or "<template>"
+    marked = None
     try:
         marked_ast = _MARKING.parse(source, name=name, filename=name)
-    except jinja2.TemplateSyntaxError:
-        marked_ast = None  # the plain parse below reports it, in Jinja's own words
-    except TemplateError:
-        marked_ast = None
-    marked = None
-    if marked_ast is not None:
         code = _MARKING.compile(marked_ast, name=name, filename=name)
         marked = jinja2.Template.from_code(_MARKING, code, _MARKING.make_globals(None), None)
         if next(marked_ast.find_all(_TEXT_CAPTURING), None) is None:
             return None, marked
+    except (jinja2.TemplateSyntaxError, TemplateError, *COMPILE_LIMITS):
+        marked = None  # the plain compilation below reports it, in Jinja's own words
     try:
         plain_code = _PLAIN.compile(source, name=name, filename=name)
-    except jinja2.TemplateSyntaxError as error:
-        raise _template_error(error, path, source) from None
+    except (jinja2.TemplateSyntaxError, *COMPILE_LIMITS) as error:
+        raise compile_error(error, path) from None
     plain = jinja2.Template.from_code(_PLAIN, plain_code, _PLAIN.make_globals(None), None)
     return plain, marked
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from lpsigning_mojo.bundle import (
 )
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.errors import UsageError
-from lpsigning_mojo.files import atomic_write_text, read_text
+from lpsigning_mojo.files import edit_text, read_text
 from lpsigning_mojo.mojospec import DEFAULT_STAGES, MANIFEST, Spec, find_spec_dir, stage_name
+from lpsigning_mojo.numbers import decimal_number, integer, whole_number
 
 __all__ = ["register"]
 
@@ -159,12 +161,11 @@ def _writing(parser: argparse.ArgumentParser) -> None:
 
 
 def _revision(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("a revision is 0 or more")
+    value = whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a revision (a whole number written with the digits 0-9)"
+        )
     return value
 
 
@@ -189,15 +190,12 @@ def _stages(path: str, stage: str) -> tuple[str, tuple[str, ...]]:
     return spec.stage(stage).name, spec.stage_names
 
 
-def _load(path: str) -> Template:
-    return Template.from_text(read_text(path), path=path)
-
-
 def _show(args: argparse.Namespace) -> int:
     from lpsigning_mojo.release.revisions import stage_applications
 
+    template = Template.from_text(read_text(args.path), path=args.path)
     stage, _ = _stages(args.path, args.stage)
-    _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
+    _, bundle = render_bundle(template, stage, _template_variables(args))
     shown = stage_applications(bundle, stage=stage)
     if args.format == "json":
         print_json(shown.to_json())
@@ -217,11 +215,12 @@ def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _edit(args: argparse.Namespace, edit: Any, *values: Any) -> tuple[str, EditResult]:
-    """The template's text, and ``edit`` of it for ``args.stage`` (every stage checked)."""
+def _edit(
+    args: argparse.Namespace, text: str, edit: Callable[..., EditResult], *values: Any
+) -> EditResult:
+    """``edit`` of the template ``text`` for ``args.stage`` (every stage checked)."""
     stage, stages = _stages(args.path, args.stage)
-    text = read_text(args.path)
-    result: EditResult = edit(
+    return edit(
         text,
         args.app,
         *values,
@@ -230,40 +229,64 @@ def _edit(args: argparse.Namespace, edit: Any, *values: Any) -> tuple[str, EditR
         variables=_template_variables(args),
         path=args.path,
     )
-    return text, result
 
 
-def _write(args: argparse.Namespace, text: str, result: EditResult) -> int:
-    """Print the diff and a summary; write the new text unless ``--dry-run``."""
-    if not result.changed:
-        print(f"{args.path}: already set; nothing to do.", file=sys.stderr)
+def _apply(args: argparse.Namespace, compute: Callable[[str], EditResult]) -> int:
+    """Edit the template with ``compute``; print the diff and a summary.
+
+    Unless ``--dry-run``, the whole read, edit and write happens under the
+    file's lock (:func:`~lpsigning_mojo.files.edit_text`), so an edit made
+    meanwhile by another process is never lost, and nothing is reported
+    as changed that is not in the file.
+    """
+    if args.dry_run:
+        text = read_text(args.path)
+        result = compute(text)
+        if result.changed:
+            _print_diff(args.path, text, result)
+        _summary(args, result, "Dry run: would change")
         return 0
+    seen: list[tuple[str, EditResult]] = []
+
+    def change(text: str) -> str | None:
+        result = compute(text)
+        seen.append((text, result))
+        return result.text if result.changed else None
+
+    edited = edit_text(args.path, change)
+    text, result = seen[-1]
+    if edited.changed:
+        _print_diff(args.path, text, result)
+    for note in edited.notes:
+        print(note, file=sys.stderr)
+    _summary(args, result, "Changed")
+    return 0
+
+
+def _print_diff(path: str, text: str, result: EditResult) -> None:
     sys.stdout.writelines(
         difflib.unified_diff(
             text.splitlines(keepends=True),
             result.text.splitlines(keepends=True),
-            fromfile=f"a/{args.path}",
-            tofile=f"b/{args.path}",
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
         )
     )
+    sys.stdout.flush()
+
+
+def _summary(args: argparse.Namespace, result: EditResult, verb: str) -> None:
+    if not result.changed:
+        print(f"{args.path}: already set; nothing to do.", file=sys.stderr)
+        return
     affected = ", ".join(result.stages) or "none"
     note = (
         f" (not checked, they do not render: {', '.join(result.unchecked)})"
-        if (result.unchecked)
+        if result.unchecked
         else ""
     )
-    if args.dry_run:
-        print(
-            f"Dry run: would change line {result.line}, affecting stages: {affected}{note}.",
-            file=sys.stderr,
-        )
-        return 0
-    atomic_write_text(args.path, result.text)
-    print(
-        f"Changed line {result.line} of {args.path}, affecting stages: {affected}{note}.",
-        file=sys.stderr,
-    )
-    return 0
+    where = f"line {result.line}" if args.dry_run else f"line {result.line} of {args.path}"
+    print(f"{verb} {where}, affecting stages: {affected}{note}.", file=sys.stderr)
 
 
 def _set_revision(args: argparse.Namespace) -> int:
@@ -276,55 +299,60 @@ def _set_revision(args: argparse.Namespace) -> int:
         from lpsigning_mojo.commands.revisions import charmhub_client
 
         charmhub = charmhub_client(args.charmhub_url)
-    stage, stages = _stages(args.path, args.stage)
-    text = read_text(args.path)
-    bump = bump_revision(
-        text,
-        args.app,
-        stage=stage,
-        stages=stages,
-        charmhub=charmhub,
-        revision=args.revision,
-        variables=_template_variables(args),
-        path=args.path,
-    )
-    if bump.choice.how == "latest" and bump.choice.source is not None:
-        print(
-            f"Latest revision in {bump.choice.source.describe()}: {bump.choice.revision}.",
-            file=sys.stderr,
+
+    def compute(text: str) -> EditResult:
+        stage, stages = _stages(args.path, args.stage)
+        bump = bump_revision(
+            text,
+            args.app,
+            stage=stage,
+            stages=stages,
+            charmhub=charmhub,
+            revision=args.revision,
+            variables=_template_variables(args),
+            path=args.path,
         )
-    return _write(args, text, bump.edit)
+        if bump.choice.how == "latest" and bump.choice.source is not None:
+            print(
+                f"Latest revision in {bump.choice.source.describe()}: {bump.choice.revision}.",
+                file=sys.stderr,
+            )
+        return bump.edit
+
+    return _apply(args, compute)
 
 
 def _set_channel(args: argparse.Namespace) -> int:
-    return _write(args, *_edit(args, set_channel, args.channel))
+    return _apply(args, lambda text: _edit(args, text, set_channel, args.channel))
 
 
 def _set_option(args: argparse.Namespace) -> int:
-    value = _coerce(args.value, args.type, _current_option(args))
-    return _write(args, *_edit(args, set_option, args.key, value))
+    def compute(text: str) -> EditResult:
+        value = _coerce(args.value, args.type, _current_option(args, text))
+        return _edit(args, text, set_option, args.key, value)
+
+    return _apply(args, compute)
 
 
-def _current_option(args: argparse.Namespace) -> object:
+def _current_option(args: argparse.Namespace, text: str) -> object:
     stage, _ = _stages(args.path, args.stage)
-    _, bundle = render_bundle(_load(args.path), stage, _template_variables(args))
+    template = Template.from_text(text, path=args.path)
+    _, bundle = render_bundle(template, stage, _template_variables(args))
     return bundle.application(args.app).options.get(args.key)
 
 
 def _coerce(text: str, kind: str, current: object) -> str | int | float | bool:
     if kind == "auto":
         kind = {bool: "bool", int: "int", float: "float"}.get(type(current), "str")
-    try:
-        if kind == "int":
-            return int(text)
-        if kind == "float":
-            return float(text)
-    except ValueError:
-        raise UsageError(
-            f"{text!r} is not {'a whole number' if kind == 'int' else 'a number'}, "
-            "and the option's current value is",
-            hint="pass --type str to store it as text",
-        ) from None
+    if kind in ("int", "float"):
+        number = integer(text) if kind == "int" else decimal_number(text)
+        if number is None:
+            raise UsageError(
+                f"{text!r} is not {'a whole number' if kind == 'int' else 'a number'}, "
+                "and the option's current value is",
+                hint="pass --type str to store it as text",
+            )
+        return number
     if kind == "bool":
         lowered = text.lower()
         if lowered in ("true", "yes", "on", "1"):

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from lpsigning_mojo.errors import SSHConfigError
+from lpsigning_mojo.errors import FileAccessError, SSHConfigError
+from lpsigning_mojo.files import read_bytes
+from lpsigning_mojo.numbers import whole_number
 
 if TYPE_CHECKING:
     import paramiko
@@ -101,9 +103,10 @@ def parse_jump(spec: str) -> tuple[str | None, str, int | None]:
         port_text = rest[1:] if rest.startswith(":") else rest
     elif hostport.count(":") == 1:
         host, _, port_text = hostport.partition(":")
-    if not host or (port_text and not port_text.isdigit()):
+    port = whole_number(port_text) if port_text else None
+    if not host or (port_text and port is None):
         raise SSHConfigError(f"cannot understand the ProxyJump entry {spec!r}")
-    return (user or None), host, (int(port_text) if port_text else None)
+    return (user or None), host, port
 
 
 def _expanded_text(path: Path, *, base: Path, depth: int = 0) -> str:
@@ -111,9 +114,9 @@ def _expanded_text(path: Path, *, base: Path, depth: int = 0) -> str:
     if depth > _MAX_INCLUDE_DEPTH:
         raise SSHConfigError(f"{path}: Include nests deeper than {_MAX_INCLUDE_DEPTH} files")
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        raise SSHConfigError(f"cannot read {path}: {error.strerror or error}") from None
+        text = read_bytes(path).decode("utf-8", errors="replace")
+    except FileAccessError as error:
+        raise SSHConfigError(f"cannot read your ssh_config: {error.message}") from None
     lines = []
     for line in text.splitlines():
         match = _INCLUDE.match(line)
@@ -162,11 +165,8 @@ def _lookup(config: paramiko.SSHConfig, host: str) -> dict[str, object]:
 
 
 def _int(value: object, what: str, host: str) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        number = -1
-    if not 0 < number < 65536:
+    number = whole_number(str(value))
+    if number is None or not 0 < number < 65536:
         raise SSHConfigError(f"ssh_config gives {host!r} the {what} {value!r}, which is not valid")
     return number
 

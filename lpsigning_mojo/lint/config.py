@@ -22,12 +22,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.errors import FileAccessError, UsageError
+from lpsigning_mojo.files import read_text, read_toml
 from lpsigning_mojo.lint.registry import SEVERITIES, Severity
 from lpsigning_mojo.mojospec.layout import upwards
 from lpsigning_mojo.policy import PROMOTION_ORDER
@@ -123,16 +123,7 @@ class LintConfig:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python 3.10
-        import tomli as tomllib
-    try:
-        with path.open("rb") as stream:
-            data: dict[str, Any] = tomllib.load(stream)
-    except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"{path}: not valid TOML: {error}", hint="fix the file") from None
-    return data
+    return read_toml(path, error=UsageError)
 
 
 def find_config(start: str | os.PathLike[str]) -> Path | None:
@@ -143,8 +134,8 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
     for candidate in upwards(start):
         pyproject = candidate / "pyproject.toml"
         try:
-            text = pyproject.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(pyproject) if pyproject.is_file() else ""
+        except FileAccessError:
             text = ""
         # A cheap test first: most pyproject files have no such table, and not
         # parsing them keeps the pre-commit hook fast.

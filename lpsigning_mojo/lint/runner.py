@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lpsigning_mojo.bundle.overlay import BundleView
-from lpsigning_mojo.errors import FileAccessError
+from lpsigning_mojo.errors import FileAccessError, FileTooLargeError
+from lpsigning_mojo.files import read_bytes
 from lpsigning_mojo.lint import instances as instances_checks
 from lpsigning_mojo.lint import manifest as manifest_checks
 from lpsigning_mojo.lint import policy, schema, source, verifier
@@ -35,7 +36,6 @@ from lpsigning_mojo.yamlnodes import position
 __all__ = ["Report", "lint_paths", "lint_targets"]
 
 _SUPPRESS_RE = re.compile(r"bundle-lint:\s*disable(-file)?=\s*(LSM[0-9]{3}(?:\s*,\s*LSM[0-9]{3})*)")
-_MAX_BYTES = 16 * 1024 * 1024
 
 #: Checks whose problems depend only on the rendered text: run once per distinct rendering.
 _TEXT_CHECKS = (schema.check_keys, verifier.check_verifier)
@@ -108,19 +108,17 @@ class _Collector:
 
 def _read(target: FileToLint) -> tuple[bytes | None, Problem | None]:
     try:
-        with target.path.open("rb") as stream:
-            data = stream.read(_MAX_BYTES + 1)
-    except OSError as error:
-        raise FileAccessError(f"{target.display}: cannot read: {error.strerror}") from None
-    if len(data) > _MAX_BYTES:
+        return read_bytes(target.path), None
+    except FileTooLargeError as error:
         return None, Problem(
             code=source.UNREADABLE.code,
             line=1,
             column=1,
-            message=f"the file is larger than {_MAX_BYTES // 2**20} MiB; "
+            message=f"the file is larger than {error.limit // 2**20} MiB; "
             "bundles and manifests are far smaller",
         )
-    return data, None
+    except FileAccessError as error:
+        raise FileAccessError(f"{target.display}: cannot read it: {error.message}") from None
 
 
 def _variables(stage: str, config: LintConfig) -> dict[str, object]:
@@ -260,8 +258,8 @@ def _suppressions(path: Path) -> tuple[dict[int, set[str]], set[str]]:
     by_line: dict[int, set[str]] = {}
     whole: set[str] = set()
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_bytes(path).decode("utf-8", errors="replace")
+    except FileAccessError:
         return by_line, whole
     if "bundle-lint:" not in text:
         return by_line, whole

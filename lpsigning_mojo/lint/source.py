@@ -196,29 +196,20 @@ def compile_template(
     import jinja2
 
     # Private on purpose: the fast path must compile exactly as Template does.
-    from lpsigning_mojo.bundle.template import _PLAIN
+    from lpsigning_mojo.bundle.template import _PLAIN, COMPILE_LIMITS, compile_error
 
     try:
         tree = _PLAIN.parse(text, name=path, filename=path)
-    except jinja2.TemplateSyntaxError as error:
+        undeclared = _undeclared(tree, text, known)
+        code = _PLAIN.compile(tree, name=path, filename=path)  # some errors show only here
+    except (jinja2.TemplateSyntaxError, *COMPILE_LIMITS) as error:
+        failure = compile_error(error, path)
         return None, [
             Problem(
                 code=JINJA_SYNTAX.code,
-                line=error.lineno or 1,
+                line=failure.line or 1,
                 column=1,
-                message=f"Jinja2 syntax error: {error.message}",
-            )
-        ]
-    undeclared = _undeclared(tree, text, known)
-    try:
-        code = _PLAIN.compile(tree, name=path, filename=path)
-    except jinja2.TemplateSyntaxError as error:  # found only when generating code
-        return None, [
-            Problem(
-                code=JINJA_SYNTAX.code,
-                line=error.lineno or 1,
-                column=1,
-                message=f"Jinja2 syntax error: {error.message}",
+                message=failure.message,
             )
         ]
     compiled = jinja2.Template.from_code(_PLAIN, code, _PLAIN.make_globals(None), None)

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.errors import FileAccessError, UsageError
+from lpsigning_mojo.files import read_text, resolved
 from lpsigning_mojo.mojospec.layout import (
     INSTANCES_FILE,
     MANIFEST,
@@ -45,7 +46,7 @@ class FileToLint:
 
 def display_path(path: Path) -> str:
     """``path`` relative to the current directory when it is below it."""
-    absolute = path.resolve()
+    absolute = resolved(path)
     try:
         return str(absolute.relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -81,8 +82,8 @@ class _Specs:
         key = path.resolve()
         if key not in self.manifests:
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                text = read_text(path)
+            except FileAccessError:  # the manifest's own check reports it
                 text = ""
             self.manifests[key] = Manifest.parse(text)
         return self.manifests[key]
@@ -120,6 +121,24 @@ def _spec_dirs(directory: Path) -> list[Path]:
         f"{directory}: no Mojo spec here (no manifest, no bundle.yaml)",
         hint="give the spec directory, a bundle template or a manifest",
     )
+
+
+def _check_manifests(spec_dir: Path) -> None:
+    """Refuse a spec Mojo could not deploy: a manifest that is not a file, or none at all.
+
+    A stage directory holding its own bundle counts as part of the spec above it.
+    """
+    for path in sorted(spec_dir.iterdir()):
+        if is_manifest(path) and not path.is_file():
+            raise FileAccessError(
+                f"{display_path(path)}: not a regular file, so Mojo cannot read it as a manifest",
+                hint="replace it with the manifest file",
+            )
+    if not _manifests(spec_dir) and not (spec_dir.parent / MANIFEST).is_file():
+        raise FileAccessError(
+            f"{display_path(spec_dir)}: the spec has no {MANIFEST}, so Mojo cannot deploy it",
+            hint=f"add the {MANIFEST}, or lint the bundle alone (bundle-lint PATH/bundle.yaml)",
+        )
 
 
 def default_paths() -> list[str]:
@@ -162,6 +181,7 @@ def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[
             raise UsageError(f"{given}: no such file or directory")
         if path.is_dir():
             for spec_dir in _spec_dirs(path):
+                _check_manifests(spec_dir)
                 spec, selected = specs.get(spec_dir)
                 for manifest in _manifests(spec_dir):
                     add_file(manifest, spec_dir)

@@ -16,6 +16,7 @@ from lpsigning_mojo.bundle.overlay import AppView, BundleView, boolean, entries,
 from lpsigning_mojo.lint.problems import Problem, StageContext, at_node
 from lpsigning_mojo.lint.registry import register
 from lpsigning_mojo.lint.schema import did_you_mean
+from lpsigning_mojo.numbers import whole_number
 
 __all__ = ["check_verifier"]
 
@@ -277,7 +278,7 @@ def _placement(
             f"application {app_name!r}, which the bundle does not define"
             f"{did_you_mean(app_name, view.applications)}",
         )
-    elif slash and (not unit.isdigit() or int(unit) >= other.units):
+    elif slash and ((number := whole_number(unit)) is None or number >= other.units):
         yield at_node(
             PLACEMENT_UNIT.code,
             node,

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.files import resolved
 
 __all__ = [
     "BUNDLE_FILE",
@@ -69,7 +70,7 @@ def upwards(start: str | os.PathLike[str]) -> Iterator[Path]:
     directory holding ``.git``), so that nothing outside the repository is
     taken for part of it; outside a repository, goes up to ``/``.
     """
-    path = Path(start).resolve()
+    path = resolved(start)
     directory = path if path.is_dir() else path.parent
     for candidate in (directory, *directory.parents):
         yield candidate
@@ -83,7 +84,7 @@ def find_spec_dir(start: str | os.PathLike[str]) -> Path:
     It is the nearest directory, from ``start`` upwards, that holds a
     ``manifest`` file; failing that, the directory of ``start`` itself.
     """
-    path = Path(start).resolve()
+    path = resolved(start)
     directory = path if path.is_dir() else path.parent
     for candidate in (directory, *directory.parents):
         if (candidate / MANIFEST).is_file():
@@ -123,7 +124,7 @@ def find_specs(start: str | os.PathLike[str]) -> tuple[Path, ...]:
     ``start`` itself may also hold specs directly (Mojo's spec root). Empty
     when none is found.
     """
-    here = Path(start).resolve()
+    here = resolved(start)
     for directory in upwards(here):
         if holds_spec(directory):
             return (directory,)
@@ -215,7 +216,7 @@ def resolve_spec(
 def _relative(path: Path) -> Path:
     """``path`` relative to the current directory when below it, as people type it."""
     try:
-        relative = path.resolve().relative_to(Path.cwd().resolve())
+        relative = resolved(path).relative_to(Path.cwd().resolve())
     except ValueError:
         return path
     return relative if relative.parts else Path(".")

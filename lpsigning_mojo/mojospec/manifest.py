@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 from lpsigning_mojo.errors import FileAccessError
+from lpsigning_mojo.files import read_text
 from lpsigning_mojo.mojospec.stages import Spec, Stage
 from lpsigning_mojo.mojospec.variables import mojo_environment
 
@@ -176,10 +177,9 @@ class Manifest:
     def load(cls, path: str | os.PathLike[str]) -> Manifest:
         """Read the manifest file at ``path``; :class:`FileAccessError` if it cannot be read."""
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            raise FileAccessError(f"cannot read the manifest {os.fspath(path)}: {reason}") from None
+            text = read_text(path)
+        except FileAccessError as error:
+            raise FileAccessError(f"cannot read the manifest {error.message}") from None
         return cls.parse(text, path=os.fspath(path))
 
     def config_names(

@@ -31,6 +31,9 @@ def test_mojospec_imports_no_layer_above_it_nor_attrs_jinja2_or_yaml() -> None:
     assert ours == {
         "lpsigning_mojo._version",
         "lpsigning_mojo.errors",
+        "lpsigning_mojo.files",
+        "lpsigning_mojo.files.editing",
+        "lpsigning_mojo.files.reading",
         "lpsigning_mojo.mojospec",
         "lpsigning_mojo.mojospec.layout",
         "lpsigning_mojo.mojospec.manifest",

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import attrs
 
 from lpsigning_mojo.errors import ApplicationNotDeployedError, JujuOutputError
+from lpsigning_mojo.numbers import whole_number
 
 __all__ = [
     "HEALTHY_AGENT_STATUSES",
@@ -112,7 +113,8 @@ class JujuStatusSource(Protocol):
 
 def _unit_key(name: str) -> tuple[str, int]:
     app, _, number = name.rpartition("/")
-    return (app, int(number)) if number.isdigit() else (name, -1)
+    value = whole_number(number)
+    return (app, value) if value is not None else (name, -1)
 
 
 def _options(settings: object) -> dict[str, object]:
@@ -192,7 +194,7 @@ def _parse_charm_url(url: str) -> tuple[str, int | None]:
     """``ch:amd64/jammy/lp-signing-87`` -> ``("lp-signing", 87)``, as ``juju status`` does."""
     name = url.partition(":")[2] if ":" in url else url
     name = name.rsplit("/", 1)[-1]
-    match = re.fullmatch(r"(.+)-(\d+)", name)
+    match = re.fullmatch(r"(.+)-([0-9]+)", name)
     return (match[1], int(match[2])) if match else (name, None)
 
 
