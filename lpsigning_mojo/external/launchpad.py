@@ -47,6 +47,7 @@ from lpsigning_mojo.errors import (
     BugNotFoundError,
     BugTaskNotFoundError,
     BugTaskStatusError,
+    FileAccessError,
     LaunchpadCredentialsError,
     LaunchpadError,
     LaunchpadUnavailableError,
@@ -55,6 +56,7 @@ from lpsigning_mojo.errors import (
     ProjectNotFoundError,
 )
 from lpsigning_mojo.external import _http
+from lpsigning_mojo.files import read_text
 
 __all__ = [
     "API_VERSION",
@@ -554,20 +556,24 @@ class LaunchpadClient:
                 hint="Set LPSIGNING_MOJO_LP_CREDENTIALS to the file "
                 "Launchpad.login_with(..., credentials_file=PATH) writes",
             )
-        try:
-            text = path.read_text(encoding="utf-8")
-            return launchpadlib.credentials.Credentials.from_string(text)
-        except FileNotFoundError:
-            problem = "does not exist"
-        except OSError as error:
-            problem = f"cannot be read ({error.strerror})"
-        except Exception as error:  # configparser, lazr and decoding errors: not the format
-            problem = f"is not a launchpadlib credentials file ({type(error).__name__})"
-        raise LaunchpadCredentialsError(
-            f"The Launchpad credentials file {path} {problem}",
-            hint="Make one with Launchpad.login_with(..., credentials_file=PATH) on a machine "
-            "with a browser",
+        hint = (
+            "Make one with Launchpad.login_with(..., credentials_file=PATH) on a machine "
+            "with a browser"
         )
+        try:
+            text = read_text(path)
+        except FileAccessError as error:  # missing, a directory, a FIFO, too large, not UTF-8
+            raise LaunchpadCredentialsError(
+                f"The Launchpad credentials file cannot be used: {error.message}", hint=hint
+            ) from None
+        try:
+            return launchpadlib.credentials.Credentials.from_string(text)
+        except Exception as error:  # configparser and lazr errors: not the format
+            raise LaunchpadCredentialsError(
+                f"The Launchpad credentials file {path} is not a launchpadlib credentials "
+                f"file ({type(error).__name__})",
+                hint=hint,
+            ) from None
 
     def _http_error(self, what: str, error: Any, *, write: bool, bug: int | None) -> LaunchpadError:
         status = int(error.response.status)
