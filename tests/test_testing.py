@@ -71,7 +71,8 @@ def test_fake_charmhub_fails_on_an_unexpected_call() -> None:
     with pytest.raises(UnexpectedCallError) as caught:
         hub.channel_map("nrpe")
     assert str(caught.value) == (
-        "FakeCharmhub.channel_map('nrpe') was not expected; still expected: 'lp-signing'"
+        "FakeCharmhub.channel_map('nrpe') was not expected; "
+        "still expected: channel_map('lp-signing')"
     )
     assert hub.calls == [("channel_map", "nrpe")]
 
@@ -149,7 +150,7 @@ def test_fake_runner_is_strict() -> None:
         runner.run(["juju", "status", "x"])
     assert str(caught.value) == (
         "FakeRunner.run('juju status x') was not expected; "
-        "still expected: 'juju config', 'juju status'"
+        "still expected: run('juju config'), run('juju status')"
     )
     with pytest.raises(TimeoutError, match="too slow"):
         runner.run("juju status")

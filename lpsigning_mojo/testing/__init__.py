@@ -76,7 +76,17 @@ class FakeClock:
 
 
 class _StrictFake(Generic[T]):
-    """Expectations keyed by the call's argument, each answered once, in order."""
+    """Expectations keyed by the call, each answered once, in order.
+
+    A fake of a one-method Protocol keys a call by its one argument
+    (:meth:`_expect` and :meth:`_answer`, recorded in ``calls`` as
+    ``(_method, key)``). A fake of a Protocol with several methods, or
+    several arguments, keys a call by its method and arguments as code would
+    write them (:func:`_call_text`; :meth:`_expect_call` and
+    :meth:`_answer_call`, recorded as ``(method, arguments)``). Either way an
+    unexpected call fails at once and :meth:`verify` fails for an expected
+    call that never came.
+    """
 
     _method = "call"
 
@@ -85,16 +95,26 @@ class _StrictFake(Generic[T]):
         self._expected: dict[str, deque[T | BaseException]] = {}
 
     def _expect(self, key: str, outcome: T | BaseException) -> None:
-        self._expected.setdefault(key, deque()).append(outcome)
+        self._expect_call(self._method, repr(key), outcome)
 
     def _answer(self, key: str) -> T:
-        self.calls.append((self._method, key))
-        pending = self._expected.get(key)
+        return self._pop(self._method, repr(key), recorded=key)
+
+    def _expect_call(self, method: str, arguments: str, outcome: T | BaseException) -> None:
+        self._expected.setdefault(f"{method}({arguments})", deque()).append(outcome)
+
+    def _answer_call(self, method: str, arguments: str) -> T:
+        return self._pop(method, arguments, recorded=arguments)
+
+    def _pop(self, method: str, arguments: str, *, recorded: str) -> T:
+        self.calls.append((method, recorded))
+        call = f"{method}({arguments})"
+        pending = self._expected.get(call)
         if not pending:
-            expected = sorted(k for k, queue in self._expected.items() if queue)
+            expected = sorted(key for key, queue in self._expected.items() if queue)
             raise UnexpectedCallError(
-                f"{type(self).__name__}.{self._method}({key!r}) was not expected; "
-                f"still expected: {', '.join(map(repr, expected)) or 'nothing'}"
+                f"{type(self).__name__}.{call} was not expected; "
+                f"still expected: {', '.join(expected) or 'nothing'}"
             )
         outcome = pending.popleft()
         if isinstance(outcome, BaseException):
@@ -103,13 +123,18 @@ class _StrictFake(Generic[T]):
 
     def verify(self) -> None:
         """Fail when a call that was expected never came."""
-        missing = [
-            f"{self._method}({key!r})" for key, queue in self._expected.items() for _ in queue
-        ]
+        missing = [key for key, queue in self._expected.items() for _ in queue]
         if missing:
             raise UnexpectedCallError(
                 f"{type(self).__name__} expected calls that never came: {', '.join(missing)}"
             )
+
+
+def _call_text(*args: object, **options: object) -> str:
+    """The arguments of a call as code would write them: ``1, 'x', status='New'``."""
+    return ", ".join(
+        [*map(repr, args), *(f"{k}={v!r}" for k, v in options.items() if v is not None)]
+    )
 
 
 class FakeCharmhub(_StrictFake["tuple[Release, ...]"]):
@@ -238,14 +263,10 @@ class FakeGit(_StrictFake[object]):
         >>> git.verify()
     """
 
-    @staticmethod
-    def _key(method: str, *args: object, **kwargs: object) -> str:
-        parts = [repr(arg) for arg in args]
-        parts += [f"{name}={value!r}" for name, value in kwargs.items()]
-        return f"{method}({', '.join(parts)})"
-
-    def _queue(self, key: str, value: object, error: BaseException | None) -> None:
-        self._expect(key, error if error is not None else value)
+    def _queue(
+        self, method: str, arguments: str, value: object, error: BaseException | None
+    ) -> None:
+        self._expect_call(method, arguments, error if error is not None else value)
 
     @staticmethod
     def _check(*revisions: str | None) -> None:
@@ -259,27 +280,27 @@ class FakeGit(_StrictFake[object]):
         self, status: WorkTreeStatus | None = None, *, error: BaseException | None = None
     ) -> None:
         """Answer the next ``status()``."""
-        self._queue(self._key("status"), status, error)
+        self._queue("status", _call_text(), status, error)
 
     def status(self) -> WorkTreeStatus:
-        return cast("WorkTreeStatus", self._answer(self._key("status")))
+        return cast("WorkTreeStatus", self._answer_call("status", _call_text()))
 
     def expect_upstream(
         self, upstream: Upstream | None = None, *, error: BaseException | None = None
     ) -> None:
         """Answer the next ``upstream()`` (e.g. ``error=GitNoUpstreamError(...)``)."""
-        self._queue(self._key("upstream"), upstream, error)
+        self._queue("upstream", _call_text(), upstream, error)
 
     def upstream(self) -> Upstream:
-        return cast("Upstream", self._answer(self._key("upstream")))
+        return cast("Upstream", self._answer_call("upstream", _call_text()))
 
     def expect_fetch(self, remote: str, *, error: BaseException | None = None) -> None:
         """Expect ``fetch(remote)``."""
-        self._queue(self._key("fetch", remote), None, error)
+        self._queue("fetch", _call_text(remote), None, error)
 
     def fetch(self, remote: str) -> None:
         self._check(remote)
-        self._answer(self._key("fetch", remote))
+        self._answer_call("fetch", _call_text(remote))
 
     def expect_commit(
         self,
@@ -290,10 +311,10 @@ class FakeGit(_StrictFake[object]):
         error: BaseException | None = None,
     ) -> None:
         """Answer the next ``commit(paths, message)`` (exactly that message) with ``commit_id``."""
-        self._queue(self._key("commit", tuple(paths), message), commit_id, error)
+        self._queue("commit", _call_text(tuple(paths), message), commit_id, error)
 
     def commit(self, paths: Sequence[str], message: str) -> str:
-        return cast("str", self._answer(self._key("commit", tuple(paths), message)))
+        return cast("str", self._answer_call("commit", _call_text(tuple(paths), message)))
 
     def expect_push(
         self,
@@ -304,31 +325,31 @@ class FakeGit(_StrictFake[object]):
         error: BaseException | None = None,
     ) -> None:
         """Expect ``push(remote, branch, revision=revision)``; ``error`` e.g. a rejection."""
-        self._queue(self._key("push", remote, branch, revision=revision), None, error)
+        self._queue("push", _call_text(remote, branch, revision=revision), None, error)
 
     def push(self, remote: str, branch: str, *, revision: str = "HEAD") -> None:
         self._check(remote, branch, revision)
-        self._answer(self._key("push", remote, branch, revision=revision))
+        self._answer_call("push", _call_text(remote, branch, revision=revision))
 
     def expect_rebase(
         self, onto: str, new_head: str = "", *, error: BaseException | None = None
     ) -> None:
         """Answer the next ``rebase(onto)`` with the new HEAD."""
-        self._queue(self._key("rebase", onto), new_head, error)
+        self._queue("rebase", _call_text(onto), new_head, error)
 
     def rebase(self, onto: str) -> str:
         self._check(onto)
-        return cast("str", self._answer(self._key("rebase", onto)))
+        return cast("str", self._answer_call("rebase", _call_text(onto)))
 
     def expect_rev_parse(
         self, revision: str, commit_id: str = "", *, error: BaseException | None = None
     ) -> None:
         """Answer the next ``rev_parse(revision)`` with ``commit_id``."""
-        self._queue(self._key("rev_parse", revision), commit_id, error)
+        self._queue("rev_parse", _call_text(revision), commit_id, error)
 
     def rev_parse(self, revision: str) -> str:
         self._check(revision)
-        return cast("str", self._answer(self._key("rev_parse", revision)))
+        return cast("str", self._answer_call("rev_parse", _call_text(revision)))
 
     def expect_is_ancestor(
         self,
@@ -339,21 +360,21 @@ class FakeGit(_StrictFake[object]):
         error: BaseException | None = None,
     ) -> None:
         """Answer the next ``is_ancestor(ancestor, descendant)`` with ``result``."""
-        self._queue(self._key("is_ancestor", ancestor, descendant), result, error)
+        self._queue("is_ancestor", _call_text(ancestor, descendant), result, error)
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         self._check(ancestor, descendant)
-        return cast("bool", self._answer(self._key("is_ancestor", ancestor, descendant)))
+        return cast("bool", self._answer_call("is_ancestor", _call_text(ancestor, descendant)))
 
     def expect_show(
         self, revision: str, path: str, text: str = "", *, error: BaseException | None = None
     ) -> None:
         """Answer the next ``show(revision, path)`` with ``text``."""
-        self._queue(self._key("show", revision, path), text, error)
+        self._queue("show", _call_text(revision, path), text, error)
 
     def show(self, revision: str, path: str) -> str:
         self._check(revision)
-        return cast("str", self._answer(self._key("show", revision, path)))
+        return cast("str", self._answer_call("show", _call_text(revision, path)))
 
     def expect_log(
         self,
@@ -368,8 +389,7 @@ class FakeGit(_StrictFake[object]):
         error: BaseException | None = None,
     ) -> None:
         """Answer the next ``log(...)`` with exactly these arguments with ``commits``."""
-        key = self._key(
-            "log",
+        arguments = _call_text(
             until,
             since=since,
             paths=tuple(paths),
@@ -377,7 +397,7 @@ class FakeGit(_StrictFake[object]):
             patch=patch,
             first_parent=first_parent,
         )
-        self._queue(key, tuple(commits), error)
+        self._queue("log", arguments, tuple(commits), error)
 
     def log(
         self,
@@ -390,8 +410,7 @@ class FakeGit(_StrictFake[object]):
         first_parent: bool = False,
     ) -> tuple[Commit, ...]:
         self._check(until, since)
-        key = self._key(
-            "log",
+        arguments = _call_text(
             until,
             since=since,
             paths=tuple(paths),
@@ -399,7 +418,7 @@ class FakeGit(_StrictFake[object]):
             patch=patch,
             first_parent=first_parent,
         )
-        return cast("tuple[Commit, ...]", self._answer(key))
+        return cast("tuple[Commit, ...]", self._answer_call("log", arguments))
 
     def expect_read_blobs(
         self,
@@ -409,56 +428,16 @@ class FakeGit(_StrictFake[object]):
         error: BaseException | None = None,
     ) -> None:
         """Answer the next ``read_blobs(ids)`` (the same ids, in order) with ``blobs``."""
-        self._queue(self._key("read_blobs", tuple(ids)), dict(blobs or {}), error)
+        self._queue("read_blobs", _call_text(tuple(ids)), dict(blobs or {}), error)
 
     def read_blobs(self, ids: Iterable[str]) -> Mapping[str, bytes]:
-        return cast("Mapping[str, bytes]", self._answer(self._key("read_blobs", tuple(ids))))
+        return cast("Mapping[str, bytes]", self._answer_call("read_blobs", _call_text(tuple(ids))))
 
 
 __all__ += ["FakeGit"]
 
 
 # -- fakes of the health probe, Launchpad and chat adapters ------------------------------------
-
-
-def _call_text(*args: object, **options: object) -> str:
-    """The arguments of a call as code would write them: ``1, 'x', status='New'``."""
-    return ", ".join(
-        [*map(repr, args), *(f"{k}={v!r}" for k, v in options.items() if v is not None)]
-    )
-
-
-class _StrictCalls(_StrictFake[T]):
-    """A strict fake of a Protocol with several methods, or several arguments per call.
-
-    Expectations are keyed by the method's name and its arguments (as
-    :func:`_call_text` writes them); ``calls`` records ``(method, arguments)``.
-    """
-
-    def _expect_call(self, method: str, arguments: str, outcome: T | BaseException) -> None:
-        self._expect(f"{method}({arguments})", outcome)
-
-    def _answer_call(self, method: str, arguments: str) -> T:
-        key = f"{method}({arguments})"
-        self.calls.append((method, arguments))
-        pending = self._expected.get(key)
-        if not pending:
-            expected = sorted(k for k, queue in self._expected.items() if queue)
-            raise UnexpectedCallError(
-                f"{type(self).__name__}.{key} was not expected; "
-                f"still expected: {', '.join(expected) or 'nothing'}"
-            )
-        outcome = pending.popleft()
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    def verify(self) -> None:
-        missing = [key for key, queue in self._expected.items() for _ in queue]
-        if missing:
-            raise UnexpectedCallError(
-                f"{type(self).__name__} expected calls that never came: {', '.join(missing)}"
-            )
 
 
 class FakeHealthProbe(_StrictFake["ProbeResult"]):
@@ -504,7 +483,7 @@ class FakeHealthProbe(_StrictFake["ProbeResult"]):
 __all__ += ["FakeHealthProbe"]
 
 
-class FakeChat(_StrictCalls[None]):
+class FakeChat(_StrictFake[None]):
     """A strict fake :class:`~lpsigning_mojo.external.chat.Chat`.
 
     ``posts`` lists the messages posted, as ``(text, channel, username)``.
@@ -533,7 +512,7 @@ class FakeChat(_StrictCalls[None]):
 __all__ += ["FakeChat"]
 
 
-class FakeLaunchpad(_StrictCalls["Bug | StatusChange | FiledBug"]):
+class FakeLaunchpad(_StrictFake["Bug | StatusChange | FiledBug"]):
     """A strict fake :class:`~lpsigning_mojo.external.launchpad.Launchpad`.
 
     ``filed`` lists the bugs filed, with their whole description, as

@@ -717,7 +717,7 @@ def test_the_fake_answers_what_it_was_told_and_records_the_calls() -> None:
     with pytest.raises(GitPushRejectedError):
         as_protocol.push("origin", "main")
     assert as_protocol.is_ancestor("a", "b") is False
-    assert [key for _, key in fake.calls] == [
+    assert [f"{method}({arguments})" for method, arguments in fake.calls] == [
         "status()",
         "fetch('origin')",
         "commit(('bundle.yaml',), 'Bump\\n')",
