@@ -8,8 +8,11 @@ rendering, the YAML documents) for the next step.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Collection, Mapping
+import sys
+from collections.abc import Collection, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import yaml
@@ -65,9 +68,12 @@ UNDEFINED_VARIABLE = register(
     severity="error",
     summary="The template uses a variable Mojo does not define.",
     description="""Mojo passes ``stage_name``, ``series`` and ``local_dir`` (plus any
-        variables the configuration adds); any other name is undefined and the render
-        fails, possibly only in the stage whose branch uses it. Every branch is checked,
-        whichever stage is rendered.""",
+        variables the configuration adds); any other name is undefined unless the template
+        sets it, and the render fails in the stages that use it. Each stage is rendered and
+        every place that uses an undefined name is reported once, naming exactly the stages
+        in which it is undefined: a name set on every branch (``{% if %}{% set x = 1 %}{%
+        else %}{% set x = 2 %}{% endif %}``) is defined everywhere, and one guarded by ``is
+        defined`` or ``default`` is never reported.""",
     fix="Use one of the variables Mojo passes, define the name with ``{% set %}``, or add "
     "it to ``variables`` in the configuration.",
     example="applications:\n  nrpe:\n    charm: nrpe\n    channel: {{ nrpe_channel }}\n",
@@ -110,7 +116,9 @@ UNREADABLE = register(
     example="applications:\n  nrpe:\n    charm: nrpe\x07\n",
 )
 
-_KNOWN_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
+#: The undefined values a rendering touched: (name, Jinja's message, a variable?, line).
+_Touched = list[tuple[str, str, bool, int]]
+_TOUCHED: ContextVar[_Touched | None] = ContextVar("lpsigning_mojo_lint_touched", default=None)
 
 
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
@@ -140,18 +148,28 @@ def has_jinja(text: str) -> bool:
 class Plain:
     """A template compiled once, without position markers, for the fast path.
 
-    It is compiled with the very environment
-    :class:`~lpsigning_mojo.bundle.template.Template` uses for its plain
-    rendering, so it renders exactly the same text; the marked compilation
-    that maps positions back is only paid for when a finding needs it. Text
-    without any Jinja2 syntax renders as itself (with Jinja2's newlines), so
-    for it Jinja2 is not even imported, and positions need no map.
+    It is compiled as :class:`~lpsigning_mojo.bundle.template.Template`
+    compiles its plain rendering, so it renders exactly the same text; the
+    marked compilation that maps positions back is only paid for when a
+    finding needs it. Text without any Jinja2 syntax renders as itself (with
+    Jinja2's newlines), so for it Jinja2 is not even imported, and positions
+    need no map.
+
+    Undefined names are judged by rendering, stage by stage: the template
+    runs with an ``Undefined`` that records each place that uses one (where
+    Mojo's strict rendering would stop at the first) and lets the rendering
+    go on, so a name set on every branch is never reported, and one left
+    unset in some stages is reported at each place it is used, for exactly
+    those stages. ``known`` names the variables Mojo passes, for messages.
     """
 
-    def __init__(self, text: str, path: str, compiled: Any | None) -> None:
+    def __init__(
+        self, text: str, path: str, compiled: Any | None, known: Collection[str] = ()
+    ) -> None:
         self.text = text
         self.path = path
         self.compiled = compiled
+        self.known = tuple(sorted(known))
 
     @property
     def templated(self) -> bool:
@@ -159,47 +177,78 @@ class Plain:
         return self.compiled is not None
 
     def render(self, variables: Mapping[str, object]) -> tuple[str | None, list[Problem]]:
-        """The text rendered with ``variables``, or why it failed."""
+        """The text rendered with ``variables``, or why it failed (every undefined use)."""
         if self.compiled is None:
             return LINE_BREAK.sub("\n", self.text), []
+        touched: _Touched = []
+        token = _TOUCHED.set(touched)
         try:
-            return self.compiled.render(variables), []
+            text = self.compiled.render(variables)
         except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
-            import jinja2
-
+            if touched:  # most likely a consequence of the undefined value
+                return None, self._undefined(touched)
             # Private on purpose: the same sentence Template gives for the same error.
             from lpsigning_mojo.bundle.template import _template_error
 
             failure = _template_error(error, self.path, self.text)
-            code = (
-                UNDEFINED_VARIABLE.code
-                if isinstance(error, jinja2.UndefinedError)
-                else RENDER_ERROR.code
-            )
             return None, [
-                Problem(code=code, message=failure.message, line=failure.line or 1, column=1)
+                Problem(
+                    code=RENDER_ERROR.code,
+                    message=failure.message,
+                    line=failure.line or 1,
+                    column=1,
+                )
             ]
+        finally:
+            _TOUCHED.reset(token)
+        if touched:
+            return None, self._undefined(touched)
+        return text, []
+
+    def _undefined(self, touched: _Touched) -> list[Problem]:
+        lines = LINE_BREAK.split(self.text)
+        problems: dict[tuple[str, int], Problem] = {}
+        for name, message, variable, line in touched:
+            if (name, line) in problems:
+                continue
+            line_text = lines[line - 1] if 0 < line <= len(lines) else ""
+            if variable:
+                message = (
+                    f"undefined template variable {name!r} (Mojo passes: {', '.join(self.known)})"
+                )
+            else:
+                message = f"undefined template value: {message}"
+            problems[name, line] = Problem(
+                code=UNDEFINED_VARIABLE.code,
+                message=message,
+                line=line,
+                column=_name_column(line_text, name, attribute=not variable),
+            )
+        return list(problems.values())
 
 
 def compile_template(
     text: str, path: str, known: Collection[str]
 ) -> tuple[Plain | None, list[Problem]]:
-    """Compile ``text``; problems for control characters, Jinja2 syntax errors, and
-    names that are neither ``known`` nor set in the template, on any branch."""
+    """Compile ``text``; problems for control characters and Jinja2 syntax errors.
+
+    ``known`` are the variables Mojo passes (named in messages about
+    undefined ones, which :meth:`Plain.render` finds per stage).
+    """
     bad = control_character(text)
     if bad is not None:
         index, message = bad
         line, column = line_column(text, index)
         return None, [Problem(code=UNREADABLE.code, line=line, column=column, message=message)]
     if not has_jinja(text):
-        return Plain(text, path, None), []
+        return Plain(text, path, None, known), []
     import jinja2
 
     # Private on purpose: the fast path must compile exactly as Template does.
     from lpsigning_mojo.bundle.template import _PLAIN
 
     try:
-        tree = _PLAIN.parse(text, name=path, filename=path)
+        code = _PLAIN.compile(text, name=path, filename=path)
     except jinja2.TemplateSyntaxError as error:
         return None, [
             Problem(
@@ -209,56 +258,114 @@ def compile_template(
                 message=f"Jinja2 syntax error: {error.message}",
             )
         ]
-    undeclared = _undeclared(tree, text, known)
-    try:
-        code = _PLAIN.compile(tree, name=path, filename=path)
-    except jinja2.TemplateSyntaxError as error:  # found only when generating code
-        return None, [
-            Problem(
-                code=JINJA_SYNTAX.code,
-                line=error.lineno or 1,
-                column=1,
-                message=f"Jinja2 syntax error: {error.message}",
-            )
-        ]
-    compiled = jinja2.Template.from_code(_PLAIN, code, _PLAIN.make_globals(None), None)
-    return Plain(text, path, compiled), undeclared
+    environment = _recording_environment()
+    compiled = jinja2.Template.from_code(environment, code, environment.make_globals(None), None)
+    return Plain(text, path, compiled, known), []
 
 
-def _name_column(line_text: str, name: str) -> int:
-    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", line_text):
+@functools.lru_cache(maxsize=1)
+def _recording_environment() -> Any:
+    """Template's plain environment, with an ``Undefined`` that records where it is used.
+
+    Every use that Jinja2's ``StrictUndefined`` refuses (printing, iterating,
+    testing, comparing, arithmetic, attributes, calls) is recorded with the
+    template line that made it, and gives an empty, false value, so the
+    rendering goes on; ``is defined`` and ``default`` record nothing.
+    """
+    import jinja2
+    from jinja2.utils import missing
+
+    from lpsigning_mojo.bundle.template import _PLAIN
+
+    class Recording(jinja2.Undefined):
+        __slots__ = ()
+
+        def _record(self) -> None:
+            touched = _TOUCHED.get()
+            if touched is None:
+                return
+            frame = sys._getframe(1)
+            while frame is not None and "__jinja_template__" not in frame.f_globals:
+                frame = frame.f_back  # type: ignore[assignment]
+            line = 1
+            if frame is not None:
+                template = frame.f_globals["__jinja_template__"]
+                line = template.get_corresponding_lineno(frame.f_lineno)
+            name = str(self._undefined_name)
+            variable = self._undefined_obj is missing and not self._undefined_hint
+            touched.append((name, self._undefined_message, variable, line))
+
+        def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+            self._record()
+            return self
+
+        def __getattr__(self, name: str) -> Any:
+            if name[:2] == "__" and name[-2:] == "__":
+                raise AttributeError(name)
+            self._record()
+            return self
+
+        __add__ = __radd__ = __sub__ = __rsub__ = _fail_with_undefined_error
+        __mul__ = __rmul__ = __div__ = __rdiv__ = _fail_with_undefined_error
+        __truediv__ = __rtruediv__ = _fail_with_undefined_error
+        __floordiv__ = __rfloordiv__ = _fail_with_undefined_error
+        __mod__ = __rmod__ = _fail_with_undefined_error
+        __pos__ = __neg__ = _fail_with_undefined_error
+        __call__ = __getitem__ = _fail_with_undefined_error
+        __lt__ = __le__ = __gt__ = __ge__ = _fail_with_undefined_error
+        __pow__ = __rpow__ = _fail_with_undefined_error
+
+        def __int__(self) -> int:  # type: ignore[override]
+            self._record()
+            return 0
+
+        def __float__(self) -> float:  # type: ignore[override]
+            self._record()
+            return 0.0
+
+        def __str__(self) -> str:
+            self._record()
+            return ""
+
+        def __len__(self) -> int:
+            self._record()
+            return 0
+
+        def __iter__(self) -> Iterator[Any]:
+            self._record()
+            return iter(())
+
+        def __bool__(self) -> bool:
+            self._record()
+            return False
+
+        def __eq__(self, other: object) -> bool:
+            self._record()
+            return type(self) is type(other)
+
+        def __ne__(self, other: object) -> bool:
+            self._record()
+            return type(self) is not type(other)
+
+        def __hash__(self) -> int:
+            return id(type(self))
+
+        def __contains__(self, item: object) -> bool:
+            self._record()
+            return False
+
+    return _PLAIN.overlay(undefined=Recording)
+
+
+def _name_column(line_text: str, name: str, *, attribute: bool = False) -> int:
+    before = r"(?<=[.\[\s'\"])" if attribute else r"(?<![\w.])"
+    for match in re.finditer(rf"{before}{re.escape(name)}(?!\w)", line_text):
         opener = max(
             line_text.rfind("{{", 0, match.start()), line_text.rfind("{%", 0, match.start())
         )
         if opener >= 0:
             return match.start() + 1
     return 1
-
-
-def _undeclared(tree: Any, text: str, known: Collection[str]) -> list[Problem]:
-    import jinja2.meta
-    from jinja2 import nodes
-
-    undeclared = jinja2.meta.find_undeclared_variables(tree) - set(known) - _KNOWN_GLOBALS
-    if not undeclared:
-        return []
-    lines = LINE_BREAK.split(text)
-    problems: dict[tuple[str, int], Problem] = {}
-    for node in tree.find_all(nodes.Name):
-        if node.ctx != "load" or node.name not in undeclared:
-            continue
-        key = (node.name, node.lineno)
-        if key in problems:
-            continue
-        line_text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-        problems[key] = Problem(
-            code=UNDEFINED_VARIABLE.code,
-            message=f"undefined template variable {node.name!r} "
-            f"(Mojo passes: {', '.join(sorted(known))})",
-            line=node.lineno,
-            column=_name_column(line_text, node.name),
-        )
-    return list(problems.values())
 
 
 _FAULT_CODES = {
