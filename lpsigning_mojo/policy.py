@@ -53,6 +53,7 @@ __all__ = [
     "PROMOTION",
     "PROMOTION_ORDER",
     "REVISION_WITHOUT_CHANNEL",
+    "RULES",
     "UNPINNED",
     "Breach",
     "Pin",
@@ -92,6 +93,11 @@ class Rule:
     name: str
     fix: str
 
+    @property
+    def hint(self) -> str:
+        """The fix as plain text, for a message (the catalogue's markup removed)."""
+        return self.fix.replace("``", "")
+
 
 REVISION_WITHOUT_CHANNEL = Rule(
     code="LSM201",
@@ -113,7 +119,8 @@ LITERAL_SECRET = Rule(
     name="literal-secret",
     fix="Move the value to the secrets overlay on the bastion "
     "(``$MOJO_ROOT/LOCAL/$MOJO_PROJECT/$MOJO_STAGE/``), which the manifest's "
-    "``bundle ... local=`` applies, and rotate the secret: it is in the history now.",
+    "``bundle ... local=`` applies; a secret once committed stays in the history, so rotate "
+    "it.",
 )
 PROMOTION = Rule(
     code="LSM205",
@@ -125,6 +132,17 @@ CHARM_STORE = Rule(
     name="charm-store-url",
     fix="Deploy the charm from Charmhub: ``charm: NAME`` with the ``channel`` and "
     "``revision`` released there (``lpsigning-mojo revisions NAME``).",
+)
+
+
+#: Every release rule, in code order.
+RULES: tuple[Rule, ...] = (
+    REVISION_WITHOUT_CHANNEL,
+    UNPINNED,
+    BUILD_LABEL,
+    LITERAL_SECRET,
+    PROMOTION,
+    CHARM_STORE,
 )
 
 
