@@ -119,14 +119,14 @@ def check_policy(view: BundleView, context: StageContext) -> Iterator[Problem]:
             value = scalar(entry)
             if option == "build_label":
                 breach = rules.build_label_breach(app.name, value, production=context.production)
-            elif (
-                isinstance(entry.value, yaml.ScalarNode)
-                and entry.value.tag != BOOL_TAG
-                and not context.computed(entry.value)
-            ):
-                breach = rules.literal_secret_breach(app.name, option, value)
             else:
-                breach = None
+                breach = rules.literal_secret_breach(app.name, option, value)
+                if breach is not None and (  # asked last: where a value came from costs most
+                    not isinstance(entry.value, yaml.ScalarNode)
+                    or entry.value.tag == BOOL_TAG
+                    or context.computed(entry.value)
+                ):
+                    breach = None
             if breach is not None:
                 yield at_node(breach.rule.code, entry.value, breach.message)
 
