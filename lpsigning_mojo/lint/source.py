@@ -8,15 +8,12 @@ rendering, the YAML documents) for the next step.
 
 from __future__ import annotations
 
-import functools
-import re
-import sys
-from collections.abc import Collection, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
 
+from lpsigning_mojo.lint import undefined
 from lpsigning_mojo.lint.problems import Problem, at_node
 from lpsigning_mojo.lint.registry import register
 from lpsigning_mojo.yamlnodes import (
@@ -116,10 +113,6 @@ UNREADABLE = register(
     example="applications:\n  nrpe:\n    charm: nrpe\x07\n",
 )
 
-#: The undefined values a rendering touched: (name, Jinja's message, a variable?, line).
-_Touched = list[tuple[str, str, bool, int]]
-_TOUCHED: ContextVar[_Touched | None] = ContextVar("lpsigning_mojo_lint_touched", default=None)
-
 
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
     """The text of a file's bytes, or why it is not UTF-8 text."""
@@ -155,12 +148,9 @@ class Plain:
     Jinja2's newlines), so for it Jinja2 is not even imported, and positions
     need no map.
 
-    Undefined names are judged by rendering, stage by stage: the template
-    runs with an ``Undefined`` that records each place that uses one (where
-    Mojo's strict rendering would stop at the first) and lets the rendering
-    go on, so a name set on every branch is never reported, and one left
-    unset in some stages is reported at each place it is used, for exactly
-    those stages. ``known`` names the variables Mojo passes, for messages.
+    Undefined names are judged by this rendering, stage by stage (see
+    :mod:`lpsigning_mojo.lint.undefined`); ``known`` names the variables Mojo
+    passes, for messages.
     """
 
     def __init__(
@@ -180,51 +170,31 @@ class Plain:
         """The text rendered with ``variables``, or why it failed (every undefined use)."""
         if self.compiled is None:
             return LINE_BREAK.sub("\n", self.text), []
-        touched: _Touched = []
-        token = _TOUCHED.set(touched)
-        try:
-            text = self.compiled.render(variables)
-        except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
-            if touched:  # most likely a consequence of the undefined value
-                return None, self._undefined(touched)
-            # Private on purpose: the same sentence Template gives for the same error.
-            from lpsigning_mojo.bundle.template import _template_error
-
-            failure = _template_error(error, self.path, self.text)
-            return None, [
-                Problem(
-                    code=RENDER_ERROR.code,
-                    message=failure.message,
-                    line=failure.line or 1,
-                    column=1,
-                )
-            ]
-        finally:
-            _TOUCHED.reset(token)
+        with undefined.Recording() as touched:
+            try:
+                text = self.compiled.render(variables)
+            except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
+                if touched:  # most likely a consequence of the undefined value
+                    return None, self._undefined(touched)
+                return None, [self._failure(error)]
         if touched:
             return None, self._undefined(touched)
         return text, []
 
-    def _undefined(self, touched: _Touched) -> list[Problem]:
-        lines = LINE_BREAK.split(self.text)
-        problems: dict[tuple[str, int], Problem] = {}
-        for name, message, variable, line in touched:
-            if (name, line) in problems:
-                continue
-            line_text = lines[line - 1] if 0 < line <= len(lines) else ""
-            if variable:
-                message = (
-                    f"undefined template variable {name!r} (Mojo passes: {', '.join(self.known)})"
-                )
-            else:
-                message = f"undefined template value: {message}"
-            problems[name, line] = Problem(
-                code=UNDEFINED_VARIABLE.code,
-                message=message,
-                line=line,
-                column=_name_column(line_text, name, attribute=not variable),
-            )
-        return list(problems.values())
+    def _failure(self, error: Exception) -> Problem:
+        # Private on purpose: the same sentence Template gives for the same error.
+        from lpsigning_mojo.bundle.template import _template_error
+
+        failure = _template_error(error, self.path, self.text)
+        return Problem(
+            code=RENDER_ERROR.code, message=failure.message, line=failure.line or 1, column=1
+        )
+
+    def _undefined(self, touched: undefined.Touched) -> list[Problem]:
+        return [
+            Problem(code=UNDEFINED_VARIABLE.code, message=message, line=line, column=column)
+            for message, line, column in undefined.places(touched, self.text, self.known)
+        ]
 
 
 def compile_template(
@@ -258,114 +228,9 @@ def compile_template(
                 message=f"Jinja2 syntax error: {error.message}",
             )
         ]
-    environment = _recording_environment()
+    environment = undefined.environment()
     compiled = jinja2.Template.from_code(environment, code, environment.make_globals(None), None)
     return Plain(text, path, compiled, known), []
-
-
-@functools.lru_cache(maxsize=1)
-def _recording_environment() -> Any:
-    """Template's plain environment, with an ``Undefined`` that records where it is used.
-
-    Every use that Jinja2's ``StrictUndefined`` refuses (printing, iterating,
-    testing, comparing, arithmetic, attributes, calls) is recorded with the
-    template line that made it, and gives an empty, false value, so the
-    rendering goes on; ``is defined`` and ``default`` record nothing.
-    """
-    import jinja2
-    from jinja2.utils import missing
-
-    from lpsigning_mojo.bundle.template import _PLAIN
-
-    class Recording(jinja2.Undefined):
-        __slots__ = ()
-
-        def _record(self) -> None:
-            touched = _TOUCHED.get()
-            if touched is None:
-                return
-            frame = sys._getframe(1)
-            while frame is not None and "__jinja_template__" not in frame.f_globals:
-                frame = frame.f_back  # type: ignore[assignment]
-            line = 1
-            if frame is not None:
-                template = frame.f_globals["__jinja_template__"]
-                line = template.get_corresponding_lineno(frame.f_lineno)
-            name = str(self._undefined_name)
-            variable = self._undefined_obj is missing and not self._undefined_hint
-            touched.append((name, self._undefined_message, variable, line))
-
-        def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
-            self._record()
-            return self
-
-        def __getattr__(self, name: str) -> Any:
-            if name[:2] == "__" and name[-2:] == "__":
-                raise AttributeError(name)
-            self._record()
-            return self
-
-        __add__ = __radd__ = __sub__ = __rsub__ = _fail_with_undefined_error
-        __mul__ = __rmul__ = __div__ = __rdiv__ = _fail_with_undefined_error
-        __truediv__ = __rtruediv__ = _fail_with_undefined_error
-        __floordiv__ = __rfloordiv__ = _fail_with_undefined_error
-        __mod__ = __rmod__ = _fail_with_undefined_error
-        __pos__ = __neg__ = _fail_with_undefined_error
-        __call__ = __getitem__ = _fail_with_undefined_error
-        __lt__ = __le__ = __gt__ = __ge__ = _fail_with_undefined_error
-        __pow__ = __rpow__ = _fail_with_undefined_error
-
-        def __int__(self) -> int:  # type: ignore[override]
-            self._record()
-            return 0
-
-        def __float__(self) -> float:  # type: ignore[override]
-            self._record()
-            return 0.0
-
-        def __str__(self) -> str:
-            self._record()
-            return ""
-
-        def __len__(self) -> int:
-            self._record()
-            return 0
-
-        def __iter__(self) -> Iterator[Any]:
-            self._record()
-            return iter(())
-
-        def __bool__(self) -> bool:
-            self._record()
-            return False
-
-        def __eq__(self, other: object) -> bool:
-            self._record()
-            return type(self) is type(other)
-
-        def __ne__(self, other: object) -> bool:
-            self._record()
-            return type(self) is not type(other)
-
-        def __hash__(self) -> int:
-            return id(type(self))
-
-        def __contains__(self, item: object) -> bool:
-            self._record()
-            return False
-
-    return _PLAIN.overlay(undefined=Recording)
-
-
-def _name_column(line_text: str, name: str, *, attribute: bool = False) -> int:
-    before = r"(?<=[.\[\s'\"])" if attribute else r"(?<![\w.])"
-    for match in re.finditer(rf"{before}{re.escape(name)}(?!\w)", line_text):
-        opener = max(
-            line_text.rfind("{{", 0, match.start()), line_text.rfind("{%", 0, match.start())
-        )
-        if opener >= 0:
-            return match.start() + 1
-    return 1
 
 
 _FAULT_CODES = {
