@@ -17,7 +17,6 @@ import functools
 import re
 import sys
 from collections.abc import Collection, Iterator
-from contextvars import ContextVar, Token
 from typing import Any
 
 from lpsigning_mojo.yamlnodes import LINE_BREAK
@@ -26,7 +25,9 @@ __all__ = ["Recording", "Touched", "environment", "places"]
 
 #: The undefined values a rendering touched: (name, Jinja's message, a variable?, line).
 Touched = list[tuple[str, str, bool, int]]
-_TOUCHED: ContextVar[Touched | None] = ContextVar("lpsigning_mojo_lint_touched", default=None)
+#: The recordings under way, innermost last. Linting renders in one thread; a plain
+#: list (rather than a ContextVar) keeps the hook's import light.
+_RECORDINGS: list[Touched] = []
 
 
 class Recording:
@@ -34,15 +35,13 @@ class Recording:
 
     def __init__(self) -> None:
         self.touched: Touched = []
-        self._token: Token[Touched | None] | None = None
 
     def __enter__(self) -> Touched:
-        self._token = _TOUCHED.set(self.touched)
+        _RECORDINGS.append(self.touched)
         return self.touched
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._token is not None:
-            _TOUCHED.reset(self._token)
+        _RECORDINGS.pop()  # with-blocks nest, so this one is the last
 
 
 def places(touched: Touched, text: str, known: Collection[str]) -> list[tuple[str, int, int]]:
@@ -85,9 +84,9 @@ def environment() -> Any:
         __slots__ = ()
 
         def _record(self) -> None:
-            touched = _TOUCHED.get()
-            if touched is None:
+            if not _RECORDINGS:
                 return
+            touched = _RECORDINGS[-1]
             frame = sys._getframe(1)
             while frame is not None and "__jinja_template__" not in frame.f_globals:
                 frame = frame.f_back  # type: ignore[assignment]
