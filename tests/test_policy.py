@@ -8,15 +8,29 @@ from lpsigning_mojo.bundle import Bundle
 from lpsigning_mojo.lint.schema import build_view
 from lpsigning_mojo.lint.source import compose_bundle
 from lpsigning_mojo.policy import (
+    BUILD_LABEL,
+    CHARM_STORE,
+    PRODUCTION_STAGES,
     PROMOTION_ORDER,
+    REVISION_WITHOUT_CHANNEL,
+    RULES,
+    Breach,
     Pin,
+    ReleasePolicy,
     ahead_message,
+    build_label_breach,
     charm_name,
+    charm_store_breach,
+    charm_store_name,
     is_charmhub,
     is_commit_id,
+    literal_secret_breach,
     looks_secret,
     pins,
     promotion_breaches,
+    release_build_label,
+    revision_breach,
+    unpinned_breach,
 )
 
 BUNDLE = """\
@@ -150,3 +164,83 @@ def test_the_order_skips_stages_that_pin_nothing() -> None:
     assert [(earlier.stage, later.stage) for earlier, later in breaches] == [
         ("devel", "production")
     ]
+
+
+@pytest.mark.parametrize(
+    ("charm", "name"),
+    [
+        ("cs:nrpe", "nrpe"),
+        ("cs:nrpe-52", "nrpe"),
+        ("cs:xenial/nrpe-52", "nrpe"),
+        ("cs:~nrpe-charmers/bionic/nrpe-52", "nrpe"),
+        ("cs:~team/postgresql-k8s", "postgresql-k8s"),
+        ("nrpe", None),
+        ("./jammy/nrpe", None),
+        ("ch:nrpe", None),
+    ],
+)
+def test_the_charmhub_name_of_a_charm_store_url(charm: str, name: str | None) -> None:
+    assert charm_store_name(charm) == name
+    breach = charm_store_breach("app", charm)
+    assert (breach is None) is (name is None)
+    if breach is not None:
+        assert breach.rule is CHARM_STORE
+        assert breach.message.endswith(f"use the Charmhub name {name!r}")
+
+
+def test_the_rules_over_values() -> None:
+    assert revision_breach("a", "nrpe", None, 3) == Breach(
+        rule=REVISION_WITHOUT_CHANNEL, message="a: revision 3 has no channel; Juju needs both"
+    )
+    assert revision_breach("a", "nrpe", "latest/edge", 3) is None
+    assert revision_breach("a", "./jammy/nrpe", None, 3) is None  # a local charm
+    assert revision_breach("a", "nrpe", None, None) is None
+    assert unpinned_breach("a", "nrpe", None) is not None
+    assert unpinned_breach("a", "cs:nrpe", None) is None
+    assert build_label_breach("a", "main", production=True) == Breach(
+        rule=BUILD_LABEL,
+        message="a: build_label 'main' is not a full 40-character lower-case commit id",
+    )
+    assert build_label_breach("a", "main", production=False) is None
+    assert build_label_breach("a", None, production=True) is None  # not set: nothing to judge
+    assert build_label_breach("a", "a" * 40, production=True) is None
+    assert literal_secret_breach("a", "db_password", "hunter2") is not None
+    for value in ("", "include-file://pw", "include-base64://cHc=", True, None):
+        assert literal_secret_breach("a", "db_password", value) is None
+    assert literal_secret_breach("a", "port", "8000") is None
+
+
+@pytest.mark.parametrize(
+    ("label", "production", "release"),
+    [
+        ("1f3c9a2b7d4e5f60718293a4b5c6d7e8f9012345", True, True),
+        ("COMMIT", True, False),
+        ("COMMIT", False, True),
+        ("", False, False),
+        ("  ", False, False),
+        (None, False, False),
+        (True, False, False),
+        (1234567, False, True),
+    ],
+)
+def test_a_build_label_a_release_may_set(label: object, production: bool, release: bool) -> None:
+    assert release_build_label(label, production=production) is release
+
+
+def test_the_release_policy_says_what_is_enforced() -> None:
+    policy = ReleasePolicy(production_stages=("production", "qa"), waived=frozenset({"LSM203"}))
+    assert policy.production("qa")
+    assert not policy.production("staging")
+    assert not policy.enforces(BUILD_LABEL)
+    assert policy.enforces(REVISION_WITHOUT_CHANNEL)
+    assert ReleasePolicy().production_stages == PRODUCTION_STAGES
+
+
+def test_each_rule_is_registered_for_lint_with_its_code_name_and_fix() -> None:
+    from lpsigning_mojo.lint import all_rules
+
+    registered = all_rules()
+    for policy_rule in RULES:
+        lint_rule = registered[policy_rule.code]
+        assert (lint_rule.name, lint_rule.fix) == (policy_rule.name, policy_rule.fix)
+    assert BUILD_LABEL.hint == "Set the full commit id: git rev-parse COMMIT in lp-signing."

@@ -2,7 +2,10 @@
 
 The runbook lets a change that only bumps charm revisions and/or sets
 ``build_label`` be pushed without a merge proposal;
-:attr:`BundleDiff.release_only` says whether a change is of that kind.
+:attr:`BundleDiff.release_only` says whether a change is of that kind. A
+``build_label`` counts only when it names a build to release
+(:func:`lpsigning_mojo.policy.release_build_label`: a full commit id in a
+production stage), and a revision only when one is pinned.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import attrs
 
 from lpsigning_mojo.bundle.model import Application, Bundle
+from lpsigning_mojo.policy import release_build_label
 
 __all__ = ["RELEASE_FIELDS", "BundleDiff", "FieldChange", "diff_bundles"]
 
@@ -61,11 +65,12 @@ def _show(value: Any) -> str:
 
 @attrs.frozen(kw_only=True)
 class BundleDiff:
-    """What changed between two bundles."""
+    """What changed between two bundles (rendered for a production stage, if ``production``)."""
 
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changes: tuple[FieldChange, ...] = ()
+    production: bool = False
 
     @property
     def empty(self) -> bool:
@@ -74,15 +79,33 @@ class BundleDiff:
 
     @property
     def release_only(self) -> bool:
-        """Only charm revisions and/or ``build_label`` changed (and something did)."""
+        """Only charm revisions and/or ``build_label`` changed (and something did), to
+        values a release may set: a pinned revision, a valid ``build_label``."""
         return (
             not self.empty
             and not self.added
             and not self.removed
             and all(
-                change.application is not None and change.field in RELEASE_FIELDS
+                change.application is not None
+                and change.field in RELEASE_FIELDS
+                and self._releasable(change)
                 for change in self.changes
             )
+        )
+
+    def _releasable(self, change: FieldChange) -> bool:
+        if change.field == "revision":
+            return isinstance(change.new, int) and not isinstance(change.new, bool)
+        return release_build_label(change.new, production=self.production)
+
+    @property
+    def invalid_build_labels(self) -> tuple[FieldChange, ...]:
+        """The ``build_label`` changes to a value no release may set (see :attr:`release_only`)."""
+        return tuple(
+            change
+            for change in self.changes
+            if change.field == "options.build_label"
+            and not release_build_label(change.new, production=self.production)
         )
 
     @property
@@ -134,8 +157,12 @@ def _relations(bundle: Bundle) -> set[tuple[str, ...]]:
     return {tuple(sorted(relation.endpoints)) for relation in bundle.relations}
 
 
-def diff_bundles(old: Bundle, new: Bundle) -> BundleDiff:
-    """The semantic difference from ``old`` to ``new``."""
+def diff_bundles(old: Bundle, new: Bundle, *, production: bool = False) -> BundleDiff:
+    """The semantic difference from ``old`` to ``new``, both rendered for one stage.
+
+    ``production`` says that stage is a production stage, where a release's
+    ``build_label`` must be a full commit id.
+    """
     added = tuple(sorted(set(new.applications) - set(old.applications)))
     removed = tuple(sorted(set(old.applications) - set(new.applications)))
     changes: list[FieldChange] = []
@@ -172,4 +199,4 @@ def diff_bundles(old: Bundle, new: Bundle) -> BundleDiff:
                     application=None, field=key, old=old.extra.get(key), new=new.extra.get(key)
                 )
             )
-    return BundleDiff(added=added, removed=removed, changes=tuple(changes))
+    return BundleDiff(added=added, removed=removed, changes=tuple(changes), production=production)

@@ -15,6 +15,11 @@ differs by that same value. Anything else (a value that came from a
 duplicate a key elsewhere) is refused with an
 :class:`~lpsigning_mojo.errors.EditError` that names the line and says what
 to edit instead.
+
+Then the release rules that concern the changed value are applied to every
+stage the edit changes (see :mod:`lpsigning_mojo.bundle.enforce`): an edit
+that would write what bundle-lint rejects is refused with the rule's code
+and fix.
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ import attrs
 import yaml
 
 from lpsigning_mojo.bundle.blocks import app_block
+from lpsigning_mojo.bundle.enforce import RenderedCheck, enforce
 from lpsigning_mojo.bundle.model import Application, Bundle, read_documents
 from lpsigning_mojo.bundle.scalars import format_scalar
 from lpsigning_mojo.bundle.template import Rendered, Template
 from lpsigning_mojo.bundle.textedit import ValueSlot, View, insert, replace
-from lpsigning_mojo.bundle.verify import Check, verify_insertion, verify_replacement
+from lpsigning_mojo.bundle.verify import verify_insertion, verify_replacement
 from lpsigning_mojo.errors import BundleError, EditError, UnknownApplicationError, YamlError
 from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES
 from lpsigning_mojo.mojospec.variables import mojo_variables
+from lpsigning_mojo.policy import ReleasePolicy
 from lpsigning_mojo.yamlnodes import construct, mapping_items, split_lines
 
 __all__ = [
@@ -107,8 +114,14 @@ def set_revision(
     stages: Sequence[str] | None = None,
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
+    policy: ReleasePolicy | None = None,
 ) -> EditResult:
-    """Set the charm ``revision`` of ``app`` as rendered for ``stage``."""
+    """Set the charm ``revision`` of ``app`` as rendered for ``stage``.
+
+    Refused when a stage it changes would pin a Charmhub revision without a
+    channel (LSM201), or pin it ahead of the stage before it in ``policy``'s
+    promotion order (LSM205).
+    """
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
         raise EditError(f"a charm revision is a whole number of 0 or more, not {revision!r}")
     return _edit(
@@ -121,6 +134,7 @@ def set_revision(
         stages=stages,
         variables=variables,
         path=path,
+        policy=policy,
     )
 
 
@@ -133,8 +147,13 @@ def set_channel(
     stages: Sequence[str] | None = None,
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
+    policy: ReleasePolicy | None = None,
 ) -> EditResult:
-    """Set the Charmhub ``channel`` of ``app`` (e.g. ``latest/stable``) for ``stage``."""
+    """Set the Charmhub ``channel`` of ``app`` (e.g. ``latest/stable``) for ``stage``.
+
+    Whether Charmhub's channel holds the pinned revision is for the caller
+    to ask (``lpsigning-mojo bundle set-channel`` does, unless ``--force``).
+    """
     if not isinstance(channel, str) or not channel.strip() or "\n" in channel:
         raise EditError(f"a channel is a name such as 'latest/stable', not {channel!r}")
     return _edit(
@@ -147,6 +166,7 @@ def set_channel(
         stages=stages,
         variables=variables,
         path=path,
+        policy=policy,
     )
 
 
@@ -160,8 +180,14 @@ def set_option(
     stages: Sequence[str] | None = None,
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
+    policy: ReleasePolicy | None = None,
 ) -> EditResult:
-    """Set option ``key`` of ``app`` to ``value`` for ``stage`` (e.g. ``build_label``)."""
+    """Set option ``key`` of ``app`` to ``value`` for ``stage`` (e.g. ``build_label``).
+
+    Refused when ``build_label`` would not be a full commit id in a
+    production stage of ``policy`` (LSM203), or an option named like a secret
+    would hold a literal value (LSM204).
+    """
     if not isinstance(value, (str, int, float, bool)):
         raise EditError(f"an option value is a string, number or boolean, not {value!r}")
     if isinstance(value, str) and "\n" in value:
@@ -176,6 +202,7 @@ def set_option(
         stages=stages,
         variables=variables,
         path=path,
+        policy=policy,
     )
 
 
@@ -222,6 +249,7 @@ def _edit(
     stages: Sequence[str] | None,
     variables: Mapping[str, object] | None,
     path: str | None,
+    policy: ReleasePolicy | None,
 ) -> EditResult:
     what = f"{app} {'.'.join(keys)}"
     _jinja_free(value, what)
@@ -237,7 +265,7 @@ def _edit(
     slot = _find(documents, app, keys, view, path)
     lines = split_lines(text)
     if slot.value_node is not None:
-        current = construct(slot.value_node)
+        current = construct(slot.value_node)  # already the value: nothing to write or refuse
         if current == value and type(current) is type(value):
             line = view.template_line(slot.value_node) or view.line(slot.value_node)
             return EditResult(text=text, changed=False, line=line, inserted=False, stages=())
@@ -252,6 +280,7 @@ def _edit(
         check = _check(template, app, change, stage, stages, variables, what, line)
         affected, unchecked = verify_insertion(check, "".join(new_lines))
         inserted = True
+    enforce(check, keys, value, affected, policy or ReleasePolicy(), path=path, line=line)
     return EditResult(
         text="".join(new_lines),
         changed=True,
@@ -271,8 +300,8 @@ def _check(
     variables: Mapping[str, object] | None,
     what: str,
     line: int,
-) -> Check:
-    return Check(
+) -> RenderedCheck:
+    return RenderedCheck(
         template,
         app,
         change,

@@ -22,6 +22,7 @@ from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.files import edit_text, read_text
 from lpsigning_mojo.mojospec import DEFAULT_STAGES, MANIFEST, Spec, find_spec_dir, stage_name
 from lpsigning_mojo.numbers import decimal_number, integer, whole_number
+from lpsigning_mojo.policy import ReleasePolicy
 
 __all__ = ["register"]
 
@@ -90,11 +91,24 @@ def register(subparsers: Any) -> None:
     channel = commands.add_parser(
         "set-channel",
         help="set an application's Charmhub channel",
-        description="Set the channel of APP as rendered for --stage (e.g. latest/stable).",
+        description=(
+            "Set the channel of APP as rendered for --stage (e.g. latest/stable). Where a "
+            "revision is pinned, Charmhub must hold it in the new channel (and base), for "
+            "every stage the edit changes; --force skips the check."
+        ),
     )
     _common(channel)
-    channel.add_argument("app", metavar="APP")
-    channel.add_argument("channel", metavar="CHANNEL")
+    channel.add_argument("app", metavar="APP", help="the application, e.g. lp-signing")
+    channel.add_argument("channel", metavar="CHANNEL", help="the channel, e.g. latest/stable")
+    channel.add_argument(
+        "--force",
+        action="store_true",
+        help="do not ask Charmhub whether the new channel holds the pinned revision",
+    )
+    channel.add_argument(
+        "--charmhub-url",
+        help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
+    )
     _writing(channel)
     channel.set_defaults(handler=_set_channel)
 
@@ -190,6 +204,13 @@ def _stages(path: str, stage: str) -> tuple[str, tuple[str, ...]]:
     return spec.stage(stage).name, spec.stage_names
 
 
+def _policy(path: str) -> ReleasePolicy:
+    """The release rules as the spec's lint configuration applies them (edits obey them too)."""
+    from lpsigning_mojo.lint.config import load_config
+
+    return load_config(path).release_policy()
+
+
 def _show(args: argparse.Namespace) -> int:
     from lpsigning_mojo.release.revisions import stage_applications
 
@@ -228,6 +249,7 @@ def _edit(
         stages=stages,
         variables=_template_variables(args),
         path=args.path,
+        policy=_policy(args.path),
     )
 
 
@@ -311,6 +333,7 @@ def _set_revision(args: argparse.Namespace) -> int:
             revision=args.revision,
             variables=_template_variables(args),
             path=args.path,
+            policy=_policy(args.path),
         )
         if bump.choice.how == "latest" and bump.choice.source is not None:
             print(
@@ -323,7 +346,42 @@ def _set_revision(args: argparse.Namespace) -> int:
 
 
 def _set_channel(args: argparse.Namespace) -> int:
-    return _apply(args, lambda text: _edit(args, text, set_channel, args.channel))
+    def compute(text: str) -> EditResult:
+        result = _edit(args, text, set_channel, args.channel)
+        if result.changed and not args.force:
+            _check_channel(args, result)
+        return result
+
+    return _apply(args, compute)
+
+
+def _check_channel(args: argparse.Namespace, result: EditResult) -> None:
+    """Refuse a channel that does not hold the revision a changed stage pins.
+
+    Each stage the edit changes is rendered from the new text; a Charmhub
+    charm with a pinned revision must be released to the new channel for the
+    bundle's base and architecture in that stage. Charmhub is asked once per
+    charm and place, and only when there is something to ask.
+    """
+    from lpsigning_mojo.commands.revisions import charmhub_client
+    from lpsigning_mojo.policy import is_charmhub
+    from lpsigning_mojo.release.revisions import check_released, source_of
+
+    template = Template.from_text(result.text, path=args.path)
+    variables = _template_variables(args)
+    charmhub = None
+    asked = set()
+    for stage in result.stages:
+        _, bundle = render_bundle(template, stage, variables)
+        application = bundle.application(args.app)
+        if application.revision is None or not is_charmhub(application.charm or ""):
+            continue
+        source = source_of(bundle, application, stage=stage)
+        if (source, application.revision) in asked:
+            continue
+        asked.add((source, application.revision))
+        charmhub = charmhub or charmhub_client(args.charmhub_url)
+        check_released(charmhub, source, application.revision)
 
 
 def _set_option(args: argparse.Namespace) -> int:
@@ -380,13 +438,20 @@ def _diff(args: argparse.Namespace) -> int:
     variables = _template_variables(args)
     _, old = render_bundle(Template.from_text(old_text, path=args.old), stage, variables)
     _, new = render_bundle(Template.from_text(new_text, path=args.new), stage, variables)
-    result = diff_bundles(old, new)
+    production = _policy(new_path if Path(new_path).exists() else ".").production(stage)
+    result = diff_bundles(old, new, production=production)
     if args.format == "json":
         print_json({"stage": stage, **result.to_json()})
         return 0
     print(f"{args.old} -> {args.new} (stage {stage}):")
     for line in result.lines():
         print(f"  {line}")
+    for change in result.invalid_build_labels:
+        needed = "a full 40-character commit id in" if result.production else "set for"
+        print(
+            f"  {change.application} build_label {change.new!r} names no build to release "
+            f"(it must be {needed} stage {stage})."
+        )
     print(
         f"Classification: {result.classification}"
         + (" (may be pushed without a merge proposal)." if result.release_only else ".")

@@ -30,7 +30,7 @@ from lpsigning_mojo.errors import FileAccessError, UsageError
 from lpsigning_mojo.files import read_text, read_toml
 from lpsigning_mojo.lint.registry import SEVERITIES, Severity
 from lpsigning_mojo.mojospec.layout import upwards
-from lpsigning_mojo.policy import PROMOTION_ORDER
+from lpsigning_mojo.policy import PRODUCTION_STAGES, PROMOTION_ORDER, ReleasePolicy
 
 __all__ = ["LintConfig", "find_config", "load_config"]
 
@@ -53,7 +53,7 @@ class LintConfig:
     select: tuple[str, ...] = ("LSM",)
     ignore: tuple[str, ...] = ()
     stages: tuple[str, ...] | None = None
-    production_stages: tuple[str, ...] = ("production",)
+    production_stages: tuple[str, ...] = PRODUCTION_STAGES
     promotion_order: tuple[str, ...] = PROMOTION_ORDER
     variables: Mapping[str, object] = dataclasses.field(default_factory=dict)
     severity: Mapping[str, Severity] = dataclasses.field(default_factory=dict)
@@ -66,6 +66,26 @@ class LintConfig:
     def severity_of(self, code: str, severity: Severity) -> Severity:
         """``severity`` unless the configuration overrides the rule's."""
         return self.severity.get(code, severity)
+
+    def release_policy(self) -> ReleasePolicy:
+        """The release rules as this configuration applies them, for the bundle edits.
+
+        Production stages and the promotion order are the configuration's; a
+        rule it does not report as an error (ignored, or made a warning) is
+        waived, so that an edit refuses exactly what bundle-lint rejects.
+        """
+        from lpsigning_mojo.lint.registry import all_rules
+
+        waived = frozenset(
+            code
+            for code, found in all_rules().items()
+            if not self.enabled(code) or self.severity_of(code, found.severity) != "error"
+        )
+        return ReleasePolicy(
+            production_stages=self.production_stages,
+            promotion_order=self.promotion_order,
+            waived=waived,
+        )
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> LintConfig:

@@ -38,7 +38,8 @@ def summary(report: Report) -> str:
 
 
 def format_text(report: Report) -> str:
-    """``path:line:col: CODE message [stages]`` per finding, then a summary."""
+    """``path:line:col: CODE message [stages]`` per finding, the spec root and stages used,
+    then a summary."""
     lines = []
     for finding in report.findings:
         level = "warning: " if finding.severity == "warning" else ""
@@ -47,6 +48,7 @@ def format_text(report: Report) -> str:
             f"{finding.path}:{finding.line}:{finding.column}: {finding.code} "
             f"{level}{finding.message}{stages}"
         )
+    lines.extend(scope.sentence() for scope in report.scopes)
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -73,6 +75,7 @@ def format_json(report: Report) -> str:
             "warnings": report.warnings,
             "files": list(report.files),
             "stages": list(report.stages),
+            "specs": [scope.to_json() for scope in report.scopes],
         },
     }
     return json.dumps(document, indent=2) + "\n"

@@ -1,7 +1,7 @@
 """Run every check: render each bundle once per stage, place findings in the template.
 
-For each bundle template: decode, compile, look for undeclared variables
-on every branch, then for each stage render, parse (identical renderings
+For each bundle template: decode and compile, then for each stage render
+(recording every use of an undefined name), parse (identical renderings
 are parsed once) and check. Every problem is mapped from the rendered
 text back to the template character that wrote it, and identical findings
 of several stages are merged into one that lists those stages. Manifests
@@ -29,7 +29,7 @@ from lpsigning_mojo.lint.config import LintConfig, load_config
 from lpsigning_mojo.lint.mapping import LazyRendering, LazyTemplate
 from lpsigning_mojo.lint.problems import Problem, StageContext
 from lpsigning_mojo.lint.registry import Finding, Severity, rule
-from lpsigning_mojo.lint.targets import FileToLint, discover
+from lpsigning_mojo.lint.targets import FileToLint, Scope, discover, scopes
 from lpsigning_mojo.policy import Pin, ahead_message, pins, promotion_breaches
 from lpsigning_mojo.yamlnodes import position
 
@@ -45,11 +45,16 @@ _STAGE_CHECKS = (policy.check_policy,)
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Report:
-    """The findings of a run, the files linted and the stages checked."""
+    """The findings of a run, the files linted and the stages checked.
+
+    ``stages`` are short names; ``scopes`` say, spec by spec, which spec root
+    and stages (Mojo names) were used.
+    """
 
     findings: tuple[Finding, ...]
     files: tuple[str, ...]
     stages: tuple[str, ...]
+    scopes: tuple[Scope, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -147,15 +152,13 @@ def _lint_bundle(
         collector.add(found, line=found.line, column=found.column, stage=None)
     if plain is None or text is None:
         return
-    static = {found.line for found in problems}
     lazy = LazyTemplate(text, target.display)
     parsed: dict[str, tuple[BundleView | None, list[Problem]]] = {}
     for stage in target.stages:
         variables = _variables(stage.mojo, config) if plain.templated else {}
         rendered_text, problems = plain.render(variables)
         for found in problems:
-            if found.line not in static:
-                collector.add(found, line=found.line, column=found.column, stage=stage.name)
+            collector.add(found, line=found.line, column=found.column, stage=stage.name)
         if rendered_text is None:
             continue
         if rendered_text not in parsed:
@@ -333,7 +336,10 @@ def _lint_targets(targets: Sequence[FileToLint], config: LintConfig) -> Report:
             findings.append(dataclasses.replace(finding, severity=severity))
     findings.sort(key=Finding.sort_key)
     return Report(
-        findings=_merge_severities(findings), files=tuple(collectors), stages=tuple(order)
+        findings=_merge_severities(findings),
+        files=tuple(collectors),
+        stages=tuple(order),
+        scopes=scopes(targets),
     )
 
 

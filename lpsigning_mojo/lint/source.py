@@ -8,12 +8,12 @@ rendering, the YAML documents) for the next step.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
 
+from lpsigning_mojo.lint import undefined
 from lpsigning_mojo.lint.problems import Problem, at_node
 from lpsigning_mojo.lint.registry import register
 from lpsigning_mojo.yamlnodes import (
@@ -65,9 +65,12 @@ UNDEFINED_VARIABLE = register(
     severity="error",
     summary="The template uses a variable Mojo does not define.",
     description="""Mojo passes ``stage_name``, ``series`` and ``local_dir`` (plus any
-        variables the configuration adds); any other name is undefined and the render
-        fails, possibly only in the stage whose branch uses it. Every branch is checked,
-        whichever stage is rendered.""",
+        variables the configuration adds); any other name is undefined unless the template
+        sets it, and the render fails in the stages that use it. Each stage is rendered and
+        every place that uses an undefined name is reported once, naming exactly the stages
+        in which it is undefined: a name set on every branch (``{% if %}{% set x = 1 %}{%
+        else %}{% set x = 2 %}{% endif %}``) is defined everywhere, and one guarded by ``is
+        defined`` or ``default`` is never reported.""",
     fix="Use one of the variables Mojo passes, define the name with ``{% set %}``, or add "
     "it to ``variables`` in the configuration.",
     example="applications:\n  nrpe:\n    charm: nrpe\n    channel: {{ nrpe_channel }}\n",
@@ -110,8 +113,6 @@ UNREADABLE = register(
     example="applications:\n  nrpe:\n    charm: nrpe\x07\n",
 )
 
-_KNOWN_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
-
 
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
     """The text of a file's bytes, or why it is not UTF-8 text."""
@@ -140,18 +141,25 @@ def has_jinja(text: str) -> bool:
 class Plain:
     """A template compiled once, without position markers, for the fast path.
 
-    It is compiled with the very environment
-    :class:`~lpsigning_mojo.bundle.template.Template` uses for its plain
-    rendering, so it renders exactly the same text; the marked compilation
-    that maps positions back is only paid for when a finding needs it. Text
-    without any Jinja2 syntax renders as itself (with Jinja2's newlines), so
-    for it Jinja2 is not even imported, and positions need no map.
+    It is compiled as :class:`~lpsigning_mojo.bundle.template.Template`
+    compiles its plain rendering, so it renders exactly the same text; the
+    marked compilation that maps positions back is only paid for when a
+    finding needs it. Text without any Jinja2 syntax renders as itself (with
+    Jinja2's newlines), so for it Jinja2 is not even imported, and positions
+    need no map.
+
+    Undefined names are judged by this rendering, stage by stage (see
+    :mod:`lpsigning_mojo.lint.undefined`); ``known`` names the variables Mojo
+    passes, for messages.
     """
 
-    def __init__(self, text: str, path: str, compiled: Any | None) -> None:
+    def __init__(
+        self, text: str, path: str, compiled: Any | None, known: Collection[str] = ()
+    ) -> None:
         self.text = text
         self.path = path
         self.compiled = compiled
+        self.known = tuple(sorted(known))
 
     @property
     def templated(self) -> bool:
@@ -159,49 +167,58 @@ class Plain:
         return self.compiled is not None
 
     def render(self, variables: Mapping[str, object]) -> tuple[str | None, list[Problem]]:
-        """The text rendered with ``variables``, or why it failed."""
+        """The text rendered with ``variables``, or why it failed (every undefined use)."""
         if self.compiled is None:
             return LINE_BREAK.sub("\n", self.text), []
-        try:
-            return self.compiled.render(variables), []
-        except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
-            import jinja2
+        with undefined.Recording() as touched:
+            try:
+                text = self.compiled.render(variables)
+            except Exception as error:  # Jinja2 raises many kinds; each becomes one finding
+                if touched:  # most likely a consequence of the undefined value
+                    return None, self._undefined(touched)
+                return None, [self._failure(error)]
+        if touched:
+            return None, self._undefined(touched)
+        return text, []
 
-            # Private on purpose: the same sentence Template gives for the same error.
-            from lpsigning_mojo.bundle.template import _template_error
+    def _failure(self, error: Exception) -> Problem:
+        # Private on purpose: the same sentence Template gives for the same error.
+        from lpsigning_mojo.bundle.template import _template_error
 
-            failure = _template_error(error, self.path, self.text)
-            code = (
-                UNDEFINED_VARIABLE.code
-                if isinstance(error, jinja2.UndefinedError)
-                else RENDER_ERROR.code
-            )
-            return None, [
-                Problem(code=code, message=failure.message, line=failure.line or 1, column=1)
-            ]
+        failure = _template_error(error, self.path, self.text)
+        return Problem(
+            code=RENDER_ERROR.code, message=failure.message, line=failure.line or 1, column=1
+        )
+
+    def _undefined(self, touched: undefined.Touched) -> list[Problem]:
+        return [
+            Problem(code=UNDEFINED_VARIABLE.code, message=message, line=line, column=column)
+            for message, line, column in undefined.places(touched, self.text, self.known)
+        ]
 
 
 def compile_template(
     text: str, path: str, known: Collection[str]
 ) -> tuple[Plain | None, list[Problem]]:
-    """Compile ``text``; problems for control characters, Jinja2 syntax errors, and
-    names that are neither ``known`` nor set in the template, on any branch."""
+    """Compile ``text``; problems for control characters and Jinja2 syntax errors.
+
+    ``known`` are the variables Mojo passes (named in messages about
+    undefined ones, which :meth:`Plain.render` finds per stage).
+    """
     bad = control_character(text)
     if bad is not None:
         index, message = bad
         line, column = line_column(text, index)
         return None, [Problem(code=UNREADABLE.code, line=line, column=column, message=message)]
     if not has_jinja(text):
-        return Plain(text, path, None), []
+        return Plain(text, path, None, known), []
     import jinja2
 
     # Private on purpose: the fast path must compile exactly as Template does.
     from lpsigning_mojo.bundle.template import _PLAIN, COMPILE_LIMITS, compile_error
 
     try:
-        tree = _PLAIN.parse(text, name=path, filename=path)
-        undeclared = _undeclared(tree, text, known)
-        code = _PLAIN.compile(tree, name=path, filename=path)  # some errors show only here
+        code = _PLAIN.compile(text, name=path, filename=path)
     except (jinja2.TemplateSyntaxError, *COMPILE_LIMITS) as error:
         failure = compile_error(error, path)
         return None, [
@@ -212,44 +229,9 @@ def compile_template(
                 message=failure.message,
             )
         ]
-    compiled = jinja2.Template.from_code(_PLAIN, code, _PLAIN.make_globals(None), None)
-    return Plain(text, path, compiled), undeclared
-
-
-def _name_column(line_text: str, name: str) -> int:
-    for match in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", line_text):
-        opener = max(
-            line_text.rfind("{{", 0, match.start()), line_text.rfind("{%", 0, match.start())
-        )
-        if opener >= 0:
-            return match.start() + 1
-    return 1
-
-
-def _undeclared(tree: Any, text: str, known: Collection[str]) -> list[Problem]:
-    import jinja2.meta
-    from jinja2 import nodes
-
-    undeclared = jinja2.meta.find_undeclared_variables(tree) - set(known) - _KNOWN_GLOBALS
-    if not undeclared:
-        return []
-    lines = LINE_BREAK.split(text)
-    problems: dict[tuple[str, int], Problem] = {}
-    for node in tree.find_all(nodes.Name):
-        if node.ctx != "load" or node.name not in undeclared:
-            continue
-        key = (node.name, node.lineno)
-        if key in problems:
-            continue
-        line_text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-        problems[key] = Problem(
-            code=UNDEFINED_VARIABLE.code,
-            message=f"undefined template variable {node.name!r} "
-            f"(Mojo passes: {', '.join(sorted(known))})",
-            line=node.lineno,
-            column=_name_column(line_text, node.name),
-        )
-    return list(problems.values())
+    environment = undefined.environment()
+    compiled = jinja2.Template.from_code(environment, code, environment.make_globals(None), None)
+    return Plain(text, path, compiled, known), []
 
 
 _FAULT_CODES = {

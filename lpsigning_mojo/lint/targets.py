@@ -30,7 +30,7 @@ from lpsigning_mojo.mojospec.layout import (
 from lpsigning_mojo.mojospec.manifest import Manifest
 from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES, Spec, Stage
 
-__all__ = ["FileToLint", "discover", "display_path"]
+__all__ = ["FileToLint", "Scope", "discover", "display_path", "scopes"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -42,6 +42,70 @@ class FileToLint:
     kind: Literal["bundle", "manifest", "instances"]
     spec: Spec
     stages: tuple[Stage, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Scope:
+    """What a spec was checked as: its directory, Mojo's spec root, and the stages used.
+
+    ``stages`` are Mojo names, or short names when ``assumed`` (the spec has
+    no stages of its own, or ``standalone``: the files are in no spec).
+    """
+
+    directory: str
+    root: str
+    stages: tuple[str, ...]
+    files: tuple[str, ...]
+    standalone: bool = False
+    assumed: bool = False
+
+    def sentence(self) -> str:
+        """Which spec root and stages were used, as one sentence for people."""
+        stages = ", ".join(self.stages)
+        standard = tuple(self.stages) == DEFAULT_STAGES
+        which = "the standard stages" if standard else "the stages asked for:"
+        others = " (choose others with --stage)" if standard else ""
+        if self.standalone:
+            return (
+                f"{', '.join(self.files)}: in no Mojo spec (no manifest at or above it), "
+                f"so checked for {which} {stages}{others}."
+            )
+        if self.assumed:
+            return (
+                f"Spec {self.directory} (spec root {self.root}) has no stage directories: "
+                f"checked for {which} {stages}{others}."
+            )
+        label = "stage" if len(self.stages) == 1 else "stages"
+        return f"Spec {self.directory} (spec root {self.root}): {label} {stages}."
+
+    def to_json(self) -> dict[str, object]:
+        """The scope for ``--format json``."""
+        return dataclasses.asdict(self)
+
+
+def scopes(targets: Sequence[FileToLint]) -> tuple[Scope, ...]:
+    """The scope of each spec among ``targets``, in the order they were met."""
+    found: dict[Path, tuple[Spec, list[str], list[str]]] = {}
+    for target in targets:
+        key = target.spec.directory.resolve()
+        spec, stages, files = found.setdefault(key, (target.spec, [], []))
+        assumed = not spec.stages
+        for stage in target.stages:
+            name = stage.name if assumed else stage.mojo
+            if name not in stages:
+                stages.append(name)
+        files.append(target.display)
+    return tuple(
+        Scope(
+            directory=display_path(spec.directory),
+            root=display_path(spec.root),
+            stages=tuple(stages) if not spec.stages else tuple(sorted(stages)),
+            files=tuple(files),
+            standalone=spec.standalone,
+            assumed=not spec.stages,
+        )
+        for spec, stages, files in found.values()
+    )
 
 
 def display_path(path: Path) -> str:
@@ -62,20 +126,11 @@ class _Specs:
         self.manifests: dict[Path, Manifest] = {}
 
     def get(self, directory: Path) -> tuple[Spec, tuple[Stage, ...]]:
+        """The spec in ``directory`` (a stand-in when it holds no manifest), and its stages."""
         key = directory.resolve()
         if key not in self.specs:
-            spec = Spec.load(directory)
-            if not spec.stages:
-                names = dict.fromkeys((*DEFAULT_STAGES, *(self.wanted or ())))
-                spec = Spec(
-                    directory=spec.directory,
-                    stages=tuple(
-                        Stage(name=name, mojo=name, directory=spec.directory / name)
-                        for name in names
-                    ),
-                )
-            selected = self.wanted or spec.stage_names
-            self.specs[key] = (spec, tuple(spec.stage(name) for name in selected))
+            spec = Spec.load(directory) if _manifests(directory) else Spec.outside(directory)
+            self.specs[key] = (spec, spec.select(self.wanted))
         return self.specs[key]
 
     def manifest(self, path: Path) -> Manifest:
@@ -103,11 +158,19 @@ class _Specs:
 
 
 def _manifests(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.iterdir() if path.is_file() and is_manifest(path))
+    try:
+        return sorted(p for p in directory.iterdir() if p.is_file() and is_manifest(p))
+    except OSError:
+        return []
 
 
 def _spec_dirs(directory: Path) -> list[Path]:
-    if any(is_manifest(p) or is_bundle_name(p) for p in directory.iterdir() if p.is_file()):
+    """The specs to lint for a directory given: itself, the specs in it, or the one holding it.
+
+    A directory holding a bundle template and no manifest, in no spec, is
+    linted as it is, for the standard stages.
+    """
+    if _manifests(directory):
         return [directory]
     children = sorted(
         child for child in directory.iterdir() if child.is_dir() and (child / MANIFEST).is_file()
@@ -117,6 +180,8 @@ def _spec_dirs(directory: Path) -> list[Path]:
     above = find_spec_dir(directory)
     if (above / MANIFEST).is_file():
         return [above]
+    if any(is_bundle_name(p) for p in directory.iterdir() if p.is_file()):
+        return [directory]
     raise UsageError(
         f"{directory}: no Mojo spec here (no manifest, no bundle.yaml)",
         hint="give the spec directory, a bundle template or a manifest",
@@ -126,7 +191,9 @@ def _spec_dirs(directory: Path) -> list[Path]:
 def _check_manifests(spec_dir: Path) -> None:
     """Refuse a spec Mojo could not deploy: a manifest that is not a file, or none at all.
 
-    A stage directory holding its own bundle counts as part of the spec above it.
+    A stage directory holding its own bundle counts as part of the spec above it,
+    and a directory holding only bundle templates (no ``instances.yaml``) is a
+    standalone bundle, linted for the standard stages, not a broken spec.
     """
     for path in sorted(spec_dir.iterdir()):
         if is_manifest(path) and not path.is_file():
@@ -134,7 +201,8 @@ def _check_manifests(spec_dir: Path) -> None:
                 f"{display_path(path)}: not a regular file, so Mojo cannot read it as a manifest",
                 hint="replace it with the manifest file",
             )
-    if not _manifests(spec_dir) and not (spec_dir.parent / MANIFEST).is_file():
+    looks_like_spec = (spec_dir / INSTANCES_FILE).exists()
+    if looks_like_spec and not _manifests(spec_dir) and not (spec_dir.parent / MANIFEST).is_file():
         raise FileAccessError(
             f"{display_path(spec_dir)}: the spec has no {MANIFEST}, so Mojo cannot deploy it",
             hint=f"add the {MANIFEST}, or lint the bundle alone (bundle-lint PATH/bundle.yaml)",
@@ -158,7 +226,9 @@ def discover(paths: Sequence[str], stages: Sequence[str] | None = None) -> list[
         key = path.resolve()
         if key in targets:
             return
-        spec, selected = specs.get(spec_dir or find_spec_dir(path))
+        if spec_dir is None:
+            spec_dir = path.parent if is_manifest(path) else find_spec_dir(path)
+        spec, selected = specs.get(spec_dir)
         if is_manifest(path) or path.name == INSTANCES_FILE:
             kind: Literal["manifest", "instances"] = (
                 "manifest" if is_manifest(path) else "instances"

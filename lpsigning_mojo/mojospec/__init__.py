@@ -14,10 +14,13 @@ One module per convention, each the only place that knows it:
 
 * :mod:`~lpsigning_mojo.mojospec.layout`: the file names of a spec
   (``manifest``, ``bundle.yaml``, ``instances.yaml``), the spec a file
-  belongs to, and the spec a command works on (``--spec``,
+  belongs to, Mojo's spec root for it (the top of its repository, or the
+  repository's ``spec/``), and the spec a command works on (``--spec``,
   ``LPSIGNING_MOJO_SPEC``, then upwards from the current directory).
-* :mod:`~lpsigning_mojo.mojospec.stages`: stages, their short and Mojo
-  names, the standard stages, and Mojo's lookup of per-stage files.
+* :mod:`~lpsigning_mojo.mojospec.stages`: stages as Mojo sees them (a
+  directory holding files, or a manifest's own directory below the spec
+  root), their short and Mojo names, the standard stages, and Mojo's lookup
+  of per-stage files.
 * :mod:`~lpsigning_mojo.mojospec.variables`: the variables Mojo gives a
   bundle template, and the environment it expands manifests with.
 * :mod:`~lpsigning_mojo.mojospec.manifest`: manifests as phases and
@@ -38,6 +41,7 @@ from lpsigning_mojo.mojospec.layout import (
     find_specs,
     resolve_spec,
     resolve_specs,
+    spec_root,
 )
 from lpsigning_mojo.mojospec.manifest import Manifest, Phase, StagePhase
 from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES, Spec, Stage, stage_name
@@ -61,5 +65,6 @@ __all__ = [
     "mojo_variables",
     "resolve_spec",
     "resolve_specs",
+    "spec_root",
     "stage_name",
 ]

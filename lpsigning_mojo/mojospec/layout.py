@@ -7,6 +7,9 @@ Two questions are answered here, each in one place:
 * Which spec does a *file* belong to? :func:`find_spec_dir`: the nearest
   directory at or above it that holds a ``manifest`` (``bundle show PATH``,
   ``lint PATH``).
+* Where is Mojo's spec root for a spec? :func:`spec_root`: the top of the
+  repository Mojo checks out (or its ``spec/`` directory, this project's
+  layout); stages are paths from it.
 * Which spec does a *command* work on? :func:`resolve_spec`: ``--spec DIR``,
   else :data:`SPEC_ENV`, else the spec found upwards from the current
   directory by :func:`find_specs`. Every command that needs a spec and is
@@ -36,6 +39,7 @@ __all__ = [
     "is_manifest",
     "resolve_spec",
     "resolve_specs",
+    "spec_root",
     "upwards",
 ]
 
@@ -81,15 +85,35 @@ def upwards(start: str | os.PathLike[str]) -> Iterator[Path]:
 def find_spec_dir(start: str | os.PathLike[str]) -> Path:
     """The spec directory holding ``start`` (a file in it, or the directory).
 
-    It is the nearest directory, from ``start`` upwards, that holds a
-    ``manifest`` file; failing that, the directory of ``start`` itself.
+    It is the nearest directory, from ``start`` upwards to the top of the
+    repository holding it (see :func:`upwards`), that holds a ``manifest``
+    file; failing that, the directory of ``start`` itself.
     """
     path = resolved(start)
     directory = path if path.is_dir() else path.parent
-    for candidate in (directory, *directory.parents):
+    for candidate in upwards(directory):
         if (candidate / MANIFEST).is_file():
             return candidate
     return directory
+
+
+def spec_root(directory: str | os.PathLike[str]) -> Path | None:
+    """Mojo's spec root for the spec (or stage) directory ``directory``, resolved.
+
+    Mojo checks a spec repository out and takes stages as paths from its
+    top (``--stage specs/web/app/jammy``), so inside a repository the root
+    is its top; in a repository that keeps its Mojo spec in a top-level
+    ``spec/`` directory (``spec/lp-signing``, this project's layout), that
+    directory. Outside a repository it cannot be known: ``None``.
+    """
+    path = Path(directory).resolve()
+    top = list(upwards(path))[-1]
+    if not (top / ".git").exists():
+        return None
+    conventional = top / SPEC_ROOT
+    if conventional in path.parents:
+        return conventional
+    return top
 
 
 def holds_spec(directory: Path) -> bool:

@@ -215,7 +215,7 @@ class Manifest:
             config = None
             if name is not None:
                 if name not in found:
-                    found[name] = spec.lookup(name, stage.mojo)
+                    found[name] = spec.lookup(name, stage)
                 config = found[name]
             steps.append(StagePhase(phase=phase, stage=stage, arguments=arguments, config=config))
         return tuple(steps)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from lpsigning_mojo.errors import FileAccessError, UsageError
+from lpsigning_mojo.mojospec.layout import spec_root
 
 __all__ = ["DEFAULT_STAGES", "NOT_STAGES", "Spec", "Stage", "stage_name"]
 
@@ -43,28 +45,55 @@ class Stage:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Spec:
-    """A Mojo spec directory and its stages."""
+    """A Mojo spec directory, Mojo's spec root for it, and its stages.
+
+    Stages are decided as Mojo would see them (see :meth:`load`); their Mojo
+    names are their paths from ``root``. A spec without stages is checked for
+    the standard stages (:meth:`select`). ``standalone`` marks a directory
+    that is in no spec at all (a bundle with no manifest at or above it).
+    """
 
     directory: Path
+    root: Path
     stages: tuple[Stage, ...]
+    standalone: bool = False
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> Spec:
-        """Read the spec in ``directory``; stages are its subdirectories."""
+        """Read the spec in ``directory`` (the one holding its manifest) and decide its stages.
+
+        A stage is a directory below the spec that holds files (a symlink to a
+        file counts; a symlinked directory, a hidden one and ``scripts``,
+        ``files`` or ``templates`` never do): Mojo looks a stage's files up
+        there first. Without such directories, the spec directory is itself
+        the stage when it lies below the spec root, as a stage directory that
+        keeps its own manifest does (``--stage specs/web/app/jammy``).
+        Mojo's spec root is :func:`~lpsigning_mojo.mojospec.layout.spec_root`;
+        outside a repository, the parent of a spec with stage directories.
+        """
         path = Path(directory)
         if not path.exists():
             raise FileAccessError(f"{path}: no such spec directory")
         if not path.is_dir():
             raise FileAccessError(f"{path}: not a directory")
-        project = path.resolve().name
+        here = path.resolve()
+        children = _stage_directories(path)
+        root = spec_root(here)
+        if root is None:
+            root = here.parent if children else here
         stages = tuple(
-            Stage(name=child.name, mojo=f"{project}/{child.name}", directory=child)
-            for child in sorted(path.iterdir())
-            if child.is_dir()
-            and not child.name.startswith((".", "_"))
-            and child.name not in NOT_STAGES
+            Stage(name=child.name, mojo=_mojo_name(here / child.name, root), directory=child)
+            for child in children
         )
-        return cls(directory=path, stages=stages)
+        if not stages and root in here.parents:
+            stages = (Stage(name=here.name, mojo=_mojo_name(here, root), directory=path),)
+        return cls(directory=path, root=root, stages=stages)
+
+    @classmethod
+    def outside(cls, directory: str | os.PathLike[str]) -> Spec:
+        """The stand-in for a directory that is in no spec: no stages, its own root."""
+        path = Path(directory)
+        return cls(directory=path, root=path.resolve(), stages=(), standalone=True)
 
     @property
     def project(self) -> str:
@@ -72,14 +101,28 @@ class Spec:
         return self.directory.resolve().name
 
     @property
-    def root(self) -> Path:
-        """The parent of the spec directory, which Mojo calls the spec root."""
-        return self.directory.resolve().parent
-
-    @property
     def stage_names(self) -> tuple[str, ...]:
         """The short names of the stages, sorted."""
         return tuple(stage.name for stage in self.stages)
+
+    def select(self, names: Sequence[str] | None = None) -> tuple[Stage, ...]:
+        """The stages to check: those ``names`` name (short or Mojo names), else every stage.
+
+        A spec without stages, and a directory in no spec, get the standard
+        stages (:data:`DEFAULT_STAGES`) or, when given, ``names``, as stage
+        directories below ``directory`` that Mojo's lookup would try first.
+        """
+        if not self.stages:
+            return tuple(self._assumed(name) for name in dict.fromkeys(names or DEFAULT_STAGES))
+        if not names:
+            return self.stages
+        return tuple(dict.fromkeys(self.stage(name) for name in names))
+
+    def _assumed(self, name: str) -> Stage:
+        short = stage_name(name)
+        directory = self.directory / short
+        mojo = name if "/" in name else _mojo_name(self.directory.resolve() / short, self.root)
+        return Stage(name=short, mojo=mojo, directory=directory)
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``, by short name or Mojo name."""
@@ -92,13 +135,16 @@ class Spec:
             hint=f"use one of: {known}",
         )
 
-    def lookup(self, filename: str, stage: str) -> Path | None:
-        """Find ``filename`` as Mojo does for ``config=``.
+    def lookup(self, filename: str, stage: str | Stage) -> Path | None:
+        """Find ``filename`` as Mojo does for ``config=``, for ``stage`` (name or :class:`Stage`).
 
         The stage directory first, then each parent directory up to and
-        including the spec root. ``None`` when no directory has it.
+        including the spec root. ``None`` when no directory has it. A
+        symlinked directory on the way is followed (``utils/check`` through
+        ``utils -> ../../helper/utils``).
         """
-        directory = self.stage(stage).directory.resolve()
+        chosen = stage if isinstance(stage, Stage) else self.stage(stage)
+        directory = chosen.directory.resolve()
         root = self.root
         while True:
             candidate = directory / filename
@@ -107,3 +153,35 @@ class Spec:
             if directory == root or root not in directory.parents:
                 return None
             directory = directory.parent
+
+
+def _holds_files(directory: Path) -> bool:
+    try:
+        return any(child.is_file() for child in directory.iterdir())
+    except OSError:
+        return False
+
+
+def _stage_directories(directory: Path) -> list[Path]:
+    """The directories below ``directory`` that are stages (see :meth:`Spec.load`)."""
+    try:
+        children = sorted(directory.iterdir())
+    except OSError:
+        return []
+    return [
+        child
+        for child in children
+        if not child.name.startswith((".", "_"))
+        and child.name not in NOT_STAGES
+        and not child.is_symlink()
+        and child.is_dir()
+        and _holds_files(child)
+    ]
+
+
+def _mojo_name(resolved: Path, root: Path) -> str:
+    """The Mojo name of the stage directory ``resolved``: its path from ``root``."""
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return resolved.name

@@ -33,7 +33,7 @@ from lpsigning_mojo.charms import (
 )
 from lpsigning_mojo.errors import BundleError, CharmhubError, EditError, UsageError
 from lpsigning_mojo.external.charmhub import Charmhub
-from lpsigning_mojo.policy import Pin, charm_name
+from lpsigning_mojo.policy import Pin, ReleasePolicy, charm_name
 from lpsigning_mojo.policy import pins as application_pins
 
 __all__ = [
@@ -363,16 +363,25 @@ def bump_revision(
     stages: Sequence[str] | None = None,
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
+    policy: ReleasePolicy | None = None,
 ) -> RevisionBump:
     """Pin ``app`` in the bundle template ``text`` at the revision :func:`choose_revision` picks.
 
     The edit is :func:`~lpsigning_mojo.bundle.set_revision`'s: only the
     characters of the value change, and every stage of ``stages`` is
-    checked. Nothing is written; the caller writes ``edit.text``.
+    checked, with the release rules of ``policy``. Nothing is written; the
+    caller writes ``edit.text``.
     """
     _, bundle = render_bundle(Template.from_text(text, path=path), stage, variables)
     choice = choose_revision(bundle, app, stage=stage, charmhub=charmhub, revision=revision)
     edit = set_revision(
-        text, app, choice.revision, stage=stage, stages=stages, variables=variables, path=path
+        text,
+        app,
+        choice.revision,
+        stage=stage,
+        stages=stages,
+        variables=variables,
+        path=path,
+        policy=policy,
     )
     return RevisionBump(choice=choice, edit=edit)

@@ -58,3 +58,43 @@ def test_added_and_removed_applications() -> None:
 def test_relations_compare_in_either_order() -> None:
     new = BASE.replace("[lp-signing, nrpe]", "[nrpe, lp-signing]")
     assert diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new)).empty
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_in_production_a_release_sets_build_label_to_a_full_commit_id() -> None:
+    old = Bundle.from_text(BASE)
+    for label, release in (
+        (COMMIT, True),
+        ("COMMIT", False),  # the README's placeholder, typed as is
+        ("0123456", False),
+        (COMMIT.upper(), False),
+        ("''", False),
+    ):
+        new = Bundle.from_text(BASE.replace("build_label: aaa", f"build_label: {label}"))
+        result = diff_bundles(old, new, production=True)
+        assert (result.release_only, result.classification) == (
+            release,
+            "release only" if release else "other changes",
+        ), label
+        assert bool(result.invalid_build_labels) is not release
+
+
+def test_elsewhere_any_label_is_a_release_but_removing_one_is_not() -> None:
+    old = Bundle.from_text(BASE)
+    relabelled = Bundle.from_text(BASE.replace("build_label: aaa", "build_label: COMMIT"))
+    assert diff_bundles(old, relabelled).release_only
+    unlabelled = Bundle.from_text(BASE.replace("build_label: aaa, ", ""))
+    result = diff_bundles(old, unlabelled)
+    assert [c.describe() for c in result.changes] == [
+        "lp-signing options.build_label: 'aaa' -> (unset)"
+    ]
+    assert not result.release_only
+    assert diff_bundles(unlabelled, old).release_only
+
+
+def test_unpinning_a_revision_is_not_a_release() -> None:
+    unpinned = Bundle.from_text(BASE.replace(", revision: 87", ""))
+    assert not diff_bundles(Bundle.from_text(BASE), unpinned).release_only
+    assert diff_bundles(unpinned, Bundle.from_text(BASE)).release_only

@@ -143,7 +143,7 @@ def test_flow_mapping_without_the_key_is_refused() -> None:
     assert (
         "revision: 4"
         in set_revision(
-            "applications:\n  a: {charm: a, revision: 3}\n", "a", 4, stage="staging"
+            "applications:\n  a: {charm: a, channel: edge, revision: 3}\n", "a", 4, stage="staging"
         ).text
     )
 

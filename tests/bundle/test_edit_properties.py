@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from lpsigning_mojo.bundle import Template, diff_bundles, render_bundle, set_option, set_revision
 from lpsigning_mojo.errors import EditError
 from lpsigning_mojo.mojospec import mojo_variables
+from lpsigning_mojo.policy import RULES, ReleasePolicy
 from lpsigning_mojo.yamlnodes import split_lines
 from tests.bundle.strategies import STAGES, GeneratedTemplate, templates
 
@@ -27,6 +28,8 @@ OPTION_VALUES = st.one_of(
     st.text(alphabet="abcdef0123456789-_ ", min_size=1, max_size=40).map(str.strip).filter(bool),
 )
 OPTION_KEYS = st.sampled_from(["port", "workers", "build_label", "context", "debug", "fresh"])
+#: These properties are about the text; the release rules edits enforce are tested apart.
+TEXT_ONLY = ReleasePolicy(waived=frozenset(rule.code for rule in RULES))
 
 
 def _revision_refused(generated: GeneratedTemplate, app: str) -> bool:
@@ -50,8 +53,12 @@ def _edit(
     key: str = "build_label",
 ) -> Any:
     if kind == "revision":
-        return set_revision(text, app, value, stage=stage, variables=generated.variables)
-    return set_option(text, app, key, value, stage=stage, variables=generated.variables)
+        return set_revision(
+            text, app, value, stage=stage, variables=generated.variables, policy=TEXT_ONLY
+        )
+    return set_option(
+        text, app, key, value, stage=stage, variables=generated.variables, policy=TEXT_ONLY
+    )
 
 
 def _bundle(generated: GeneratedTemplate, text: str, stage: str) -> Any:

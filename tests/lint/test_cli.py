@@ -20,7 +20,11 @@ def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_clean_exit_zero(spec_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert command.main([str(spec_dir)]) == 0
-    assert capsys.readouterr().out.startswith("No problems in 4 files")
+    assert capsys.readouterr().out == (
+        "Spec spec/lp-signing (spec root spec): stages lp-signing/devel, "
+        "lp-signing/production, lp-signing/staging.\n"
+        "No problems in 4 files (stages checked: devel, production, staging).\n"
+    )
 
 
 def test_warnings_pass_unless_strict(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:

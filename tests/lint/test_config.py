@@ -135,3 +135,18 @@ def test_suppression_in_a_manifest(tmp_path: Path) -> None:
     spec = make_spec(tmp_path, manifest=manifest)
     report = lint_paths([str(spec / "manifest")], config=LintConfig())
     assert [(f.code, f.line) for f in report.findings] == [("LSM302", 3)]
+
+
+def test_the_release_policy_of_a_configuration_is_what_lint_rejects() -> None:
+    config = LintConfig(
+        ignore=("LSM204",),
+        severity={"LSM203": "warning"},
+        production_stages=("production", "qa"),
+        promotion_order=("devel", "staging", "production"),
+    )
+    policy = config.release_policy()
+    assert policy.production_stages == ("production", "qa")
+    assert policy.promotion_order == ("devel", "staging", "production")
+    assert {"LSM203", "LSM204"} <= policy.waived
+    assert not {"LSM201", "LSM205"} & policy.waived
+    assert not LintConfig().release_policy().waived & {"LSM201", "LSM203", "LSM204", "LSM205"}

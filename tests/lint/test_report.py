@@ -7,6 +7,14 @@ import json
 from lpsigning_mojo.lint.registry import Finding
 from lpsigning_mojo.lint.report import format_github, format_json, format_report, format_text
 from lpsigning_mojo.lint.runner import Report
+from lpsigning_mojo.lint.targets import Scope
+
+SCOPE = Scope(
+    directory="spec/lp-signing",
+    root="spec",
+    stages=("lp-signing/production", "lp-signing/staging"),
+    files=("spec/lp-signing/bundle.yaml", "spec/lp-signing/manifest"),
+)
 
 ERROR = Finding(
     code="LSM113",
@@ -38,6 +46,7 @@ REPORT = Report(
     findings=(ERROR, WARNING, MANIFEST),
     files=("spec/lp-signing/bundle.yaml", "spec/lp-signing/manifest"),
     stages=("production", "staging"),
+    scopes=(SCOPE,),
 )
 
 
@@ -49,8 +58,33 @@ def test_text() -> None:
         "no pinned revision [staging]\n"
         "spec/lp-signing/manifest:3:1: LSM302 unknown Mojo phase 'bundel' (did you mean "
         "'bundle'?)\n"
+        "Spec spec/lp-signing (spec root spec): stages lp-signing/production, "
+        "lp-signing/staging.\n"
         "3 problems (2 errors, 1 warning) in 2 files (stages checked: production, staging).\n"
     )
+
+
+def test_the_scope_says_when_the_stages_are_assumed() -> None:
+    lone = Scope(
+        directory=".",
+        root=".",
+        stages=("production", "staging", "devel"),
+        files=("bundle.yaml",),
+        standalone=True,
+        assumed=True,
+    )
+    assert lone.sentence() == (
+        "bundle.yaml: in no Mojo spec (no manifest at or above it), so checked for the "
+        "standard stages production, staging, devel (choose others with --stage)."
+    )
+    asked = Scope(
+        directory="spec", root=".", stages=("qa",), files=("spec/manifest",), assumed=True
+    )
+    assert asked.sentence() == (
+        "Spec spec (spec root .) has no stage directories: checked for the stages asked for: qa."
+    )
+    one = Scope(directory="a/b", root=".", stages=("a/b",), files=("a/b/manifest",))
+    assert one.sentence() == "Spec a/b (spec root .): stage a/b."
 
 
 def test_text_when_clean() -> None:
@@ -65,6 +99,16 @@ def test_json() -> None:
         "warnings": 1,
         "files": ["spec/lp-signing/bundle.yaml", "spec/lp-signing/manifest"],
         "stages": ["production", "staging"],
+        "specs": [
+            {
+                "directory": "spec/lp-signing",
+                "root": "spec",
+                "stages": ["lp-signing/production", "lp-signing/staging"],
+                "files": ["spec/lp-signing/bundle.yaml", "spec/lp-signing/manifest"],
+                "standalone": False,
+                "assumed": False,
+            }
+        ],
     }
     first = document["findings"][0]
     assert first == {

@@ -128,3 +128,54 @@ def test_lint_never_modifies_or_creates_files(tmp_path: Path) -> None:
     report = lint_paths([str(spec)], config=LintConfig())
     assert report.findings
     assert snapshot() == before
+
+
+def test_a_name_set_on_every_branch_is_defined_and_guarded_uses_are_fine(tmp_path: Path) -> None:
+    bundle = (
+        '{%- if stage_name == "production" %}{%- set units = 2 %}'
+        '{%- elif stage_name == "staging" %}{%- set units = 2 %}'
+        "{%- else %}{%- set units = 1 %}{%- endif %}\n" + CLEAN + "    num_units: {{ units }}\n"
+        "    options:\n"
+        "      a: {{ maybe | default('x') }}\n"
+        "      {%- if other is defined %}\n"
+        "      b: {{ other }}\n"
+        "      {%- endif %}\n"
+    )
+    spec = make_spec(tmp_path, bundle=bundle, stages=("production", "staging", "devel"))
+    assert lint_paths([str(spec)], config=LintConfig()).findings == ()
+
+
+def test_each_place_of_an_undefined_name_is_reported_for_the_stages_it_is_undefined_in(
+    tmp_path: Path,
+) -> None:
+    bundle = (
+        '{%- if stage_name != "devel" %}{% set host = "h" %}{% endif %}\n'
+        + CLEAN
+        + "    options:\n"
+        "      host: {{ host }}\n"
+        "      url: http://{{ host }}:{{ port }}/\n"
+        "      size: {{ settings.size + 1 }}\n"
+        "      known: {{ {'a': 1}.missing }}\n"
+    )
+    spec = make_spec(tmp_path, bundle=bundle, stages=("production", "staging", "devel"))
+    report = lint_paths([str(spec / "bundle.yaml")], config=LintConfig())
+    assert [(f.line, f.column, f.stages, f.message) for f in report.findings] == [
+        (8, 16, ("devel",), "undefined template variable 'host' (Mojo passes: "
+         "local_dir, series, stage_name)"),
+        (9, 22, ("devel",), "undefined template variable 'host' (Mojo passes: "
+         "local_dir, series, stage_name)"),
+        (9, 33, ("devel", "production", "staging"), "undefined template variable 'port' "
+         "(Mojo passes: local_dir, series, stage_name)"),
+        (10, 16, ("devel", "production", "staging"), "undefined template variable "
+         "'settings' (Mojo passes: local_dir, series, stage_name)"),
+        (11, 26, ("devel", "production", "staging"), "undefined template value: "
+         "'dict object' has no attribute 'missing'"),
+    ]  # fmt: skip
+    assert {f.code for f in report.findings} == {"LSM004"}
+
+
+def test_a_render_error_is_reported_per_stage_when_nothing_is_undefined(tmp_path: Path) -> None:
+    bundle = CLEAN + '    num_units: {{ 1 // 0 if stage_name == "staging" else 1 }}\n'
+    spec = make_spec(tmp_path, bundle=bundle)
+    report = lint_paths([str(spec / "bundle.yaml")], config=LintConfig())
+    assert codes(report) == [("LSM005", 6, 1, ("staging",))]

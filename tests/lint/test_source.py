@@ -39,5 +39,9 @@ def test_a_template_renders_as_template_does(spec_dir: object) -> None:
 
 def test_an_undefined_name_is_found_on_jinja_lines_not_python_lines() -> None:
     # A form feed ends a line for str.splitlines, not for Jinja2 (nor YAML).
-    _, problems = compile_template("a: 1\x0c\nb: {{ nope }}\n", "bundle.yaml", VARIABLES)
+    plain, problems = compile_template("a: 1\x0c\nb: {{ nope }}\n", "bundle.yaml", VARIABLES)
+    assert plain is not None
+    assert problems == []
+    rendered, problems = plain.render(VARIABLES)
+    assert rendered is None
     assert [(p.code, p.line, p.column) for p in problems] == [("LSM004", 2, 7)]

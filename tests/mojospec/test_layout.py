@@ -145,3 +145,14 @@ def test_several_specs_are_all_found_but_one_must_be_chosen(tmp_path: Path) -> N
     with pytest.raises(UsageError, match=r"several Mojo specs found: .*one, .*two\. Choose one"):
         resolve_spec(cwd=tmp_path, environ={})
     assert resolve_spec(str(found[1]), cwd=tmp_path, environ={}) == found[1]
+
+
+def test_the_spec_of_a_file_is_never_looked_for_above_its_repository(tmp_path: Path) -> None:
+    (tmp_path / "manifest").write_text("collect\n")  # outside the repository below
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "charm").mkdir()
+    bundle = repository / "charm" / "bundle.yaml"
+    bundle.write_text("applications: {}\n")
+    assert find_spec_dir(bundle) == bundle.parent.resolve()
+    assert find_spec_dir(tmp_path / "other.yaml") == tmp_path.resolve()

@@ -109,6 +109,7 @@ def test_walking_a_stage_expands_arguments_and_looks_config_files_up(tmp_path: P
     spec_dir = tmp_path / "spec" / "demo"
     for stage in ("production", "staging"):
         (spec_dir / stage).mkdir(parents=True)
+    (spec_dir / "production" / "README").write_text("production\n")
     (spec_dir / "bundle.yaml").write_text("applications: {}\n")
     (spec_dir / "staging" / "bundle.yaml").write_text("applications: {}\n")
     (spec_dir / "manifest").write_text(

@@ -12,6 +12,7 @@ from lpsigning_mojo.mojospec import (
     Spec,
     mojo_environment,
     mojo_variables,
+    spec_root,
     stage_name,
 )
 
@@ -72,3 +73,99 @@ def test_mojo_environment_knows_the_stage_and_the_spec_root(spec_dir: Path) -> N
         "MOJO_STAGE": "lp-signing/staging",
         "MOJO_SPEC_DIR": str(spec_dir.resolve().parent),
     }
+
+
+def _repository(root: Path) -> Path:
+    (root / ".git").mkdir(parents=True)
+    return root
+
+
+def test_a_stage_directory_holds_files_and_is_never_a_symlink(tmp_path: Path) -> None:
+    spec_dir = tmp_path / "spec" / "demo"
+    (spec_dir / "production").mkdir(parents=True)
+    (spec_dir / "production" / "service-url").write_text("http://demo/\n")
+    (spec_dir / "empty").mkdir()  # no files: not a stage
+    (spec_dir / "nested" / "deeper").mkdir(parents=True)  # only a directory: not a stage
+    (spec_dir / "scripts").mkdir()
+    (spec_dir / "scripts" / "check").write_text("#!/bin/sh\n")
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "tool").write_text("#!/bin/sh\n")
+    (spec_dir / "utils").symlink_to(tmp_path / "helpers")  # followed for files, never a stage
+    (spec_dir / "manifest").write_text("collect\n")
+    spec = Spec.load(spec_dir)
+    assert [(s.name, s.mojo) for s in spec.stages] == [("production", "demo/production")]
+    assert spec.root == (tmp_path / "spec").resolve()
+
+
+def test_a_manifest_directory_below_the_repository_top_is_its_own_stage(tmp_path: Path) -> None:
+    root = _repository(tmp_path / "repo")
+    stage = root / "specs" / "web" / "frontend" / "jammy"
+    stage.mkdir(parents=True)
+    (root / "helper" / "utils").mkdir(parents=True)
+    (root / "helper" / "utils" / "check").write_text("#!/bin/sh\n")
+    (stage / "utils").symlink_to("../../../../helper/utils")
+    (stage / "manifest").write_text("verify config=utils/check\n")
+    (root / "specs" / "web" / "shared").write_text("a file Mojo finds in a parent\n")
+    spec = Spec.load(stage)
+    assert spec.root == root.resolve()
+    assert [(s.name, s.mojo) for s in spec.stages] == [("jammy", "specs/web/frontend/jammy")]
+    assert spec.select() == spec.stages
+    assert spec.lookup("utils/check", "jammy") == stage.resolve() / "utils" / "check"
+    assert spec.lookup("shared", "specs/web/frontend/jammy") == (
+        root.resolve() / "specs" / "web" / "shared"
+    )
+    assert spec.lookup("nowhere", "jammy") is None
+    assert mojo_environment(spec, spec.stages[0]) == {
+        "MOJO_STAGE": "specs/web/frontend/jammy",
+        "MOJO_SPEC_DIR": str(root.resolve()),
+    }
+
+
+def test_the_spec_directory_of_a_repository_is_the_spec_root(tmp_path: Path) -> None:
+    root = _repository(tmp_path)
+    production = root / "spec" / "demo" / "production"
+    production.mkdir(parents=True)
+    (production / "manifest").write_text("collect\n")
+    assert spec_root(production) == (root / "spec").resolve()
+    assert spec_root(root / "spec" / "demo") == (root / "spec").resolve()
+    assert spec_root(root / "elsewhere") == root.resolve()
+    assert [s.mojo for s in Spec.load(production).stages] == ["demo/production"]
+
+
+def test_outside_a_repository_a_spec_without_stage_directories_gets_the_standard_stages(
+    tmp_path: Path,
+) -> None:
+    spec_dir = tmp_path / "demo"
+    spec_dir.mkdir()
+    (spec_dir / "manifest").write_text("collect\n")
+    assert spec_root(spec_dir) is None
+    spec = Spec.load(spec_dir)
+    assert (spec.stages, spec.root, spec.standalone) == ((), spec_dir.resolve(), False)
+    assert [(s.name, s.mojo) for s in spec.select()] == [
+        ("production", "production"),
+        ("staging", "staging"),
+        ("devel", "devel"),
+    ]
+    assert [(s.name, s.mojo) for s in spec.select(["qa", "lp/qa"])] == [
+        ("qa", "qa"),
+        ("qa", "lp/qa"),
+    ]
+
+
+def test_a_directory_in_no_spec_has_no_stages_of_its_own(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Docs\n")
+    lone = Spec.outside(tmp_path)
+    assert (lone.stages, lone.standalone) == ((), True)
+    assert [s.name for s in lone.select()] == list(DEFAULT_STAGES)
+    assert [s.name for s in lone.select(["staging"])] == ["staging"]
+
+
+def test_selecting_names_a_known_stage_by_either_name(spec_dir: Path) -> None:
+    spec = Spec.load(spec_dir)
+    assert [s.name for s in spec.select(["lp-signing/staging", "production"])] == [
+        "staging",
+        "production",
+    ]
+    with pytest.raises(UsageError, match="has no stage 'qa'"):
+        spec.select(["qa"])

@@ -1,0 +1,2 @@
+#!/bin/sh
+juju deploy ./bundle.yaml --dry-run
