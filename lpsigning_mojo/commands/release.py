@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 import textwrap
 import time
@@ -336,8 +337,8 @@ def _when(seconds: float) -> str:
 
 def _lines(summary: Any) -> Iterator[str]:
     yield from summary.lines()
-    options = ", ".join(f"{key}={value}" for key, value in summary.options.items())
-    yield f"Options: {options}"
+    given = {key: value for key, value in summary.options.items() if value not in (None, False, [])}
+    yield f"Options: {json.dumps(given, separators=(', ', ': '))}"
     yield f"Started: {_when(summary.started)} UTC by {summary.session}"
     if summary.error:
         yield f"Stopped: {summary.error}"

@@ -201,7 +201,7 @@ class Route:
             return f"the bundle of {', '.join(other)} changes more than charm revisions"
         if not self.changed:
             return "it changes nothing in any stage's bundle"
-        return "only charm revisions and build_label change"
+        return "release-only (charm revisions and build_label, nothing else)"
 
     def lines(self) -> list[str]:
         lines = [line for d in self.diffs for line in d.lines()]
