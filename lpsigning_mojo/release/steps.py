@@ -44,10 +44,10 @@ from lpsigning_mojo.errors import (
 from lpsigning_mojo.external.git import DirtyPath
 from lpsigning_mojo.external.probe import HealthProbe, ProbeResult, wait_until_healthy
 from lpsigning_mojo.files import read_text
-from lpsigning_mojo.instances import Instance
+from lpsigning_mojo.instances import Instance, ManagementEnvironment
 from lpsigning_mojo.release.status import StatusReport, compare
 from lpsigning_mojo.release.world import ReleaseWorld
-from lpsigning_mojo.remote import OutputLine, RoleAccountRunner
+from lpsigning_mojo.remote import LineCallback, OutputLine, RoleAccountRunner, RunResult
 from lpsigning_mojo.runbook import (
     DEFAULT_LOCK_DIRECTORY,
     Journal,
@@ -98,14 +98,37 @@ SETTLE_TIMEOUT = 600.0
 SETTLE_DELAY = 10.0
 
 
+class _OnFirstUse:
+    """A command runner asked of the World only when a command runs (a dry run asks none)."""
+
+    def __init__(self, world: ReleaseWorld, environment: ManagementEnvironment) -> None:
+        self.world = world
+        self.environment = environment
+
+    def run(
+        self,
+        command: str | Sequence[str],
+        *,
+        on_line: LineCallback | None = None,
+        timeout: float | None = None,
+        idle_timeout: float | None = None,
+        pty: bool = False,
+    ) -> RunResult:
+        runner = self.world.runners(self.environment)
+        return runner.run(
+            command, on_line=on_line, timeout=timeout, idle_timeout=idle_timeout, pty=pty
+        )
+
+
 def instance_lock(world: ReleaseWorld, instance: Instance) -> RemoteDirLock:
     """The release lock of ``instance``: where its upgrade trigger runs, as that role account.
 
     For lp-signing that is the staging role account for both instances, in
     its state directory (``~/.local/state/lpsigning-mojo/locks/INSTANCE``).
+    Nothing connects until the lock is used.
     """
     environment = world.spec.environment(instance)
-    runner = RoleAccountRunner(world.runners(environment), environment.command_line)
+    runner = RoleAccountRunner(_OnFirstUse(world, environment), environment.command_line)
     return RemoteDirLock(
         runner, f"{DEFAULT_LOCK_DIRECTORY}/{instance.name}", host=environment.account
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 import pytest
 
 from lpsigning_mojo.commits import parse_message
 from lpsigning_mojo.errors import (
+    CommandInterruptedError,
     LockHeldError,
     OutcomeUnknown,
     RemoteCommandFailed,
@@ -24,7 +25,16 @@ from lpsigning_mojo.release.staging import (
     resumed_options,
 )
 from lpsigning_mojo.release.steps import instance_lock
-from lpsigning_mojo.runbook import Journal, LockOwner, RunReport, RunStore
+from lpsigning_mojo.release.world import Runners
+from lpsigning_mojo.remote import OutputLine
+from lpsigning_mojo.runbook import (
+    Journal,
+    LockOwner,
+    Progress,
+    RunReport,
+    RunStore,
+    StreamReporter,
+)
 from lpsigning_mojo.testing import FakeClock
 from lpsigning_mojo.testing.standins import free_port
 from lpsigning_mojo.testing.standins.ssh import Session
@@ -122,7 +132,16 @@ def test_a_release_pins_commits_pushes_upgrades_and_checks_staging(staging: Stag
 def test_a_dry_run_shows_every_step_exactly_and_changes_nothing(staging: Staging) -> None:
     head = git(staging.clone, "rev-parse", "HEAD")
     before = (staging.spec / "bundle.yaml").read_text()
-    report, console = release(staging, StagingOptions(revision=89, bugs=(BUG,)), dry_run=True)
+
+    def refuse(environment: object) -> NoReturn:
+        raise AssertionError(f"a dry run asked for a runner for {environment}")
+
+    report, console = release(
+        staging,
+        StagingOptions(revision=89, bugs=(BUG,)),
+        world_changes={"runners": Runners(refuse)},
+        dry_run=True,
+    )
     assert (report.status, report.exit_code) == ("dry-run", 0)
     text = console.text
     assert "-    revision: 87\n    +    revision: 89" in text
@@ -377,6 +396,41 @@ def test_an_unknown_outcome_asks_and_it_completed(staging: Staging, unknown: Run
 
 
 def test_an_unknown_outcome_asks_and_runs_it_again(staging: Staging, unknown: RunReport) -> None:
+    resumed, console = resume(staging, answers="2\n")
+    assert resumed.status == "done", console.text
+    assert staging.bastion.upgrades == 2
+
+
+class CtrlC(StreamReporter):
+    """Ctrl-C at the first line of remote output."""
+
+    def progress(self, label: str) -> Progress:
+        shown = super().progress(label)
+
+        def line(output: OutputLine) -> None:
+            raise KeyboardInterrupt
+
+        shown.line = line  # type: ignore[method-assign]
+        return shown
+
+
+def test_ctrl_c_during_upgrade_staging_stops_it_and_resume_asks(staging: Staging) -> None:
+    closed = threading.Event()
+
+    def upgrade(session: Session) -> None:
+        session.out("Running Mojo for lp-signing/staging\n")
+        if session.wait_closed(30):
+            closed.set()
+
+    staging.bastion.upgrade = upgrade
+    world, console = staging.world()
+    reporter = CtrlC(clock=staging.clock, out=console.out, err=console.err, tty=False)
+    report = release_staging(attrs.evolve(world, reporter=reporter), LATEST)
+    assert report.exit_code == CommandInterruptedError.exit_code
+    assert_stopped(staging, report, "upgrade", "interrupted", "was interrupted", "pty hung up")
+    assert closed.wait(10)  # the hang-up reached the bastion
+    assert staging.bastion.lock_holder() == report.run_id
+    staging.bastion.upgrade = staging.bastion.deploy
     resumed, console = resume(staging, answers="2\n")
     assert resumed.status == "done", console.text
     assert staging.bastion.upgrades == 2
