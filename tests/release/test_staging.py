@@ -250,6 +250,18 @@ def test_an_unknown_revision_stops_at_target(staging: Staging) -> None:
     assert staging.bastion.lock_holder() == report.run_id  # kept for the resume
 
 
+def test_a_dry_run_of_a_resume_shows_the_rest(staging: Staging) -> None:
+    staging.bastion.upgrade = failing
+    report, _ = release(staging)
+    world, console = staging.world()
+    again = release_staging(world, LATEST, resume="last", dry_run=True)
+    assert (again.status, again.run_id) == ("dry-run", report.run_id)
+    assert "[6/9] push: would be skipped (done in run" in console.text
+    assert "[7/9] upgrade: Run upgrade-staging as" in console.text
+    assert staging.bastion.upgrades == 1
+    assert journal(staging, report.run_id).status == "failed"  # untouched
+
+
 def test_a_dirty_tree_stops_at_preflight_and_resumes_once_clean(staging: Staging) -> None:
     (staging.spec / "notes.txt").write_text("draft\n")
     report, _ = release(staging)
