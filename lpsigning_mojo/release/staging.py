@@ -56,7 +56,7 @@ from lpsigning_mojo.errors import (
     MissingExtraError,
     UsageError,
 )
-from lpsigning_mojo.files import atomic_write_text
+from lpsigning_mojo.files import edit_text
 from lpsigning_mojo.instances import Instance
 from lpsigning_mojo.release.revisions import choose_revision
 from lpsigning_mojo.release.steps import (
@@ -250,16 +250,21 @@ class StagingRelease:
         found = self.bugs(world, journal).get("bugs")
         return [int(bug) for bug in found] if isinstance(found, list) else []
 
-    def edit(self, world: ReleaseWorld, journal: Journal) -> EditResult:
-        """The edit of the bundle in the work tree that pins the target for this stage."""
+    def edit(self, world: ReleaseWorld, journal: Journal, text: str | None = None) -> EditResult:
+        """The edit of ``text`` (default: the bundle in the work tree) that pins the target.
+
+        Every stage is checked, and the spec's release policy (its lint
+        configuration) is obeyed, as ``bundle set-revision`` does.
+        """
         instance = self.instance(world)
         return set_revision(
-            work_bundle(world),
+            work_bundle(world) if text is None else text,
             APPLICATION,
             self.revision(world, journal),
             stage=instance.stage_name,
             stages=world.spec.stages,
             path=str(world.spec.bundle_path),
+            policy=world.spec.policy,
         )
 
     def planned_text(self, world: ReleaseWorld, journal: Journal) -> str:
@@ -420,12 +425,14 @@ class Edit(Step[ReleaseWorld]):
     name = "edit"
     title = "Pin the revision in the bundle"
 
-    def _lines(self, world: ReleaseWorld, journal: Journal, result: EditResult) -> list[str]:
+    def _lines(
+        self, world: ReleaseWorld, journal: Journal, result: EditResult, *, before: str
+    ) -> list[str]:
         instance = self.release.instance(world)
         revision = self.release.revision(world, journal)
         if not result.changed:
             return [f"the bundle already pins revision {revision} for {instance.stage_name}"]
-        lines = unified_diff(world, work_bundle(world), result.text)
+        lines = unified_diff(world, before, result.text)
         lines.append(f"stages whose bundle changes: {', '.join(result.stages)}")
         others = [stage for stage in result.stages if stage != instance.stage_name]
         if others:
@@ -435,7 +442,8 @@ class Edit(Step[ReleaseWorld]):
         return lines
 
     def describe(self, world: ReleaseWorld, journal: Journal) -> list[str]:
-        return self._lines(world, journal, self.release.edit(world, journal))
+        text = work_bundle(world)
+        return self._lines(world, journal, self.release.edit(world, journal, text), before=text)
 
     def done(self, world: ReleaseWorld, journal: Journal) -> bool:
         stage = self.release.instance(world).stage_name
@@ -447,12 +455,21 @@ class Edit(Step[ReleaseWorld]):
         return {"changed": False, "stages": [d.stage for d in diffs if not d.diff.empty]}
 
     def run(self, world: ReleaseWorld, journal: Journal) -> Outputs:
-        result = self.release.edit(world, journal)
-        for line in self._lines(world, journal, result):
+        seen: list[tuple[str, EditResult]] = []
+
+        def change(text: str) -> str | None:
+            result = self.release.edit(world, journal, text)
+            seen.append((text, result))
+            return result.text if result.changed else None
+
+        # Read, edited and written under the file's lock: no edit made meanwhile is lost.
+        edited = edit_text(world.spec.bundle_path, change, clock=world.clock)
+        text, result = seen[-1]
+        for line in self._lines(world, journal, result, before=text):
             world.reporter.info(f"  {line}")
-        if result.changed:
-            atomic_write_text(world.spec.bundle_path, result.text)
-        return {"changed": result.changed, "line": result.line, "stages": list(result.stages)}
+        for note in edited.notes:
+            world.reporter.warn(f"  {note}")
+        return {"changed": edited.changed, "line": result.line, "stages": list(result.stages)}
 
 
 @attrs.frozen(kw_only=True)

@@ -28,6 +28,7 @@ import attrs
 
 from lpsigning_mojo.instances import Instance, Instances, ManagementEnvironment, load_instances
 from lpsigning_mojo.mojospec import BUNDLE_FILE, DEFAULT_STAGES, Spec
+from lpsigning_mojo.policy import ReleasePolicy
 
 if TYPE_CHECKING:
     from lpsigning_mojo.clock import Clock
@@ -49,23 +50,31 @@ class ReleaseSpec:
 
     ``directory`` is the spec (``spec/lp-signing``) inside the spec
     repository; ``stages`` are the short names of every stage, each of which
-    an edit of the bundle checks.
+    an edit of the bundle checks; ``policy`` the release rules the edits obey.
     """
 
     directory: Path
     instances: Instances
     stages: tuple[str, ...]
+    policy: ReleasePolicy = attrs.field(factory=ReleasePolicy)
     bundle_file: str = BUNDLE_FILE
 
     @classmethod
     def load(cls, directory: str | Path, *, instances: Instances | None = None) -> ReleaseSpec:
-        """Read the spec in ``directory``: its ``instances.yaml`` and its stages."""
+        """Read the spec in ``directory``: its ``instances.yaml``, its stages, its policy.
+
+        The release policy is the one the spec's lint configuration applies
+        (``[tool.lpsigning-mojo.lint]``), which the edits obey too.
+        """
+        from lpsigning_mojo.lint.config import load_config
+
         path = Path(directory)
         spec = Spec.load(path)
         return cls(
             directory=path,
             instances=instances if instances is not None else load_instances(path),
             stages=spec.stage_names or DEFAULT_STAGES,
+            policy=load_config(path).release_policy(),
         )
 
     @property
