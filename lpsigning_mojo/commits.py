@@ -14,7 +14,8 @@ messages follow one format that tools read back::
 - a **blank line**, then a free-text **body**;
 - a last paragraph of **trailers**: ``LP: #N[, #M]`` lines naming the
   Launchpad bugs the change fixes, and ``Key: value`` lines such as a gate
-  override record.
+  override record or the release run that made the commit
+  (:data:`RUN_TRAILER`).
 
 :func:`bug_references` is the only reader of bug references: the release
 steps, the change log and the ``commit-msg`` hook all call it. Like
@@ -35,6 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from lpsigning_mojo.errors import CommitMessageError
 
 __all__ = [
+    "RUN_TRAILER",
     "SUMMARY_LIMIT",
     "CommitMessage",
     "MessageProblem",
@@ -47,6 +49,9 @@ __all__ = [
 
 #: The longest summary line, in characters.
 SUMMARY_LIMIT = 72
+#: The trailer naming the release run that made a commit (``Release-Run: RUN_ID``), so that a
+#: resumed run finds its own commit in the history, even rebased.
+RUN_TRAILER = "Release-Run"
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _SPACE = r"[^\S\n]"  # white space within a line

@@ -845,3 +845,25 @@ __all__ += [
     "ProjectNotFoundError",
     "ServiceUnhealthyError",
 ]
+
+
+# -- the lp-signing release plans (lpsigning_mojo.release) -----------------------------------
+
+
+class ReleaseError(LpsigningMojoError):
+    """A release cannot go on: something the runbook requires does not hold."""
+
+
+class PreflightError(ReleaseError):
+    """The spec repository or the instance is not ready for a release (dirty, behind...)."""
+
+
+class MergeProposalNeededError(ReleaseError):
+    """The change holds more than a release-only change, so it is not pushed directly."""
+
+
+class VerifyError(ReleaseError):
+    """The instance does not run what was released, or its units are not healthy."""
+
+
+__all__ += ["MergeProposalNeededError", "PreflightError", "ReleaseError", "VerifyError"]
