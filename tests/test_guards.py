@@ -88,3 +88,23 @@ def test_the_guard_holds_when_home_is_in_the_temporary_directory(where: str) -> 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout
+
+
+def test_dev_without_a_command_prints_its_help_and_nothing_else(tmp_path: Path) -> None:
+    """./dev's help is the comment at its top, without the script's first line of code."""
+    import shutil
+
+    shutil.copy(REPO_ROOT / "dev", tmp_path / "dev")
+    pip = tmp_path / ".venv" / "bin" / "pip"  # an existing venv: nothing is installed
+    pip.parent.mkdir(parents=True)
+    pip.write_text("#!/bin/sh\nexit 0\n")
+    pip.chmod(0o755)
+    done = subprocess.run(
+        ["bash", str(tmp_path / "dev")], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    first = done.stdout.splitlines()[0]
+    assert first == "Developer entry point. Creates ./.venv on first use, then:"
+    assert "./dev tox ARGS" in done.stdout
+    assert "set -euo pipefail" not in done.stdout
+    assert "#" not in done.stdout
