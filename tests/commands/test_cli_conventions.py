@@ -207,3 +207,30 @@ def test_every_parser_is_reachable_for_completion() -> None:
         return total
 
     assert len(_every_path()) == count(cli.build_parser())
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("zsh") is None, reason="zsh is not installed (apt-get install zsh)"
+)
+def test_zsh_completes_through_the_same_table(tmp_path: Path) -> None:
+    """The zsh driver, with compadd and _files standing in for zsh's completion system."""
+    script = tmp_path / "lpsigning-mojo.zsh"
+    script.write_text(completion_script(cli.build_parser(), "zsh"))
+    program = f"""
+compdef() {{ :; }}
+compadd() {{ shift; print -r -- "$@"; }}
+_files() {{ print -r -- "<files>"; }}
+source {script}
+t() {{ words=("$@"); CURRENT=$#; PREFIX=${{words[CURRENT]}}; _lpsigning_mojo; }}
+t lpsigning-mojo bundle ""
+t lpsigning-mojo bundle show --format ""
+t lpsigning-mojo completion ""
+t lpsigning-mojo exec staging -- ju
+"""
+    done = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "show set-revision set-channel set-option diff",
+        "text json",
+        "bash zsh",
+        "<files>",
+    ]
