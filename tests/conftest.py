@@ -6,8 +6,9 @@ than the Python installation, this checkout and pytest's temporary
 directories, where they lie inside it) or connects a socket to anything but
 loopback or a Unix socket. A directory that *contains* the real home (the
 system's temporary directory, when ``HOME`` is ``/tmp/somebody``) never
-makes the home's files allowed; ``tempfile`` and ``$TMPDIR`` point below
-pytest's own temporary directory, so code that makes temporary files keeps
+makes the home's files allowed; when the home holds the system's temporary
+directory (``HOME=/tmp``), ``tempfile`` and ``$TMPDIR`` point below pytest's
+own temporary directory instead, so code that makes temporary files keeps
 working wherever ``HOME`` is.
 
 Hypothesis profiles: ``ci`` (500 examples per property), ``dev`` (50:
@@ -103,6 +104,9 @@ def _roots() -> list[str]:
     ]
 
 
+_SYSTEM_TEMP = str(Path(tempfile.gettempdir()).resolve())
+
+
 class _Guard:
     active = False
     allowed = allowed_roots(REAL_HOME, _roots())
@@ -157,10 +161,12 @@ def _isolated(
     base = tmp_path_factory.getbasetemp()
     if str(base) not in _Guard.allowed:  # pytest's own directory, wherever HOME is
         _Guard.allowed = allowed_roots(REAL_HOME, [*_Guard.allowed, str(base)])
-    temporary = base / "tmp"
-    temporary.mkdir(exist_ok=True)
-    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
-    monkeypatch.setenv("TMPDIR", str(temporary))
+    if refused(os.path.join(_SYSTEM_TEMP, "x"), REAL_HOME, _Guard.allowed):
+        # HOME holds the system's temporary directory: make temporary files below pytest's.
+        temporary = base / "tmp"
+        temporary.mkdir(exist_ok=True)
+        monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+        monkeypatch.setenv("TMPDIR", str(temporary))
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):

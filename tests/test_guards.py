@@ -59,11 +59,11 @@ def test_a_directory_holding_home_does_not_allow_its_files() -> None:
 
 
 @pytest.mark.parametrize("where", ["under", "is"])
-def test_the_guard_holds_when_home_is_in_the_temporary_directory(where: str) -> None:
+def test_the_guard_holds_when_home_is_in_the_temporary_directory(
+    where: str, tmp_path: Path
+) -> None:
     """Run these guard tests again with HOME below (or equal to) the temporary directory."""
-    import tempfile
-
-    temporary = Path(tempfile.gettempdir())  # conftest points it below pytest's own directory
+    temporary = tmp_path  # the inner run's $TMPDIR, where its pytest makes its directories
     home = temporary / "somebody" if where == "under" else temporary
     home.mkdir(exist_ok=True)
     env = {**os.environ, "HOME": str(home), "TMPDIR": str(temporary)}

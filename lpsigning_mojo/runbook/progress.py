@@ -102,8 +102,8 @@ def open_log(name: str) -> tuple[Path, TextIO]:
 class LogFile:
     """A log file of :func:`open_log`, as :func:`list_logs` finds it.
 
-    ``name`` is what the writer named it after (``upgrade-staging-staging``:
-    the trigger, then the instance); ``started`` the UTC time in its file
+    ``name`` is what the writer named it after (for ``lpsigning-mojo
+    upgrade``: the trigger, then the instance); ``started`` the UTC time in its file
     name, ``modified`` its last write (both seconds since the epoch);
     ``running`` whether a live process holds it open for writing.
     """
