@@ -40,6 +40,7 @@ from typing import Literal
 
 from lpsigning_mojo.errors import ConfigError, FileAccessError
 from lpsigning_mojo.files import read_toml
+from lpsigning_mojo.suggest import did_you_mean
 
 __all__ = ["SETTINGS", "Config", "Setting", "Value", "config_path"]
 
@@ -317,18 +318,11 @@ def _read_file(path: Path) -> dict[str, object]:
             key = f"{section}.{name}"
             if key not in _BY_KEY:
                 raise ConfigError(
-                    f"{path}: [{section}] has an unknown key {name!r}{_did_you_mean(key)}",
+                    f"{path}: [{section}] has an unknown key {name!r}{did_you_mean(key, _BY_KEY)}",
                     hint=_known_keys_hint(),
                 )
             table[key] = raw
     return table
-
-
-def _did_you_mean(key: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(key, list(_BY_KEY), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _known_keys_hint() -> str:

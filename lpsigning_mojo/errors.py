@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from lpsigning_mojo.suggest import did_you_mean
+
 __all__ = [
     "AccessRefusedError",
     "ApplicationNotDeployedError",
@@ -259,7 +261,7 @@ class UnknownInstanceError(InstanceError):
         self.name = name
         self.valid = valid
         super().__init__(
-            f"there is no instance called {name!r}",
+            f"there is no instance called {name!r}{did_you_mean(name, valid)}",
             path=path,
             hint=f"Valid names and aliases: {', '.join(valid) or 'none'}",
         )

@@ -2,9 +2,20 @@
 
 Every test runs with ``HOME`` pointing at a temporary directory, and an audit
 hook fails any test that opens a file under the real home directory (other
-than the Python installation and this checkout) or connects a socket to
-anything but loopback or a Unix socket. Hypothesis profiles: ``ci`` (the
-default under tox: 500 examples per property) and ``dev`` (fast).
+than the Python installation, this checkout and pytest's temporary
+directories, where they lie inside it) or connects a socket to anything but
+loopback or a Unix socket. A directory that *contains* the real home (the
+system's temporary directory, when ``HOME`` is ``/tmp/somebody``) never
+makes the home's files allowed; when the home holds the system's temporary
+directory (``HOME=/tmp``), ``tempfile`` and ``$TMPDIR`` point below pytest's
+own temporary directory instead, so code that makes temporary files keeps
+working wherever ``HOME`` is.
+
+Hypothesis profiles: ``ci`` (500 examples per property), ``dev`` (50:
+fast), and ``auto``, which tox sets: ``ci`` for a run of the whole suite,
+``dev`` for a focused run (``-k``, ``-m``, or test paths given), so that
+``./dev tox -e test -- -k bundle`` takes seconds rather than minutes.
+``HYPOTHESIS_PROFILE`` unset means ``dev``.
 """
 
 from __future__ import annotations
@@ -37,14 +48,50 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def hypothesis_profile(config: pytest.Config) -> str:
+    """The profile for this run: ``HYPOTHESIS_PROFILE``, with ``auto`` decided by focus."""
+    chosen = os.environ.get("HYPOTHESIS_PROFILE") or "dev"
+    if chosen != "auto":
+        return chosen
+    focused = (
+        bool(config.option.keyword)
+        or bool(config.option.markexpr)
+        or config.args_source is not pytest.Config.ArgsSource.TESTPATHS
+    )
+    return "dev" if focused else "ci"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.load_profile(hypothesis_profile(config))
+
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
 
 
-def _allowed_roots() -> tuple[str, ...]:
-    roots = {
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def allowed_roots(home: Path, roots: list[str]) -> tuple[str, ...]:
+    """Of ``roots``, those that may be opened although they lie under ``home``.
+
+    A root that holds ``home`` itself (``/tmp`` for ``HOME=/tmp/somebody``)
+    is left out: it would allow every file of the home directory.
+    """
+    resolved = {str(Path(root).resolve()) for root in roots if root}
+    return tuple(sorted(root for root in resolved if not _within(str(home), root)))
+
+
+def refused(path: str, home: Path, allowed: tuple[str, ...]) -> bool:
+    """Whether a test may not open ``path`` (resolved): under ``home``, in no allowed root."""
+    return _within(path, str(home)) and not any(_within(path, root) for root in allowed)
+
+
+def _roots() -> list[str]:
+    return [
         sys.prefix,
         sys.base_prefix,
         sys.exec_prefix,
@@ -54,13 +101,15 @@ def _allowed_roots() -> tuple[str, ...]:
         *site.getsitepackages(),
         site.getusersitepackages(),
         *sysconfig.get_paths().values(),
-    }
-    return tuple(str(Path(root).resolve()) for root in roots if root)
+    ]
+
+
+_SYSTEM_TEMP = str(Path(tempfile.gettempdir()).resolve())
 
 
 class _Guard:
     active = False
-    allowed = _allowed_roots()
+    allowed = allowed_roots(REAL_HOME, _roots())
     violations: list[str] = []  # noqa: RUF012
 
 
@@ -97,7 +146,7 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         if not path.startswith("/"):
             return
         real = os.path.realpath(path)
-        if real.startswith(str(REAL_HOME) + os.sep) and not real.startswith(_Guard.allowed):
+        if refused(real, REAL_HOME, _Guard.allowed):
             _Guard.violations.append(f"opened {real} under the real home directory")
             raise PermissionError(f"tests may not touch the real home directory: {real}")
 
@@ -109,6 +158,15 @@ sys.addaudithook(_audit)
 def _isolated(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
+    base = tmp_path_factory.getbasetemp()
+    if str(base) not in _Guard.allowed:  # pytest's own directory, wherever HOME is
+        _Guard.allowed = allowed_roots(REAL_HOME, [*_Guard.allowed, str(base)])
+    if refused(os.path.join(_SYSTEM_TEMP, "x"), REAL_HOME, _Guard.allowed):
+        # HOME holds the system's temporary directory: make temporary files below pytest's.
+        temporary = base / "tmp"
+        temporary.mkdir(exist_ok=True)
+        monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+        monkeypatch.setenv("TMPDIR", str(temporary))
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):

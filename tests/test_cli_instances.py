@@ -140,8 +140,8 @@ def test_an_unknown_instance_lists_the_valid_ones(run: Run, spec_dir: Path) -> N
     status, _, err = run("upgrade", "prod", "--dry-run", "--spec", str(spec_dir))
     assert status == 1
     assert err.endswith(
-        "there is no instance called 'prod'. Valid names and aliases: staging, dogfood, "
-        "production.\n"
+        "there is no instance called 'prod' (did you mean 'production'?). Valid names and "
+        "aliases: staging, dogfood, production.\n"
     )
 
 

@@ -91,9 +91,16 @@ def test_unknown_names_list_the_valid_names_and_aliases() -> None:
     with pytest.raises(UnknownInstanceError) as info:
         parse(VALID).get("prod")
     assert str(info.value) == (
-        "instances.yaml: there is no instance called 'prod'. "
+        "instances.yaml: there is no instance called 'prod' (did you mean 'production'?). "
         "Valid names and aliases: staging, dogfood, production."
     )
+
+
+def test_an_unknown_name_like_none_of_them_gets_no_suggestion() -> None:
+    with pytest.raises(UnknownInstanceError) as info:
+        parse(VALID).get("qa")
+    assert "did you mean" not in str(info.value)
+    assert str(info.value).startswith("instances.yaml: there is no instance called 'qa'. ")
 
 
 def test_command_lines_for_each_way_of_becoming_the_role() -> None:

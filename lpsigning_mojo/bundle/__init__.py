@@ -13,7 +13,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lpsigning_mojo.bundle.diff import BundleDiff, FieldChange, diff_bundles
+    from lpsigning_mojo.bundle.diff import (
+        BundleDiff,
+        FieldChange,
+        diff_bundles,
+        diff_templates,
+        unified_diff,
+    )
     from lpsigning_mojo.bundle.edit import (
         EditResult,
         render_bundle,
@@ -28,6 +34,8 @@ _SOURCES = {
     "BundleDiff": "diff",
     "FieldChange": "diff",
     "diff_bundles": "diff",
+    "diff_templates": "diff",
+    "unified_diff": "diff",
     "EditResult": "edit",
     "render_bundle": "edit",
     "set_channel": "edit",
@@ -56,10 +64,12 @@ __all__ = [
     "Rendered",
     "Template",
     "diff_bundles",
+    "diff_templates",
     "render_bundle",
     "set_channel",
     "set_option",
     "set_revision",
+    "unified_diff",
 ]
 
 

@@ -6,11 +6,15 @@ The runbook lets a change that only bumps charm revisions and/or sets
 ``build_label`` counts only when it names a build to release
 (:func:`lpsigning_mojo.policy.release_build_label`: a full commit id in a
 production stage), and a revision only when one is pinned.
+
+:func:`diff_templates` renders two versions of a template for a stage and
+compares them (``lpsigning-mojo bundle diff``); :func:`unified_diff` is the
+text diff of two versions, as ``git diff`` and the edit commands show it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -18,7 +22,14 @@ import attrs
 from lpsigning_mojo.bundle.model import Application, Bundle
 from lpsigning_mojo.policy import release_build_label
 
-__all__ = ["RELEASE_FIELDS", "BundleDiff", "FieldChange", "diff_bundles"]
+__all__ = [
+    "RELEASE_FIELDS",
+    "BundleDiff",
+    "FieldChange",
+    "diff_bundles",
+    "diff_templates",
+    "unified_diff",
+]
 
 #: Fields whose change alone makes a release-only change.
 RELEASE_FIELDS = frozenset({"revision", "options.build_label"})
@@ -115,14 +126,13 @@ class BundleDiff:
             return "no change"
         return "release only" if self.release_only else "other changes"
 
-    def lines(self) -> Iterator[str]:
-        """The diff as lines for people."""
-        for name in self.added:
-            yield f"+ application {name}"
-        for name in self.removed:
-            yield f"- application {name}"
-        for change in self.changes:
-            yield f"~ {change.describe()}"
+    def lines(self) -> list[str]:
+        """The diff as lines for people: ``+``/``-`` an application, ``~`` a changed value."""
+        return [
+            *(f"+ application {name}" for name in self.added),
+            *(f"- application {name}" for name in self.removed),
+            *(f"~ {change.describe()}" for change in self.changes),
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The diff for ``--format json``."""
@@ -200,3 +210,43 @@ def diff_bundles(old: Bundle, new: Bundle, *, production: bool = False) -> Bundl
                 )
             )
     return BundleDiff(added=added, removed=removed, changes=tuple(changes), production=production)
+
+
+def diff_templates(
+    old: str,
+    new: str,
+    *,
+    stage: str,
+    variables: Mapping[str, object] | None = None,
+    production: bool = False,
+    old_path: str | None = None,
+    new_path: str | None = None,
+) -> BundleDiff:
+    """The semantic difference between two versions of a bundle template, for ``stage``.
+
+    Both are rendered as Mojo renders them for ``stage`` (with
+    ``variables``), read, and compared with :func:`diff_bundles`; errors name
+    ``old_path`` or ``new_path``. ``production`` as for :func:`diff_bundles`.
+    """
+    from lpsigning_mojo.bundle.edit import render_bundle
+    from lpsigning_mojo.bundle.template import Template
+
+    _, before = render_bundle(Template.from_text(old, path=old_path), stage, variables)
+    _, after = render_bundle(Template.from_text(new, path=new_path), stage, variables)
+    return diff_bundles(before, after, production=production)
+
+
+def unified_diff(old: str, new: str, *, path: str, context: int = 3) -> str:
+    """``old`` to ``new`` as a unified diff, with ``a/PATH`` and ``b/PATH`` as ``git diff`` names
+    them; ``""`` when they are the same."""
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+            n=context,
+        )
+    )

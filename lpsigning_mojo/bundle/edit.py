@@ -31,6 +31,7 @@ import attrs
 import yaml
 
 from lpsigning_mojo.bundle.blocks import app_block
+from lpsigning_mojo.bundle.diff import unified_diff
 from lpsigning_mojo.bundle.enforce import RenderedCheck, enforce
 from lpsigning_mojo.bundle.model import Application, Bundle, read_documents
 from lpsigning_mojo.bundle.scalars import format_scalar
@@ -38,7 +39,7 @@ from lpsigning_mojo.bundle.template import Rendered, Template
 from lpsigning_mojo.bundle.textedit import ValueSlot, View, insert, replace
 from lpsigning_mojo.bundle.verify import verify_insertion, verify_replacement
 from lpsigning_mojo.errors import BundleError, EditError, UnknownApplicationError, YamlError
-from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES
+from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES, Spec
 from lpsigning_mojo.mojospec.variables import mojo_variables
 from lpsigning_mojo.policy import ReleasePolicy
 from lpsigning_mojo.yamlnodes import construct, mapping_items, split_lines
@@ -57,18 +58,30 @@ __all__ = [
 class EditResult:
     """What an edit did.
 
-    ``text`` is the whole new template. ``line`` is the 1-based line of the
-    new text that holds the value (the inserted line when ``inserted``).
-    ``stages`` are the stages whose rendered bundle changed; ``unchecked``
-    the stages that did not render before the edit, so could not be checked.
+    ``text`` is the whole new template, ``before`` the template it edited,
+    and ``path`` the name the edit was given for it. ``line`` is the 1-based
+    line of the new text that holds the value (the inserted line when
+    ``inserted``). ``stages`` are the stages whose rendered bundle changed;
+    ``unchecked`` the stages that did not render before the edit, so could
+    not be checked.
     """
 
     text: str
+    before: str = attrs.field(repr=False)
     changed: bool
     line: int
     inserted: bool
     stages: tuple[str, ...]
     unchecked: tuple[str, ...] = ()
+    path: str | None = None
+
+    def diff(self) -> str:
+        """The change as a unified diff of the template (``""`` when nothing changed).
+
+        The one ``lpsigning-mojo bundle set-*`` prints; see
+        :func:`~lpsigning_mojo.bundle.unified_diff`.
+        """
+        return unified_diff(self.before, self.text, path=self.path or "bundle.yaml")
 
 
 def render_bundle(
@@ -115,12 +128,18 @@ def set_revision(
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
     policy: ReleasePolicy | None = None,
+    spec: Spec | None = None,
 ) -> EditResult:
     """Set the charm ``revision`` of ``app`` as rendered for ``stage``.
 
     Refused when a stage it changes would pin a Charmhub revision without a
     channel (LSM201), or pin it ahead of the stage before it in ``policy``'s
     promotion order (LSM205).
+
+
+    Every stage of ``stages`` is checked; with ``spec`` (a
+    :class:`~lpsigning_mojo.mojospec.Spec`), ``stages`` and ``path`` default
+    to its stages and its ``bundle.yaml``.
     """
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
         raise EditError(f"a charm revision is a whole number of 0 or more, not {revision!r}")
@@ -135,6 +154,7 @@ def set_revision(
         variables=variables,
         path=path,
         policy=policy,
+        spec=spec,
     )
 
 
@@ -148,11 +168,17 @@ def set_channel(
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
     policy: ReleasePolicy | None = None,
+    spec: Spec | None = None,
 ) -> EditResult:
     """Set the Charmhub ``channel`` of ``app`` (e.g. ``latest/stable``) for ``stage``.
 
     Whether Charmhub's channel holds the pinned revision is for the caller
     to ask (``lpsigning-mojo bundle set-channel`` does, unless ``--force``).
+
+
+    Every stage of ``stages`` is checked; with ``spec`` (a
+    :class:`~lpsigning_mojo.mojospec.Spec`), ``stages`` and ``path`` default
+    to its stages and its ``bundle.yaml``.
     """
     if not isinstance(channel, str) or not channel.strip() or "\n" in channel:
         raise EditError(f"a channel is a name such as 'latest/stable', not {channel!r}")
@@ -167,6 +193,7 @@ def set_channel(
         variables=variables,
         path=path,
         policy=policy,
+        spec=spec,
     )
 
 
@@ -181,12 +208,18 @@ def set_option(
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
     policy: ReleasePolicy | None = None,
+    spec: Spec | None = None,
 ) -> EditResult:
     """Set option ``key`` of ``app`` to ``value`` for ``stage`` (e.g. ``build_label``).
 
     Refused when ``build_label`` would not be a full commit id in a
     production stage of ``policy`` (LSM203), or an option named like a secret
     would hold a literal value (LSM204).
+
+
+    Every stage of ``stages`` is checked; with ``spec`` (a
+    :class:`~lpsigning_mojo.mojospec.Spec`), ``stages`` and ``path`` default
+    to its stages and its ``bundle.yaml``.
     """
     if not isinstance(value, (str, int, float, bool)):
         raise EditError(f"an option value is a string, number or boolean, not {value!r}")
@@ -203,6 +236,7 @@ def set_option(
         variables=variables,
         path=path,
         policy=policy,
+        spec=spec,
     )
 
 
@@ -250,7 +284,11 @@ def _edit(
     variables: Mapping[str, object] | None,
     path: str | None,
     policy: ReleasePolicy | None,
+    spec: Spec | None,
 ) -> EditResult:
+    if spec is not None:
+        stages = spec.checked_stages if stages is None else stages
+        path = str(spec.bundle_path) if path is None else path
     what = f"{app} {'.'.join(keys)}"
     _jinja_free(value, what)
     template = Template.from_text(text, path=path)
@@ -268,7 +306,10 @@ def _edit(
         current = construct(slot.value_node)  # already the value: nothing to write or refuse
         if current == value and type(current) is type(value):
             line = view.template_line(slot.value_node) or view.line(slot.value_node)
-            return EditResult(text=text, changed=False, line=line, inserted=False, stages=())
+            return EditResult(
+                text=text, before=text, changed=False, line=line, inserted=False, stages=(),
+                path=path,
+            )  # fmt: skip
         done = replace(lines, view, slot, value, what)
         check = _check(template, app, change, stage, stages, variables, what, done.line)
         affected, unchecked = verify_replacement(
@@ -283,6 +324,8 @@ def _edit(
     enforce(check, keys, value, affected, policy or ReleasePolicy(), path=path, line=line)
     return EditResult(
         text="".join(new_lines),
+        before=text,
+        path=path,
         changed=True,
         line=line,
         inserted=inserted,

@@ -178,13 +178,15 @@ class Bundle:
     def application(self, name: str) -> Application:
         """The application called ``name``; an error lists the ones there are."""
         from lpsigning_mojo.errors import UnknownApplicationError
+        from lpsigning_mojo.suggest import did_you_mean
 
         try:
             return self.applications[name]
         except KeyError:
             known = ", ".join(sorted(self.applications)) or "none"
             raise UnknownApplicationError(
-                f"the bundle has no application {name!r} (it has: {known})",
+                f"the bundle has no application {name!r}"
+                f"{did_you_mean(name, self.applications)}; its applications are: {known}",
                 path=self.source,
             ) from None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 from lpsigning_mojo.bundle import (
     EditResult,
     Template,
-    diff_bundles,
+    diff_templates,
     render_bundle,
     set_channel,
     set_option,
@@ -265,7 +264,7 @@ def _apply(args: argparse.Namespace, compute: Callable[[str], EditResult]) -> in
         text = read_text(args.path)
         result = compute(text)
         if result.changed:
-            _print_diff(args.path, text, result)
+            _print_diff(result)
         _summary(args, result, "Dry run: would change")
         return 0
     seen: list[tuple[str, EditResult]] = []
@@ -278,22 +277,15 @@ def _apply(args: argparse.Namespace, compute: Callable[[str], EditResult]) -> in
     edited = edit_text(args.path, change)
     text, result = seen[-1]
     if edited.changed:
-        _print_diff(args.path, text, result)
+        _print_diff(result)
     for note in edited.notes:
         print(note, file=sys.stderr)
     _summary(args, result, "Changed")
     return 0
 
 
-def _print_diff(path: str, text: str, result: EditResult) -> None:
-    sys.stdout.writelines(
-        difflib.unified_diff(
-            text.splitlines(keepends=True),
-            result.text.splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
-        )
-    )
+def _print_diff(result: EditResult) -> None:
+    sys.stdout.write(result.diff())
     sys.stdout.flush()
 
 
@@ -435,11 +427,16 @@ def _diff(args: argparse.Namespace) -> int:
     old_text, _ = _read_version(args.old)
     new_text, new_path = _read_version(args.new)
     stage, _ = _stages(new_path if Path(new_path).exists() else ".", args.stage)
-    variables = _template_variables(args)
-    _, old = render_bundle(Template.from_text(old_text, path=args.old), stage, variables)
-    _, new = render_bundle(Template.from_text(new_text, path=args.new), stage, variables)
     production = _policy(new_path if Path(new_path).exists() else ".").production(stage)
-    result = diff_bundles(old, new, production=production)
+    result = diff_templates(
+        old_text,
+        new_text,
+        stage=stage,
+        variables=_template_variables(args),
+        production=production,
+        old_path=args.old,
+        new_path=args.new,
+    )
     if args.format == "json":
         print_json({"stage": stage, **result.to_json()})
         return 0

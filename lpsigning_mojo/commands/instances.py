@@ -82,7 +82,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--dry-run", action="store_true", help="say what would run; run nothing")
     _limits(parser, "default: none")
     add_spec_argument(parser)
-    parser.set_defaults(handler=run_exec)
+    # Everything after the first "--" is the command, word for word (lpsigning_mojo.cli).
+    parser.set_defaults(handler=run_exec, after_dashes="command")
 
 
 def run_instances(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from lpsigning_mojo.files import read_text, read_toml
 from lpsigning_mojo.lint.registry import SEVERITIES, Severity
 from lpsigning_mojo.mojospec.layout import upwards
 from lpsigning_mojo.policy import PRODUCTION_STAGES, PROMOTION_ORDER, ReleasePolicy
+from lpsigning_mojo.suggest import did_you_mean
 
 __all__ = ["LintConfig", "find_config", "load_config"]
 
@@ -97,12 +98,8 @@ class LintConfig:
 
         for key in data:
             if key not in _KEYS:
-                import difflib
-
-                close = difflib.get_close_matches(key, sorted(_KEYS), n=1)
-                suggestion = f" (did you mean {close[0]!r}?)" if close else ""
                 raise fail(
-                    f"has an unknown key {key!r}{suggestion}",
+                    f"has an unknown key {key!r}{did_you_mean(key, _KEYS)}",
                     hint=f"the keys are: {', '.join(sorted(_KEYS))}",
                 )
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from lpsigning_mojo.lint.problems import Problem
 from lpsigning_mojo.lint.registry import register
-from lpsigning_mojo.lint.schema import did_you_mean
 from lpsigning_mojo.mojospec.manifest import (
     NEEDS_CONFIG,
     PHASES,
@@ -23,6 +22,7 @@ from lpsigning_mojo.mojospec.manifest import (
     Phase,
 )
 from lpsigning_mojo.mojospec.stages import Spec, Stage
+from lpsigning_mojo.suggest import did_you_mean
 
 __all__ = ["check_manifest", "check_stage"]
 

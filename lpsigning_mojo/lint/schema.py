@@ -8,7 +8,7 @@ value keeps its position; values of the wrong shape become findings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import yaml
 
@@ -16,9 +16,10 @@ from lpsigning_mojo.bundle.overlay import AppView, BundleView, entries, merge_do
 from lpsigning_mojo.bundle.schema import APPLICATION_KEYS, BUNDLE_KEYS, MACHINE_KEYS
 from lpsigning_mojo.lint.problems import Problem, StageContext, at_node
 from lpsigning_mojo.lint.registry import register
+from lpsigning_mojo.suggest import did_you_mean
 from lpsigning_mojo.yamlnodes import BOOL_TAG, INT_TAG
 
-__all__ = ["build_view", "check_keys", "did_you_mean"]
+__all__ = ["build_view", "check_keys"]
 
 STRUCTURE = register(
     "LSM008",
@@ -66,14 +67,6 @@ UNKNOWN_MACHINE_KEY = register(
         "machines:\n  '0':\n    constraint: arch=amd64\n"
     ),
 )
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing."""
-    import difflib
-
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def build_view(documents: list[yaml.Node]) -> tuple[BundleView | None, list[Problem]]:

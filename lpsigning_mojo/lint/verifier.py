@@ -15,8 +15,8 @@ import yaml
 from lpsigning_mojo.bundle.overlay import AppView, BundleView, boolean, entries, integer, scalar
 from lpsigning_mojo.lint.problems import Problem, StageContext, at_node
 from lpsigning_mojo.lint.registry import register
-from lpsigning_mojo.lint.schema import did_you_mean
 from lpsigning_mojo.numbers import whole_number
+from lpsigning_mojo.suggest import did_you_mean
 
 __all__ = ["check_verifier"]
 

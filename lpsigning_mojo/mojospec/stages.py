@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lpsigning_mojo.errors import FileAccessError, UsageError
-from lpsigning_mojo.mojospec.layout import spec_root
+from lpsigning_mojo.mojospec.layout import BUNDLE_FILE, spec_root
+from lpsigning_mojo.suggest import did_you_mean
 
 __all__ = ["DEFAULT_STAGES", "NOT_STAGES", "Spec", "Stage", "stage_name"]
 
@@ -105,6 +106,27 @@ class Spec:
         """The short names of the stages, sorted."""
         return tuple(stage.name for stage in self.stages)
 
+    @property
+    def checked_stages(self) -> tuple[str, ...]:
+        """The short names of every stage an edit of the bundle must check.
+
+        The spec's stages, or the standard ones (:data:`DEFAULT_STAGES`) for
+        a spec without stage directories: what the bundle edits take as
+        ``stages`` when given this spec (``set_revision(..., spec=spec)``).
+        """
+        return tuple(stage.name for stage in self.select())
+
+    @property
+    def bundle_path(self) -> Path:
+        """The spec's bundle template, ``bundle.yaml`` in its directory."""
+        return self.directory / BUNDLE_FILE
+
+    def read_bundle(self) -> str:
+        """The text of the bundle template (:func:`lpsigning_mojo.files.read_text`)."""
+        from lpsigning_mojo.files import read_text
+
+        return read_text(self.bundle_path)
+
     def select(self, names: Sequence[str] | None = None) -> tuple[Stage, ...]:
         """The stages to check: those ``names`` name (short or Mojo names), else every stage.
 
@@ -130,8 +152,9 @@ class Spec:
             if name in (stage.name, stage.mojo):
                 return stage
         known = ", ".join(f"{s.name} ({s.mojo})" for s in self.stages) or "none"
+        names = [stage.name for stage in self.stages]
         raise UsageError(
-            f"the spec {self.directory} has no stage {name!r}",
+            f"the spec {self.directory} has no stage {name!r}{did_you_mean(name, names)}",
             hint=f"use one of: {known}",
         )
 

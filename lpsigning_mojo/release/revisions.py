@@ -33,6 +33,7 @@ from lpsigning_mojo.charms import (
 )
 from lpsigning_mojo.errors import BundleError, CharmhubError, EditError, UsageError
 from lpsigning_mojo.external.charmhub import Charmhub
+from lpsigning_mojo.mojospec import Spec
 from lpsigning_mojo.policy import Pin, ReleasePolicy, charm_name
 from lpsigning_mojo.policy import pins as application_pins
 
@@ -364,14 +365,18 @@ def bump_revision(
     variables: Mapping[str, object] | None = None,
     path: str | None = None,
     policy: ReleasePolicy | None = None,
+    spec: Spec | None = None,
 ) -> RevisionBump:
     """Pin ``app`` in the bundle template ``text`` at the revision :func:`choose_revision` picks.
 
     The edit is :func:`~lpsigning_mojo.bundle.set_revision`'s: only the
     characters of the value change, and every stage of ``stages`` is
-    checked, with the release rules of ``policy``. Nothing is written; the
-    caller writes ``edit.text``.
+    checked, with the release rules of ``policy``; with ``spec``, ``stages``
+    and ``path`` default to its stages and its ``bundle.yaml``. Nothing is
+    written; the caller writes ``edit.text`` (``edit.diff()`` shows the change).
     """
+    if spec is not None and path is None:
+        path = str(spec.bundle_path)
     _, bundle = render_bundle(Template.from_text(text, path=path), stage, variables)
     choice = choose_revision(bundle, app, stage=stage, charmhub=charmhub, revision=revision)
     edit = set_revision(
@@ -383,5 +388,6 @@ def bump_revision(
         variables=variables,
         path=path,
         policy=policy,
+        spec=spec,
     )
     return RevisionBump(choice=choice, edit=edit)

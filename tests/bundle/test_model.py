@@ -66,12 +66,21 @@ def test_positions_do_not_take_part_in_equality() -> None:
 
 
 def test_unknown_application_lists_the_known_ones() -> None:
-    with pytest.raises(
-        UnknownApplicationError,
-        match=r"no application 'nope' \(it has: "
-        r"lp-signing, nrpe\)",
-    ):
-        Bundle.from_text(BUNDLE, source="b.yaml").application("nope")
+    with pytest.raises(UnknownApplicationError) as info:
+        Bundle.from_text(BUNDLE, source="b.yaml").application("postgresql")
+    assert str(info.value) == (
+        "b.yaml: the bundle has no application 'postgresql'; its applications are: "
+        "lp-signing, nrpe."
+    )
+
+
+def test_a_mistyped_application_gets_a_suggestion_in_the_sentence() -> None:
+    with pytest.raises(UnknownApplicationError) as info:
+        Bundle.from_text(BUNDLE, source="b.yaml").application("lp-signin")
+    assert str(info.value) == (
+        "b.yaml: the bundle has no application 'lp-signin' (did you mean 'lp-signing'?); "
+        "its applications are: lp-signing, nrpe."
+    )
 
 
 @pytest.mark.parametrize(

@@ -39,4 +39,5 @@ def test_mojospec_imports_no_layer_above_it_nor_attrs_jinja2_or_yaml() -> None:
         "lpsigning_mojo.mojospec.manifest",
         "lpsigning_mojo.mojospec.stages",
         "lpsigning_mojo.mojospec.variables",
+        "lpsigning_mojo.suggest",
     }

@@ -36,7 +36,7 @@ def test_an_unknown_stage_lists_both_names_of_each(spec_dir: Path) -> None:
     with pytest.raises(UsageError) as raised:
         Spec.load(spec_dir).stage("prod")
     assert str(raised.value).endswith(
-        "has no stage 'prod'. Use one of: devel (lp-signing/devel), "
+        "has no stage 'prod' (did you mean 'production'?). Use one of: devel (lp-signing/devel), "
         "production (lp-signing/production), staging (lp-signing/staging)."
     )
 
