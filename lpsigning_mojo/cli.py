@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.status",
     "lpsigning_mojo.commands.lint",
     "lpsigning_mojo.commands.config",
+    "lpsigning_mojo.commands.spec",
 )
 
 
