@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.lint",
     "lpsigning_mojo.commands.config",
     "lpsigning_mojo.commands.spec",
+    "lpsigning_mojo.commands.commitmsg",
 )
 
 
