@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.config",
     "lpsigning_mojo.commands.spec",
     "lpsigning_mojo.commands.commitmsg",
+    "lpsigning_mojo.commands.log",
 )
 
 
