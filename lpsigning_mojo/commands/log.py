@@ -205,7 +205,8 @@ def _markdown(log: ChangeLog) -> Iterator[str]:
         yield ""
         yield f"## {entry.committed_at.strftime('%Y-%m-%d')}: {_escape(entry.summary)}"
         yield ""
-        yield f"- Commit `{entry.commit[:12]}` by {_escape(entry.author_name)}, {_when(entry.committed_at)}"
+        author = _escape(entry.author_name)
+        yield f"- Commit `{entry.commit[:12]}` by {author}, {_when(entry.committed_at)}"
         if entry.bugs:
             links = ", ".join(f"[LP: #{bug}]({_LAUNCHPAD_BUG.format(bug)})" for bug in entry.bugs)
             yield f"- Bugs: {links}"
