@@ -59,14 +59,17 @@ class StageVersion:
     """One stage at one version: what changed since the stage's previous version.
 
     ``error`` says why the version does not render for the stage (then
-    :attr:`bundle` is ``None``); ``rendered`` whether it was rendered in full
-    rather than read off the slots.
+    :attr:`bundle` is ``None`` and ``diff`` empty); ``rendered`` whether it
+    was rendered in full rather than read off the slots.
     """
 
     stage: str
     error: str | None
     diff: BundleDiff
     rendered: bool
+    #: The previous version did not render for the stage and this one does; ``diff`` is
+    #: then from the last version that rendered.
+    recovered: bool = False
     _state: _State | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
@@ -142,6 +145,7 @@ class VersionTracker:
         self.path = path
         self._states: dict[str, _State | None] = {}
         self._seen: dict[tuple[str, str], _State] = {}
+        self._good: dict[str, _State] = {}  # each stage's last version that rendered
         self._changes: dict[tuple[object, ...], FieldChange] = {}
         self._diffs: dict[tuple[FieldChange, ...], BundleDiff] = {}
         self.full = 0
@@ -180,20 +184,29 @@ class VersionTracker:
                     )
                 else:
                     after = self._full(stage, key, normalized)
+                    broken = before is not None and before.bundle is None
                     results[stage] = StageVersion(
                         stage=stage,
                         error=after.error,
-                        diff=_diff(before, after),
+                        diff=_diff(self._good.get(stage) if broken else before, after),
                         rendered=True,
+                        recovered=broken and after.bundle is not None,
                         state=after,
                     )
                 self._states[stage] = after
+                if after.bundle is not None:
+                    self._good[stage] = after
         return results
 
     def forget(self, stage: str) -> StageVersion:
         """``stage`` deploys no template any more (its file is gone)."""
         before = self._states.pop(stage, None)
-        return StageVersion(stage=stage, error=None, diff=_diff(before, None), rendered=False)
+        if before is not None and before.bundle is None:
+            before = self._good.get(stage)
+        self._good.pop(stage, None)
+        old = None if before is None else before.materialize()
+        diff = BundleDiff() if old is None else diff_bundles(old, Bundle())
+        return StageVersion(stage=stage, error=None, diff=diff, rendered=False)
 
     # -- full rendering ---------------------------------------------------------------------
 
@@ -310,12 +323,14 @@ class VersionTracker:
         return result
 
 
-def _diff(before: _State | None, after: _State | None) -> BundleDiff:
-    old = None if before is None else before.materialize()
-    new = None if after is None else after.materialize()
-    if old is None and new is None:
+def _diff(before: _State | None, after: _State) -> BundleDiff:
+    """From ``before`` (nothing: the first version) to ``after``; empty when ``after``
+    does not render."""
+    new = after.materialize()
+    if new is None:
         return BundleDiff()
-    return diff_bundles(old or Bundle(), new or Bundle())
+    old = None if before is None else before.materialize()
+    return diff_bundles(old or Bundle(), new)
 
 
 def _value(application: Application, field: str) -> Any:

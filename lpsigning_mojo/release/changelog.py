@@ -99,6 +99,8 @@ class StageChange:
     stage: str
     diff: BundleDiff
     error: str | None = None
+    #: The previous version did not render for the stage; ``diff`` is from the last that did.
+    recovered: bool = False
     deployed: Deployment | None = None
     #: On the stage's first version only: each application's pins (charm, channel,
     #: revision, build_label).
@@ -110,15 +112,19 @@ class StageChange:
             return [f"does not render: {self.error}"]
         if self.first is not None:
             return [f"first version: {_pins(name, pins)}" for name, pins in self.first.items()]
-        return [
+        lines = [
             line.removeprefix("~ ").replace(" options.build_label: ", " build_label: ")
             for line in self.diff.lines()
         ]
+        if self.recovered:
+            lines.insert(0, "renders again" + (", changed since it last did:" if lines else ""))
+        return lines
 
     def to_json(self) -> dict[str, object]:
         return {
             "stage": self.stage,
             "error": self.error,
+            "recovered": self.recovered,
             **self.diff.to_json(),
             "first": None if self.first is None else {k: dict(v) for k, v in self.first.items()},
             "deployed": None if self.deployed is None else self.deployed.to_json(),
@@ -363,11 +369,13 @@ def read_change_log(
                 stage=stage.name,
                 diff=version.diff,
                 error=version.error,
+                recovered=version.recovered,
                 first=_first(version) if stage.name in first else None,
             )
             for stage in chosen
             for version in (versions.get(stage.name),)
-            if version is not None and (version.error is not None or not version.diff.empty)
+            if version is not None
+            and (version.error is not None or version.recovered or not version.diff.empty)
         )
         # A change that no stage sees is listed when every stage is followed.
         if changes or not stages:
