@@ -27,8 +27,10 @@ Pure: text in, values out.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -50,6 +52,7 @@ _ORDER = {field: index for index, field in enumerate(TRACKED_FIELDS)}
 _SAFE = re.compile(r"[A-Za-z0-9._/+=-]*\Z")
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+=-]*\Z")
 _INTEGER = re.compile(r"(?:0|[1-9][0-9]*)\Z")
+_LAST = sys.maxsize
 #: How the bundle's YAML reader resolves plain scalars (YAML 1.1: ``on`` is a boolean).
 _RESOLVER = yaml.resolver.Resolver()
 
@@ -458,7 +461,9 @@ def _slot_holding(slots: Sequence[_Slot], start: int, end: int) -> _Slot | None:
 
 
 def _touches(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    return any(low <= end and start <= high for low, high in spans)
+    """Whether [start, end] meets a span (sorted, disjoint), touching counts."""
+    index = bisect.bisect_right(spans, (end, _LAST))  # spans starting at or before end
+    return index > 0 and spans[index - 1][1] >= start
 
 
 def _delta(regions: Sequence[tuple[int, int, str]], offset: int, *, inclusive: bool) -> int:

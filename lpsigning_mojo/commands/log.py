@@ -147,11 +147,20 @@ def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %z")
 
 
-def _grouped(entry: Entry) -> list[tuple[str, list[str]]]:
-    """The stage changes, stages with the same lines together: [("production, staging", lines)]."""
+def _grouped(entry: Entry, cache: dict[int, tuple[str, ...]]) -> list[tuple[str, list[str]]]:
+    """The stage changes, stages with the same lines together: [("production, staging", lines)].
+
+    ``cache`` keeps the lines of each diff (stages and commits share diff objects).
+    """
     groups: dict[tuple[str, ...], list[str]] = {}
     for change in entry.stages:
-        groups.setdefault(tuple(change.lines()), []).append(change.stage)
+        plain = change.error is None and not change.recovered and change.first is None
+        lines = cache.get(id(change.diff)) if plain else None
+        if lines is None:
+            lines = tuple(change.lines())
+            if plain:
+                cache[id(change.diff)] = lines
+        groups.setdefault(lines, []).append(change.stage)
     return [(", ".join(stages), list(lines)) for lines, stages in groups.items()]
 
 
@@ -176,6 +185,7 @@ def _text(log: ChangeLog) -> Iterator[str]:
     if not log.entries:
         yield f"No change to what {', '.join(log.stages)} deploy in the spec's history."
         return
+    cache: dict[int, tuple[str, ...]] = {}
     for number, entry in enumerate(log.entries):
         if number:
             yield ""
@@ -183,7 +193,7 @@ def _text(log: ChangeLog) -> Iterator[str]:
         yield f"    {entry.summary}"
         if entry.bugs:
             yield f"    bugs: {', '.join(f'#{bug}' for bug in entry.bugs)}"
-        for stages, lines in _grouped(entry):
+        for stages, lines in _grouped(entry, cache):
             for line in lines:
                 yield f"    {stages}: {line}"
         if not entry.stages:
@@ -201,6 +211,7 @@ def _markdown(log: ChangeLog) -> Iterator[str]:
         yield ""
         yield "No change in the spec's history."
         return
+    cache: dict[int, tuple[str, ...]] = {}
     for entry in log.entries:
         yield ""
         yield f"## {entry.committed_at.strftime('%Y-%m-%d')}: {_escape(entry.summary)}"
@@ -210,7 +221,7 @@ def _markdown(log: ChangeLog) -> Iterator[str]:
         if entry.bugs:
             links = ", ".join(f"[LP: #{bug}]({_LAUNCHPAD_BUG.format(bug)})" for bug in entry.bugs)
             yield f"- Bugs: {links}"
-        for stages, lines in _grouped(entry):
+        for stages, lines in _grouped(entry, cache):
             yield f"- **{stages}**: {'; '.join(_escape(line) for line in lines)}"
         if not entry.stages:
             yield f"- {_UNCHANGED[:1].upper()}{_UNCHANGED[1:]}"
