@@ -150,7 +150,7 @@ class VersionTracker:
         self._seen: dict[tuple[str, str], _State] = {}
         self._good: dict[str, _State] = {}  # each stage's last version that rendered
         self._changes: dict[tuple[object, ...], FieldChange] = {}
-        self._diffs: dict[tuple[FieldChange, ...], BundleDiff] = {}
+        self._diffs: dict[tuple[int, ...], BundleDiff] = {}
         self.full = 0
         self.read = 0
 
@@ -179,9 +179,10 @@ class VersionTracker:
                 if read is not None:
                     after, changes = read[stage]
                     self.read += 1
-                    diff = self._diffs.get(changes)
+                    ids = tuple(map(id, changes))  # the changes are shared (see _change)
+                    diff = self._diffs.get(ids)
                     if diff is None:
-                        diff = self._diffs[changes] = BundleDiff(changes=changes)
+                        diff = self._diffs[ids] = BundleDiff(changes=changes)
                     results[stage] = StageVersion(
                         stage=stage, error=None, diff=diff, rendered=False, state=after
                     )
@@ -248,8 +249,9 @@ class VersionTracker:
     ) -> dict[str, tuple[_State, tuple[FieldChange, ...]]] | None:
         """The stages' new states and changes when only slot values changed, else ``None``."""
         states = [self._states[stage] for stage in stages]
-        if any(state is None or state.bundle is None or not state.slots for state in states):
-            return None
+        for state in states:
+            if state is None or state.bundle is None or not state.slots:
+                return None
         old = states[0].text  # type: ignore[union-attr]
         regions = _regions(old, text)
         if regions is None:
@@ -264,7 +266,7 @@ class VersionTracker:
                 assert state is not None
                 slot = _slot_holding(state.slots, start, end)
                 if slot is not None:
-                    if any(seen is slot for seen, _ in hits[index]):
+                    if hits[index] and any(seen is slot for seen, _ in hits[index]):
                         return None
                     hits[index].append((slot, region))
                     in_a_slot = True
@@ -272,7 +274,9 @@ class VersionTracker:
                     return None
             if not in_a_slot:
                 return None
-        moved = any(len(replacement) != end - start for start, end, replacement in regions)
+        moved = False
+        for start, end, replacement in regions:
+            moved = moved or len(replacement) != end - start
         parsed: dict[tuple[str, str], Any] = {}
         result: dict[str, tuple[_State, tuple[FieldChange, ...]]] = {}
         for stage, state, hit in zip(stages, states, hits, strict=True):
@@ -419,24 +423,24 @@ def _regions(old: str, new: str) -> list[tuple[int, int, str]] | None:
     """
     if old == new:
         return []
-    limit = min(len(old), len(new))
-    low, high = 0, limit  # the common prefix is at least low, less than high + 1
+    old_size, new_size = len(old), len(new)
+    limit = old_size if old_size < new_size else new_size
+    low, high = 0, limit  # the common prefix is at least low, at most high
     while low < high:
-        middle = (low + high + 1) // 2
-        if old[:middle] == new[:middle]:
+        middle = (low + high + 1) >> 1
+        if old[low:middle] == new[low:middle]:
             low = middle
         else:
             high = middle - 1
     prefix = low
-    low, high = 0, limit - prefix
+    low, high = 0, limit - prefix  # the common suffix, likewise
     while low < high:
-        middle = (low + high + 1) // 2
-        if old[len(old) - middle :] == new[len(new) - middle :]:
+        middle = (low + high + 1) >> 1
+        if old[old_size - middle : old_size - low] == new[new_size - middle : new_size - low]:
             low = middle
         else:
             high = middle - 1
-    suffix = low
-    old_end, new_end = len(old) - suffix, len(new) - suffix
+    old_end, new_end = old_size - low, new_size - low
     removed, added = old[prefix:old_end], new[prefix:new_end]
     if "\n" not in removed and "\n" not in added:
         return [(prefix, old_end, added)]

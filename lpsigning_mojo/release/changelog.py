@@ -364,22 +364,26 @@ def read_change_log(
         for (path, blob), names in by_blob.items():
             tracker.path = path
             versions.update(tracker.advance(blob, blobs[blob].decode("utf-8", "replace"), names))
-        changes = tuple(
-            StageChange(
-                stage=stage.name,
-                diff=version.diff,
-                error=version.error,
-                recovered=version.recovered,
-                first=_first(version) if stage.name in first else None,
-            )
-            for stage in chosen
-            for version in (versions.get(stage.name),)
-            if version is not None
-            and (version.error is not None or version.recovered or not version.diff.empty)
-        )
+        changes: list[StageChange] = []
+        if versions:
+            for stage in chosen:
+                version = versions.get(stage.name)
+                if version is None:
+                    continue
+                if version.error is None and not version.recovered and version.diff.empty:
+                    continue
+                changes.append(
+                    StageChange(
+                        stage=stage.name,
+                        diff=version.diff,
+                        error=version.error,
+                        recovered=version.recovered,
+                        first=_first(version) if stage.name in first else None,
+                    )
+                )
         # A change that no stage sees is listed when every stage is followed.
         if changes or not stages:
-            entries.append(_entry(commit, changes))
+            entries.append(_entry(commit, tuple(changes)))
     entries = _with_reverts(entries)
     entries = _with_deployments(git, entries, runs)
     kept = [entry for entry in entries if _within(entry.committed_at, since, until)]
