@@ -49,6 +49,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.config",
     "lpsigning_mojo.commands.release",
     "lpsigning_mojo.commands.logs",
+    "lpsigning_mojo.commands.spec",
+    "lpsigning_mojo.commands.commitmsg",
+    "lpsigning_mojo.commands.log",
 )
 
 PROG = "lpsigning-mojo"

@@ -1,4 +1,4 @@
-"""The manifest checks: rules LSM301-LSM306 over the manifest model.
+"""The manifest checks: rules LSM301-LSM307 over the manifest model.
 
 :mod:`lpsigning_mojo.mojospec.manifest` reads a manifest into phases and
 arguments and walks it per stage as Mojo would; here its diagnostics become
@@ -10,6 +10,7 @@ find or could not run) are made.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from lpsigning_mojo.lint.problems import Problem
 from lpsigning_mojo.lint.registry import register
@@ -93,6 +94,20 @@ LOCAL_NOT_BARE = register(
     fix="Keep the secrets file on the bastion and give only its name.",
     example="bundle config=bundle.yaml local=../secrets/deploy-secrets\n",
 )
+NOT_RUNNABLE = register(
+    "LSM307",
+    "script-not-runnable",
+    severity="error",
+    applies_to="manifest",
+    summary="A ``script`` or ``verify`` file cannot be run as a program: no ``#!`` line.",
+    description="Mojo executes the ``config=`` file of ``script`` and ``verify`` phases "
+    "directly, so a text file must start with ``#!`` and its interpreter (``#!/bin/sh``, "
+    "``#!/usr/bin/env python3``); without it, or with a carriage return at the end of that "
+    "line, the kernel refuses it (``Exec format error``, ``bad interpreter``) and the phase "
+    "fails on the bastion although the file is there and executable.",
+    fix="Start the file with ``#!`` and its interpreter, with Unix line endings.",
+    example="verify config=bundle.yaml\n",
+)
 
 _CODES = {
     "syntax": MANIFEST_SYNTAX.code,
@@ -148,7 +163,7 @@ def check_manifest(text: str) -> tuple[Manifest, list[Problem]]:
 
 
 def check_stage(manifest: Manifest, spec: Spec, stage: Stage) -> Iterator[Problem]:
-    """``config=`` files missing or not executable when Mojo runs ``stage``."""
+    """``config=`` files missing, not executable or not runnable when Mojo runs ``stage``."""
     for step in manifest.for_stage(spec, stage):
         config = step.phase.argument("config")
         if config is None or step.config_name is None:
@@ -168,3 +183,28 @@ def check_stage(manifest: Manifest, spec: Spec, stage: Stage) -> Iterator[Proble
                 column=config.column,
                 message=f"{step.name}: {step.config_name!r} is not executable; Mojo runs it",
             )
+        if step.config is not None and step.name in RUNS_CONFIG:
+            reason = _not_runnable(step.config)
+            if reason is not None:
+                yield Problem(
+                    code=NOT_RUNNABLE.code,
+                    line=step.phase.line,
+                    column=config.column,
+                    message=f"{step.name}: {step.config_name!r} {reason}; Mojo runs it",
+                )
+
+
+def _not_runnable(path: Path) -> str | None:
+    """Why the kernel would refuse to run ``path`` as a program, or ``None``."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.readline(256)
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
+    if head.startswith(b"\x7fELF"):
+        return None
+    if not head.startswith(b"#!"):
+        return "has no '#!' line naming its interpreter"
+    if head.endswith(b"\r\n"):
+        return "ends its '#!' line with a carriage return (Windows line endings)"
+    return None

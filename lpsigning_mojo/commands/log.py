@@ -1,0 +1,238 @@
+"""``lpsigning-mojo log``: the deployment history, from the spec's git history and the journals.
+
+The library part is :func:`lpsigning_mojo.release.changelog.read_change_log`;
+this module finds the spec and its repository, reads the release journals
+of this machine, and renders the log as text, JSON or Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory
+from lpsigning_mojo.errors import FileAccessError, UsageError
+from lpsigning_mojo.mojospec.layout import INSTANCES_FILE, upwards
+from lpsigning_mojo.mojospec.stages import Spec
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.release.changelog import ChangeLog, Deployment, Entry
+
+__all__ = ["parse_date", "register"]
+
+_LAUNCHPAD_BUG = "https://bugs.launchpad.net/bugs/{}"
+_UNCHANGED = "no stage's rendered bundle changed (comments or layout only)"
+
+
+def register(subparsers: Any) -> None:
+    """Add ``log``."""
+    parser = subparsers.add_parser(
+        "log",
+        help="the deployment history, from the spec's git history",
+        description=(
+            "The deployment history reconstructed from the spec's git history: for each commit "
+            "of the branch's own line (a merge counts as one change) that changed what a stage "
+            "deploys, its date, author, summary and bugs (LP: #N), and per stage what changed "
+            "in the rendered bundle (charm revision, channel, build_label: old -> new). Reverts "
+            "name the commit they revert. Where this machine holds release journals, each "
+            "change says which run deployed it, and when. Newest first."
+        ),
+    )
+    add_spec_argument(parser)
+    parser.add_argument(
+        "--stage",
+        action="append",
+        dest="stages",
+        metavar="STAGE",
+        help="follow this stage only (short or Mojo name); repeat for several",
+    )
+    parser.add_argument(
+        "--since", type=parse_date, metavar="DATE", help="only changes committed at or after DATE"
+    )
+    parser.add_argument(
+        "--until",
+        type=_until,
+        metavar="DATE",
+        help="only changes committed before DATE (a day alone: up to its end)",
+    )
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    parser.set_defaults(handler=_log)
+
+
+def parse_date(text: str) -> dt.datetime:
+    """A date (``2026-01-05``) or an ISO 8601 time (``2026-01-05T12:00:00+01:00``, ``...Z``).
+
+    Without a time zone, UTC.
+    """
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _until(text: str) -> dt.datetime:
+    moment = parse_date(text)
+    if "T" not in text and " " not in text.strip():
+        moment += dt.timedelta(days=1)
+    return moment
+
+
+def _repository_top(spec: Path) -> Path:
+    for directory in upwards(spec):
+        if (directory / ".git").exists():
+            return directory
+    raise UsageError(
+        f"the spec {spec} is not in a git repository, and its history is the change log",
+        hint="run this in a clone of the spec's repository",
+    )
+
+
+def _deployments(spec: Spec) -> list[Deployment]:
+    """The deployments this machine's release journals record (none without instances.yaml)."""
+    from lpsigning_mojo.clock import SYSTEM_CLOCK
+    from lpsigning_mojo.instances import load_instances
+    from lpsigning_mojo.release.changelog import deployments
+    from lpsigning_mojo.runbook.runs import RunStore, runs_directory
+
+    if not runs_directory().is_dir():
+        return []
+    try:
+        instances = load_instances(spec.directory / INSTANCES_FILE)
+    except FileAccessError:
+        return []
+    return deployments(RunStore(clock=SYSTEM_CLOCK).runs(), instances, spec)
+
+
+def _log(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.external.git import GitCli
+    from lpsigning_mojo.release.changelog import read_change_log
+
+    if args.since and args.until and args.since >= args.until:
+        raise UsageError("--since must be earlier than --until")
+    spec = Spec.load(spec_directory(args))
+    stages = tuple(dict.fromkeys(spec.stage(name) for name in args.stages)) if args.stages else None
+    top = _repository_top(spec.directory.resolve())
+    log = read_change_log(
+        GitCli(top),
+        spec,
+        top=top,
+        stages=stages,
+        since=args.since,
+        until=args.until,
+        runs=_deployments(spec),
+    )
+    out = sys.stdout
+    if args.format == "json":
+        json.dump(log.to_json(), out, indent=2)
+        out.write("\n")
+    elif args.format == "markdown":
+        out.writelines(line + "\n" for line in _markdown(log))
+    else:
+        out.writelines(line + "\n" for line in _text(log))
+    return 0
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M %z")
+
+
+def _grouped(entry: Entry, cache: dict[int, tuple[str, ...]]) -> list[tuple[str, list[str]]]:
+    """The stage changes, stages with the same lines together: [("production, staging", lines)].
+
+    ``cache`` keeps the lines of each diff (stages and commits share diff objects).
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for change in entry.stages:
+        plain = change.error is None and not change.recovered and change.first is None
+        lines = cache.get(id(change.diff)) if plain else None
+        if lines is None:
+            lines = tuple(change.lines())
+            if plain:
+                cache[id(change.diff)] = lines
+        groups.setdefault(lines, []).append(change.stage)
+    return [(", ".join(stages), list(lines)) for lines, stages in groups.items()]
+
+
+def _notes(entry: Entry) -> Iterator[str]:
+    if entry.merge:
+        yield f"merge of {', '.join(parent[:12] for parent in entry.parents[1:])}"
+    if entry.reverts:
+        yield f"reverts {entry.reverts[:12]}"
+    if entry.reverted_by:
+        yield f"reverted by {entry.reverted_by[:12]}"
+
+
+def _deployed(entry: Entry) -> Iterator[str]:
+    for change in entry.stages:
+        run = change.deployed
+        if run is not None:
+            when = dt.datetime.fromtimestamp(run.at, tz=dt.timezone.utc)
+            yield f"{change.stage} by run {run.run_id} at {_when(when)}"
+
+
+def _text(log: ChangeLog) -> Iterator[str]:
+    if not log.entries:
+        yield f"No change to what {', '.join(log.stages)} deploy in the spec's history."
+        return
+    cache: dict[int, tuple[str, ...]] = {}
+    for number, entry in enumerate(log.entries):
+        if number:
+            yield ""
+        yield f"{entry.commit[:12]}  {_when(entry.committed_at)}  {entry.author_name}"
+        yield f"    {entry.summary}"
+        if entry.bugs:
+            yield f"    bugs: {', '.join(f'#{bug}' for bug in entry.bugs)}"
+        for stages, lines in _grouped(entry, cache):
+            for line in lines:
+                yield f"    {stages}: {line}"
+        if not entry.stages:
+            yield f"    {_UNCHANGED}"
+        for note in _notes(entry):
+            yield f"    {note}"
+        deployed = list(_deployed(entry))
+        if deployed:
+            yield f"    deployed: {'; '.join(deployed)}"
+
+
+def _markdown(log: ChangeLog) -> Iterator[str]:
+    yield f"# Deployment history ({', '.join(log.stages)})"
+    if not log.entries:
+        yield ""
+        yield "No change in the spec's history."
+        return
+    cache: dict[int, tuple[str, ...]] = {}
+    for entry in log.entries:
+        yield ""
+        yield f"## {entry.committed_at.strftime('%Y-%m-%d')}: {_escape(entry.summary)}"
+        yield ""
+        author = _escape(entry.author_name)
+        yield f"- Commit `{entry.commit[:12]}` by {author}, {_when(entry.committed_at)}"
+        if entry.bugs:
+            links = ", ".join(f"[LP: #{bug}]({_LAUNCHPAD_BUG.format(bug)})" for bug in entry.bugs)
+            yield f"- Bugs: {links}"
+        for stages, lines in _grouped(entry, cache):
+            yield f"- **{stages}**: {'; '.join(_escape(line) for line in lines)}"
+        if not entry.stages:
+            yield f"- {_UNCHANGED[:1].upper()}{_UNCHANGED[1:]}"
+        for note in _notes(entry):
+            yield f"- {note[:1].upper()}{note[1:]}"
+        for deployed in _deployed(entry):
+            yield f"- Deployed to {deployed}"
+
+
+def _escape(text: str) -> str:
+    """``text`` with Markdown's inline markup characters escaped."""
+    for character in "\\`*_[]<|":
+        text = text.replace(character, "\\" + character)
+    return text
