@@ -6,22 +6,19 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lpsigning_mojo.bundle import (
-    EditResult,
-    Template,
-    diff_templates,
-    render_bundle,
-    set_channel,
-    set_option,
-)
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.files import edit_text, read_text
 from lpsigning_mojo.mojospec import DEFAULT_STAGES, MANIFEST, Spec, find_spec_dir, stage_name
 from lpsigning_mojo.numbers import decimal_number, integer, whole_number
 from lpsigning_mojo.policy import ReleasePolicy
+
+if TYPE_CHECKING:
+    # The bundle package (Jinja2, PyYAML, attrs) is imported by the handlers
+    # that use it, so building the parser for any command stays cheap.
+    from lpsigning_mojo.bundle import EditResult
 
 __all__ = ["register"]
 
@@ -211,6 +208,7 @@ def _policy(path: str) -> ReleasePolicy:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.bundle import Template, render_bundle
     from lpsigning_mojo.release.revisions import stage_applications
 
     template = Template.from_text(read_text(args.path), path=args.path)
@@ -338,6 +336,8 @@ def _set_revision(args: argparse.Namespace) -> int:
 
 
 def _set_channel(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.bundle import set_channel
+
     def compute(text: str) -> EditResult:
         result = _edit(args, text, set_channel, args.channel)
         if result.changed and not args.force:
@@ -355,6 +355,7 @@ def _check_channel(args: argparse.Namespace, result: EditResult) -> None:
     bundle's base and architecture in that stage. Charmhub is asked once per
     charm and place, and only when there is something to ask.
     """
+    from lpsigning_mojo.bundle import Template, render_bundle
     from lpsigning_mojo.commands.revisions import charmhub_client
     from lpsigning_mojo.policy import is_charmhub
     from lpsigning_mojo.release.revisions import check_released, source_of
@@ -377,6 +378,8 @@ def _check_channel(args: argparse.Namespace, result: EditResult) -> None:
 
 
 def _set_option(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.bundle import set_option
+
     def compute(text: str) -> EditResult:
         value = _coerce(args.value, args.type, _current_option(args, text))
         return _edit(args, text, set_option, args.key, value)
@@ -385,6 +388,8 @@ def _set_option(args: argparse.Namespace) -> int:
 
 
 def _current_option(args: argparse.Namespace, text: str) -> object:
+    from lpsigning_mojo.bundle import Template, render_bundle
+
     stage, _ = _stages(args.path, args.stage)
     template = Template.from_text(text, path=args.path)
     _, bundle = render_bundle(template, stage, _template_variables(args))
@@ -424,6 +429,8 @@ def _read_version(reference: str) -> tuple[str, str]:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.bundle import diff_templates
+
     old_text, _ = _read_version(args.old)
     new_text, new_path = _read_version(args.new)
     stage, _ = _stages(new_path if Path(new_path).exists() else ".", args.stage)

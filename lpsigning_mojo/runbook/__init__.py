@@ -10,54 +10,106 @@ before and after it (:class:`RunStore`), resumes a stopped run, and reports.
 Gates (:class:`Gate`, :class:`GateStep`) are pure checks over facts with
 recorded overrides.
 
+The names are imported on first use (PEP 562), so that a command importing
+one submodule (``runbook.progress``) does not pay for the others.
+
 See :doc:`/explanation/journal-lock-resume` for what is recorded when, why it
 survives a crash, how resume decides, and how the lock is taken and broken.
 """
 
 from __future__ import annotations
 
-from lpsigning_mojo.runbook.executor import EXIT_INTERRUPTED, RunReport, execute
-from lpsigning_mojo.runbook.gate import (
-    Gate,
-    GateReport,
-    GateResult,
-    GateStep,
-    Override,
-    Verdict,
-    blocked,
-    evaluate_gates,
-    overrides,
-    passed,
-)
-from lpsigning_mojo.runbook.journal import Journal
-from lpsigning_mojo.runbook.lock import DEFAULT_LOCK_DIRECTORY, Lock, LockOwner, RemoteDirLock
-from lpsigning_mojo.runbook.progress import Progress
-from lpsigning_mojo.runbook.records import (
-    EffectRecord,
-    Note,
-    Outcome,
-    RunHeader,
-    RunStatus,
-    Session,
-    StepState,
-)
-from lpsigning_mojo.runbook.runs import RunStore, RunSummary, StepSummary, runs_directory
-from lpsigning_mojo.runbook.step import (
-    Outputs,
-    Plan,
-    Step,
-    ask_what_happened,
-    confirm,
-    confirm_or_stop,
-)
-from lpsigning_mojo.runbook.world import (
-    BasicWorld,
-    Prompt,
-    Reporter,
-    StreamReporter,
-    TerminalPrompt,
-    World,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.runbook.executor import EXIT_INTERRUPTED, RunReport, execute
+    from lpsigning_mojo.runbook.gate import (
+        Gate,
+        GateReport,
+        GateResult,
+        GateStep,
+        Override,
+        Verdict,
+        blocked,
+        evaluate_gates,
+        overrides,
+        passed,
+    )
+    from lpsigning_mojo.runbook.journal import Journal
+    from lpsigning_mojo.runbook.lock import DEFAULT_LOCK_DIRECTORY, Lock, LockOwner, RemoteDirLock
+    from lpsigning_mojo.runbook.progress import Progress
+    from lpsigning_mojo.runbook.records import (
+        EffectRecord,
+        Note,
+        Outcome,
+        RunHeader,
+        RunStatus,
+        Session,
+        StepState,
+    )
+    from lpsigning_mojo.runbook.runs import RunStore, RunSummary, StepSummary, runs_directory
+    from lpsigning_mojo.runbook.step import (
+        Outputs,
+        Plan,
+        Step,
+        ask_what_happened,
+        confirm,
+        confirm_or_stop,
+    )
+    from lpsigning_mojo.runbook.world import (
+        BasicWorld,
+        Prompt,
+        Reporter,
+        StreamReporter,
+        TerminalPrompt,
+        World,
+    )
+
+_SOURCES = {
+    "EXIT_INTERRUPTED": "executor",
+    "RunReport": "executor",
+    "execute": "executor",
+    "Gate": "gate",
+    "GateReport": "gate",
+    "GateResult": "gate",
+    "GateStep": "gate",
+    "Override": "gate",
+    "Verdict": "gate",
+    "blocked": "gate",
+    "evaluate_gates": "gate",
+    "overrides": "gate",
+    "passed": "gate",
+    "Journal": "journal",
+    "DEFAULT_LOCK_DIRECTORY": "lock",
+    "Lock": "lock",
+    "LockOwner": "lock",
+    "RemoteDirLock": "lock",
+    "Progress": "progress",
+    "EffectRecord": "records",
+    "Note": "records",
+    "Outcome": "records",
+    "RunHeader": "records",
+    "RunStatus": "records",
+    "Session": "records",
+    "StepState": "records",
+    "RunStore": "runs",
+    "RunSummary": "runs",
+    "StepSummary": "runs",
+    "runs_directory": "runs",
+    "Outputs": "step",
+    "Plan": "step",
+    "Step": "step",
+    "ask_what_happened": "step",
+    "confirm": "step",
+    "confirm_or_stop": "step",
+    "BasicWorld": "world",
+    "Prompt": "world",
+    "Reporter": "world",
+    "StreamReporter": "world",
+    "TerminalPrompt": "world",
+    "World": "world",
+}
 
 __all__ = [
     "DEFAULT_LOCK_DIRECTORY",
@@ -103,3 +155,16 @@ __all__ = [
     "passed",
     "runs_directory",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
