@@ -42,7 +42,9 @@ _NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
 # A word that sudo -i and the login shell pass on unchanged: printable ASCII but "$", not empty.
 _SUDO_SAFE_WORD = re.compile(r"[ -#%-~]+\Z")
 # Bytes that stay themselves in an encoded word; every other byte becomes "\0ooo".
-_PLAIN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:=+,@%")
+_PLAIN_BYTES = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:=+,@%"
+)
 # Run by sh with the encoded words as "$@": decode each one with printf %b (each word
 # starts with "_", so that none is empty; the "x" keeps trailing newlines that $(...)
 # would strip), then run the decoded argv.

@@ -70,8 +70,12 @@ def quiet_paramiko() -> None:
 
 
 def seconds_text(value: float) -> str:
-    """``"15 s"``, ``"2.5 s"``: a duration in messages."""
-    return f"{round(value, 1):g} s"
+    """``"15 s"``, ``"2.5 s"``: a duration in messages, up to the next tenth of a second.
+
+    (A bound of "what is left of 1 s" is a hair under 1 s by the time it is
+    used; it reads as the 1 s the person gave.)
+    """
+    return f"{math.ceil(round(value * 10, 3)) / 10:g} s"
 
 
 class Watchdog:

@@ -124,7 +124,9 @@ def test_exec_timeout_holds_when_the_exec_request_is_never_answered(
 ) -> None:
     server = bastion(lambda session: session.exit(0))
     server.stall = "exec"
-    status, out, err, took = run("exec", "--timeout", "1", "--spec", str(spec), "staging", "--", "x")
+    status, out, err, took = run(
+        "exec", "--timeout", "1", "--spec", str(spec), "staging", "--", "x"
+    )
     assert status == ExitStatus.TIMEOUT == 124
     assert took < LIMIT
     assert out == ""
@@ -170,7 +172,9 @@ def test_exec_output_then_silence_ends_at_the_timeout(
         session.wait_closed()
 
     bastion(handler)
-    status, out, err, took = run("exec", "--timeout", "1", "--spec", str(spec), "staging", "--", "x")
+    status, out, err, took = run(
+        "exec", "--timeout", "1", "--spec", str(spec), "staging", "--", "x"
+    )
     assert status == ExitStatus.TIMEOUT
     assert took < LIMIT
     assert out == "working\n"

@@ -58,9 +58,7 @@ def test_retries_are_said_on_stderr(
     assert main(["revisions", "--charmhub-url", charmhub_server.url]) == 0
     assert slept == [1.0]
     out, err = capsys.readouterr()
-    assert err == (
-        "Asking Charmhub again in 1 s (attempt 2 of 4): Charmhub answered HTTP 500.\n"
-    )
+    assert err == ("Asking Charmhub again in 1 s (attempt 2 of 4): Charmhub answered HTTP 500.\n")
     assert "latest/edge" in out
 
 
