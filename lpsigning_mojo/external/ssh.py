@@ -277,6 +277,7 @@ class SSHRunner:
                 status_wait=self.connector.connect_timeout,
             )
         except _Unconfirmed:
+            self.close()  # a server that stalls on one request is not asked another
             give_up(
                 CommandTimeoutError,
                 f"was sent, but the server did not confirm it had started it within "
