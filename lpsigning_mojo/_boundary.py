@@ -11,12 +11,13 @@ import sys
 from collections.abc import Callable
 
 from lpsigning_mojo._version import __version__
-from lpsigning_mojo.errors import LpsigningMojoError
+from lpsigning_mojo.errors import ExitStatus, LpsigningMojoError
+from lpsigning_mojo.untrusted import printable
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_UNEXPECTED", "guarded"]
 
-EXIT_UNEXPECTED = 3
-EXIT_INTERRUPTED = 130
+EXIT_UNEXPECTED = ExitStatus.BUG
+EXIT_INTERRUPTED = ExitStatus.INTERRUPTED
 
 #: Error handlers of a text stream that raise for a character its encoding lacks.
 _FAILING = ("strict", "surrogateescape")
@@ -50,31 +51,38 @@ def _escape_unencodable() -> None:
                 reconfigure(errors="backslashreplace")
 
 
-def guarded(prog: str, call: Callable[[], int]) -> int:
+def guarded(prog: str, call: Callable[[], int], *, failure: int | None = None) -> int:
     """Run ``call`` inside the error boundary and return the exit status.
 
     An :class:`~lpsigning_mojo.errors.LpsigningMojoError` prints its sentence
-    and exits 1 (2 for usage errors); Ctrl-C exits 130; anything else is a
-    bug: the traceback goes to a log file whose path is printed, exit 3.
-    Text that the output streams' encoding cannot hold is escaped, never an
-    error.
+    (control characters escaped: it may quote what another system sent) and
+    exits with its ``exit_code`` (see :class:`~lpsigning_mojo.errors.ExitStatus`);
+    Ctrl-C exits 130; anything else is a bug: the traceback goes to a log file
+    whose path is printed, exit 3. With ``failure`` (``exec --remote-status``:
+    255), every failure but Ctrl-C exits with that status instead, so that
+    ``call``'s own status (a remote command's) is never mistaken for the
+    tool's. Text that the output streams' encoding cannot hold is escaped,
+    never an error.
     """
     _escape_unencodable()
     try:
         return call()
     except LpsigningMojoError as error:
-        print(f"{prog}: {error}", file=sys.stderr)
-        return error.exit_code
+        print(f"{prog}: {printable(str(error), newlines=True)}", file=sys.stderr)
+        code = error.exit_code
     except KeyboardInterrupt:
         print(f"{prog}: interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 1
+        code = ExitStatus.ERROR
     except Exception as error:  # the one place that turns bugs into a report
         path = _write_crash_log()
         print(
-            f"{prog}: unexpected error ({type(error).__name__}: {error}). "
+            f"{prog}: unexpected error ({type(error).__name__}: {printable(str(error))}). "
             f"This is a bug; the traceback is in {path}; please attach it to a bug report.",
             file=sys.stderr,
         )
-        return EXIT_UNEXPECTED
+        code = EXIT_UNEXPECTED
+    if code == EXIT_INTERRUPTED:
+        return code
+    return int(code if failure is None else failure)

@@ -1,12 +1,15 @@
-"""The project's errors: one base class, subclasses with typed attributes.
+"""The project's errors: one base class, subclasses with typed attributes, and exit statuses.
 
 ``str(error)`` is always a complete sentence a person can act on: where the
 problem is (``file:line:col`` when there is one), what is wrong, and what to
-do next. The CLI prints exactly that and exits 1.
+do next. The CLI prints exactly that and exits with the error's
+``exit_code``: one of :class:`ExitStatus`, the one list of every exit status
+the command line uses (``docs/reference/cli.rst`` has it as a table).
 """
 
 from __future__ import annotations
 
+import enum
 import os
 from typing import Any
 
@@ -25,7 +28,9 @@ __all__ = [
     "CommandInterruptedError",
     "CommandTimeoutError",
     "ConfigError",
+    "DriftFoundError",
     "EditError",
+    "ExitStatus",
     "FileAccessError",
     "FileTooLargeError",
     "HostKeyChangedError",
@@ -34,12 +39,15 @@ __all__ = [
     "JujuCommandError",
     "JujuError",
     "JujuOutputError",
+    "LiveStateError",
     "LpsigningMojoError",
     "MissingExtraError",
     "NoMatchingReleaseError",
+    "NotCheckableError",
     "OutcomeUnknown",
     "RemoteCommandError",
     "RemoteCommandFailed",
+    "RemoteCommandKilled",
     "SSHAuthError",
     "SSHConfigError",
     "SSHConnectError",
@@ -52,14 +60,54 @@ __all__ = [
 ]
 
 
+class ExitStatus(enum.IntEnum):
+    """Every exit status of ``lpsigning-mojo`` and ``bundle-lint``, in one place.
+
+    The tool's own outcomes use the small numbers and two conventions shared
+    with other tools (124 for a timeout, as ``timeout(1)``; 130 for Ctrl-C,
+    as a shell reports SIGINT). No remote command's status is ever passed on
+    as the tool's own, because no range of statuses is out of a remote
+    command's reach: ``exec`` and ``upgrade`` exit 5 or 6 when the command
+    failed and say its status, and only ``exec --remote-status`` mirrors it
+    (then every failure of the tool itself is 255, as with OpenSSH's ``ssh``).
+    """
+
+    #: Success; for ``status``: checked, and the instance runs what the spec pins.
+    OK = 0
+    #: A problem the tool explains in one sentence (also: lint findings; ``status``
+    #: could not check).
+    ERROR = 1
+    #: The command line is wrong.
+    USAGE = 2
+    #: A bug: the traceback is in a log file whose path is printed.
+    BUG = 3
+    #: The connection was lost after a remote command started; it may or may not have run.
+    OUTCOME_UNKNOWN = 4
+    #: A command run by the tool (``exec``, ``upgrade``, a release step) exited non-zero.
+    REMOTE_FAILED = 5
+    #: A command run by the tool was ended by a signal (or ended without an exit status).
+    REMOTE_KILLED = 6
+    #: ``status`` checked: the instance does not run what the spec pins, or a unit is unwell.
+    DRIFT = 7
+    #: ``status`` could not check: the instance's live state is not readable from here.
+    NOT_CHECKABLE = 8
+    #: The tool gave up on a command that ran longer than its timeout or idle timeout.
+    TIMEOUT = 124
+    #: Interrupted with Ctrl-C.
+    INTERRUPTED = 130
+    #: With ``--remote-status`` only: the tool failed, so there is no remote status to pass on.
+    NO_REMOTE_STATUS = 255
+
+
 class LpsigningMojoError(Exception):
     """Base class of every error the project raises on purpose.
 
     ``path``, ``line`` and ``column`` (1-based) say where the problem is;
-    ``hint`` says what to do about it. Each may be ``None``.
+    ``hint`` says what to do about it. Each may be ``None``. ``exit_code``
+    is the :class:`ExitStatus` the command line ends with.
     """
 
-    exit_code = 1
+    exit_code: int = ExitStatus.ERROR
 
     def __init__(
         self,
@@ -102,7 +150,7 @@ class LpsigningMojoError(Exception):
 class UsageError(LpsigningMojoError):
     """The command line or the arguments of a call are wrong."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
 
 
 class FileAccessError(LpsigningMojoError):
@@ -272,7 +320,10 @@ class AccessRefusedError(InstanceError):
 
 
 class SSHError(LpsigningMojoError):
-    """Something went wrong while reaching a host over SSH, or running a command there.
+    """A host could not be reached over SSH, or refused to start a command: nothing ran.
+
+    Problems once a command started are :class:`RemoteCommandError` errors,
+    whichever runner ran it.
 
     ``host`` names the host (as ``[host]:port`` when the port is not 22).
     """
@@ -308,11 +359,19 @@ class SSHAuthError(SSHError):
     """The server accepted none of the keys offered; the command was never started."""
 
 
-class RemoteCommandError(SSHError):
-    """A problem after the remote command started.
+# -- running commands (lpsigning_mojo.remote; SSHRunner and LocalRunner) -------------------
 
-    ``command`` is the command line sent, ``tail`` the last lines of its output and
-    ``elapsed`` the seconds since it started.
+
+class RemoteCommandError(LpsigningMojoError):
+    """The family of problems after a command started, whichever runner ran it.
+
+    Every :class:`~lpsigning_mojo.remote.CommandRunner` raises these once the
+    command started (over SSH, or here with
+    :class:`~lpsigning_mojo.external.local.LocalRunner`), so they are not
+    :class:`SSHError` errors: that family is for reaching a host, before anything
+    runs. ``command`` is the command line sent, ``host`` where it ran,
+    ``tail`` the last lines of its output and ``elapsed`` the seconds since
+    it started.
     """
 
     def __init__(
@@ -328,11 +387,14 @@ class RemoteCommandError(SSHError):
         self.command = command
         self.tail = tail
         self.elapsed = elapsed
-        super().__init__(message, host=host, hint=hint)
+        self.host = host
+        super().__init__(message, hint=hint)
 
 
 class RemoteCommandFailed(RemoteCommandError):
-    """The remote command ended with a non-zero status (``exit_status``; ``None``: a signal)."""
+    """The command ran to its end and exited with the non-zero ``exit_status``."""
+
+    exit_code = ExitStatus.REMOTE_FAILED
 
     def __init__(
         self,
@@ -340,12 +402,24 @@ class RemoteCommandFailed(RemoteCommandError):
         *,
         command: str,
         exit_status: int | None,
+        signal: str | None = None,
         tail: tuple[str, ...] = (),
         elapsed: float = 0.0,
         host: str | None = None,
+        hint: str | None = None,
     ) -> None:
         self.exit_status = exit_status
-        super().__init__(message, command=command, tail=tail, elapsed=elapsed, host=host)
+        self.signal = signal
+        super().__init__(message, command=command, tail=tail, elapsed=elapsed, host=host, hint=hint)
+
+
+class RemoteCommandKilled(RemoteCommandFailed):
+    """The command was ended by a signal: ``signal`` names it (``"TERM"``), when known.
+
+    ``exit_status`` is ``None``: a command ended by a signal has none.
+    """
+
+    exit_code = ExitStatus.REMOTE_KILLED
 
 
 class OutcomeUnknown(RemoteCommandError):
@@ -354,7 +428,7 @@ class OutcomeUnknown(RemoteCommandError):
     Never retried automatically. Its exit code (4) differs from success and plain failure.
     """
 
-    exit_code = 4
+    exit_code = ExitStatus.OUTCOME_UNKNOWN
 
 
 class CommandAbandonedError(RemoteCommandError):
@@ -382,13 +456,32 @@ class CommandAbandonedError(RemoteCommandError):
 class CommandTimeoutError(CommandAbandonedError):
     """The command ran longer than allowed, or printed nothing for too long."""
 
-    exit_code = 124
+    exit_code = ExitStatus.TIMEOUT
 
 
 class CommandInterruptedError(CommandAbandonedError):
     """Ctrl-C while the remote command ran."""
 
-    exit_code = 130
+    exit_code = ExitStatus.INTERRUPTED
+
+
+# -- what an instance runs (lpsigning_mojo.release.status) ----------------------------------
+
+
+class DriftFoundError(LpsigningMojoError):
+    """``status`` read the instance's live state: it differs from the pins, or a unit is unwell."""
+
+    exit_code = ExitStatus.DRIFT
+
+
+class NotCheckableError(LpsigningMojoError):
+    """``status`` cannot read the instance's live state from here (production): only pins shown."""
+
+    exit_code = ExitStatus.NOT_CHECKABLE
+
+
+class LiveStateError(LpsigningMojoError):
+    """``status`` tried to read the instance's live state and could not: nothing was checked."""
 
 
 class GitError(LpsigningMojoError):

@@ -32,11 +32,58 @@ __all__ = [
     "ManagementEnvironment",
     "Trigger",
     "load_instances",
+    "sudo_safe_argv",
 ]
 
 Become = Literal["sudo", "login"]
 
 _NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
+
+
+# A word that sudo -i and the login shell pass on unchanged: printable ASCII but "$", not empty.
+_SUDO_SAFE_WORD = re.compile(r"[ -#%-~]+\Z")
+# Bytes that stay themselves in an encoded word; every other byte becomes "\0ooo".
+_PLAIN_BYTES = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:=+,@%"
+)
+# Run by sh with the encoded words as "$@": decode each one with printf %b (each word
+# starts with "_", so that none is empty; the "x" keeps trailing newlines that $(...)
+# would strip), then run the decoded argv.
+_DECODE_AND_RUN = """\
+n=$#
+for word do
+  word=$(printf '%bx' "${word#_}")
+  set -- "$@" "${word%x}"
+done
+shift "$n"
+exec "$@"
+"""
+
+
+def _encoded(text: str) -> str:
+    """``text`` for ``printf %b``: safe bytes as they are, every other byte as ``\\0ooo``."""
+    return "".join(
+        chr(byte) if byte in _PLAIN_BYTES else f"\\0{byte:03o}"
+        for byte in text.encode("utf-8", "surrogateescape")
+    )
+
+
+def sudo_safe_argv(argv: Sequence[str]) -> list[str]:
+    """``argv``, or an argv that runs it and survives ``sudo -i`` and the role's login shell.
+
+    An argv whose words are all non-empty printable ASCII without ``$`` passes
+    through ``sudo -i`` unchanged and is returned as it is (so command lines
+    stay readable: ``sudo -n -iu ROLE -- upgrade-staging``). Any other becomes
+    ``sh -c 'eval "`printf %b CODE`"' lpsigning-mojo _WORD...``: the decoding
+    script and every word encoded as ``printf %b`` escapes (each word after a
+    ``_``, so none is empty), which hold only letters, digits, backslashes
+    and ``_-./:=+,@%`` and so reach ``sh`` unchanged; ``sh`` decodes them and
+    runs the original argv with ``exec``.
+    """
+    if all(_SUDO_SAFE_WORD.match(word) for word in argv):
+        return list(argv)
+    wrapper = f"eval \"`printf '%b' '{_encoded(_DECODE_AND_RUN)}'`\""
+    return ["sh", "-c", wrapper, "lpsigning-mojo", *("_" + _encoded(word) for word in argv)]
 
 
 @attrs.frozen(kw_only=True)
@@ -77,11 +124,18 @@ class ManagementEnvironment:
     def command_line(self, argv: Sequence[str]) -> str:
         """The shell command line that runs ``argv`` as the role account once logged in.
 
-        With ``sudo``, ``-n`` makes sudo fail at once rather than wait for a
-        password nobody will type.
+        Every argv arrives intact, whatever its words hold. With ``sudo``,
+        ``-n`` makes sudo fail at once rather than wait for a password nobody
+        will type, and ``-i`` hands the command to the role's login shell
+        with every character backslash-escaped except letters, digits, ``_``,
+        ``-`` and ``$`` (sudo(8)): that shell would expand a ``$``, drop a
+        newline (an escaped newline continues the line) and lose an empty
+        word. An argv with any of those (or with any character other than
+        printable ASCII) is therefore sent encoded (see :func:`sudo_safe_argv`)
+        and decoded by ``sh`` on the other side.
         """
         if self.become == "sudo":
-            return shlex.join(["sudo", "-n", "-iu", self.role, "--", *argv])
+            return shlex.join(["sudo", "-n", "-iu", self.role, "--", *sudo_safe_argv(argv)])
         return shlex.join(argv)
 
 

@@ -21,7 +21,7 @@ from typing import Literal, Protocol
 
 import attrs
 
-from lpsigning_mojo.errors import RemoteCommandFailed
+from lpsigning_mojo.errors import RemoteCommandFailed, RemoteCommandKilled
 
 __all__ = [
     "CommandRunner",
@@ -54,9 +54,11 @@ LineCallback = Callable[[OutputLine], None]
 class RunResult:
     """A command that ran to its end.
 
-    ``exit_status`` is ``None`` when the command ended without one (killed by a
-    signal). A command whose outcome is unknown never gets a ``RunResult``: the
-    runner raises :class:`~lpsigning_mojo.errors.OutcomeUnknown` instead.
+    ``exit_status`` is ``None`` when the command ended without one: a signal
+    ended it, and ``signal`` names it (``"TERM"``, ``"KILL"``: the name
+    without ``SIG``, as SSH sends it) when the runner was told which. A command
+    whose outcome is unknown never gets a ``RunResult``: the runner raises
+    :class:`~lpsigning_mojo.errors.OutcomeUnknown` instead.
     """
 
     command: str
@@ -64,6 +66,7 @@ class RunResult:
     exit_status: int | None
     elapsed: float
     output: tuple[OutputLine, ...] = ()
+    signal: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,19 +85,30 @@ class RunResult:
         """The last ``count`` lines of output, both streams, in arrival order."""
         return tuple(line.text for line in self.output[-count:]) if count > 0 else ()
 
+    def describe_end(self) -> str:
+        """How it ended, to follow the command: ``"exited with status 2"``, ``"was killed by
+        signal TERM"``."""
+        if self.exit_status is not None:
+            return f"exited with status {self.exit_status}"
+        if self.signal:
+            return f"was killed by signal {self.signal}"
+        return "ended without an exit status (a signal ended it; the server did not say which)"
+
     def check(self) -> RunResult:
-        """Return this result if the command succeeded; raise ``RemoteCommandFailed`` if not."""
+        """Return this result if the command succeeded; raise if not.
+
+        :class:`~lpsigning_mojo.errors.RemoteCommandFailed` for a non-zero
+        exit status, :class:`~lpsigning_mojo.errors.RemoteCommandKilled` when
+        a signal ended it.
+        """
         if self.ok:
             return self
-        how = (
-            "ended without an exit status (killed by a signal?)"
-            if self.exit_status is None
-            else f"exited with status {self.exit_status}"
-        )
-        raise RemoteCommandFailed(
-            f"{self.command!r} on {self.host} {how}",
+        kind = RemoteCommandFailed if self.exit_status is not None else RemoteCommandKilled
+        raise kind(
+            f"{self.command!r} on {self.host} {self.describe_end()}",
             command=self.command,
             exit_status=self.exit_status,
+            signal=self.signal,
             tail=self.tail(),
             elapsed=self.elapsed,
             host=self.host,
@@ -112,11 +126,15 @@ class CommandRunner(Protocol):
 
     A command that ended gives a :class:`RunResult`, whatever its exit status
     (127: not installed there, as from any shell). Once it started, a runner
-    raises :class:`~lpsigning_mojo.errors.RemoteCommandError` subclasses:
-    ``OutcomeUnknown`` when the connection was lost, ``CommandTimeoutError``
-    and ``CommandInterruptedError`` when this side gave up. Before it started,
-    each runner raises its own family (``SSHRunner``:
-    :class:`~lpsigning_mojo.errors.SSHError`, safe to retry).
+    raises :class:`~lpsigning_mojo.errors.RemoteCommandError` subclasses, the
+    runners' own family: ``OutcomeUnknown`` when the connection was lost,
+    ``CommandTimeoutError`` and ``CommandInterruptedError`` when this side
+    gave up. Before it started, each runner raises its own family
+    (``SSHRunner``: :class:`~lpsigning_mojo.errors.SSHError`, nothing ran).
+
+    ``timeout`` bounds everything the call does: over SSH that includes
+    connecting (when not connected yet), opening the session and starting
+    the command, not only its output.
     """
 
     def run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lpsigning_mojo.errors import RemoteCommandFailed
+from lpsigning_mojo.errors import ExitStatus, RemoteCommandFailed, RemoteCommandKilled
 from lpsigning_mojo.instances import ManagementEnvironment
 from lpsigning_mojo.remote import CommandRunner, OutputLine, RoleAccountRunner, RunResult
 from lpsigning_mojo.testing import FakeRunner
@@ -66,9 +66,25 @@ def test_check_says_how_the_command_ended() -> None:
         elapsed=1.0,
         output=(OutputLine(stream="stderr", text="Killed"),),
     )
-    with pytest.raises(RemoteCommandFailed) as caught:
+    with pytest.raises(RemoteCommandKilled) as caught:
         killed.check()
     assert str(caught.value) == (
-        "'sleep 9' on h ended without an exit status (killed by a signal?)."
+        "'sleep 9' on h ended without an exit status (a signal ended it; the server did not "
+        "say which)."
     )
     assert caught.value.tail == ("Killed",)
+    assert caught.value.exit_code == ExitStatus.REMOTE_KILLED == 6
+
+
+def test_check_names_the_signal_and_the_status() -> None:
+    named = RunResult(command="sleep 9", host="h", exit_status=None, signal="TERM", elapsed=1.0)
+    with pytest.raises(RemoteCommandKilled) as killed:
+        named.check()
+    assert str(killed.value) == "'sleep 9' on h was killed by signal TERM."
+    assert (killed.value.signal, killed.value.exit_status) == ("TERM", None)
+    failed = RunResult(command="false", host="h", exit_status=3, elapsed=1.0)
+    with pytest.raises(RemoteCommandFailed) as caught:
+        failed.check()
+    assert type(caught.value) is RemoteCommandFailed
+    assert str(caught.value) == "'false' on h exited with status 3."
+    assert caught.value.exit_code == ExitStatus.REMOTE_FAILED == 5

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from lpsigning_mojo._boundary import guarded
 from lpsigning_mojo.clock import SYSTEM_CLOCK
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_instances
 from lpsigning_mojo.commands._table import print_json
-from lpsigning_mojo.errors import LpsigningMojoError, UsageError
+from lpsigning_mojo.errors import (
+    ExitStatus,
+    LpsigningMojoError,
+    RemoteCommandFailed,
+    RemoteCommandKilled,
+    UsageError,
+)
 from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
 from lpsigning_mojo.runbook.progress import Progress, elapsed, open_log
 from lpsigning_mojo.triggers import RemoteCommand, exec_command, upgrade_command
+from lpsigning_mojo.untrusted import printable
 
 if TYPE_CHECKING:
     from lpsigning_mojo.external.ssh import SSHRunner
@@ -34,13 +45,22 @@ def _seconds(text: str) -> float:
 
 def _limits(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
-        "--timeout", type=_seconds, metavar="SECONDS", help=f"give up after this long ({what})"
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"give up after this long in all, connecting included ({what})",
     )
     parser.add_argument(
         "--idle-timeout",
         type=_seconds,
         metavar="SECONDS",
         help=f"give up after this long without output ({what})",
+    )
+    parser.add_argument(
+        "--remote-status",
+        action="store_true",
+        help="exit with the remote command's own status, as ssh does (128+N when signal N "
+        "ended it); every failure of this tool then exits 255",
     )
 
 
@@ -59,8 +79,9 @@ def register(subparsers: Any) -> None:
         "upgrade",
         help="run an instance's upgrade trigger (upgrade-staging, upgrade-production)",
         description="Run the upgrade trigger of INSTANCE as the role account it runs from, "
-        "show its progress, save its output to a log file, and exit with its status "
-        "(4 if the connection was lost, so the outcome is unknown).",
+        "show its progress and save its output to a log file. Exit status: 0 it succeeded; "
+        "5 it failed; 6 a signal ended it; 4 the connection was lost, so the outcome is "
+        "unknown; 124 timed out; 1 nothing ran (see docs/reference/cli.rst).",
     )
     parser.add_argument("instance", metavar="INSTANCE", help="name or alias, e.g. dogfood")
     parser.add_argument("--dry-run", action="store_true", help="say what would run; run nothing")
@@ -72,7 +93,10 @@ def register(subparsers: Any) -> None:
         "exec",
         help="run a command as an instance's role account (not for production)",
         description="Run COMMAND as the role account of INSTANCE's management environment. "
-        "Refused where developers have no direct access, such as production.",
+        "Refused where developers have no direct access, such as production. Exit status: "
+        "0 it succeeded; 5 it failed (its status is said); 6 a signal ended it; 4 the "
+        "connection was lost; 124 timed out; 1 nothing ran. With --remote-status, the "
+        "command's own status instead, and 255 for any failure of this tool.",
     )
     parser.add_argument("instance", metavar="INSTANCE")
     parser.add_argument(
@@ -112,14 +136,22 @@ def run_instances(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _connected(plan: RemoteCommand) -> Iterator[SSHRunner]:
-    """An SSH runner for the plan's environment, connected (so failures show first), then closed."""
+def _connected(plan: RemoteCommand) -> Iterator[tuple[SSHRunner, RemoteCommand]]:
+    """An SSH runner for the plan's environment, connected (so failures show first), then closed.
+
+    Connecting counts against the plan's timeout: the plan given back has
+    what is left of it.
+    """
     from lpsigning_mojo.external.ssh import SSHRunner
 
     runner = SSHRunner(plan.environment.ssh_destination, user=plan.environment.login_user)
     try:
-        runner.connect()
-        yield runner
+        start = runner.clock.monotonic()
+        runner.connect(timeout=plan.timeout)
+        if plan.timeout is not None:
+            left = plan.timeout - (runner.clock.monotonic() - start)
+            plan = attrs.evolve(plan, timeout=max(left, 0.001))
+        yield runner, plan
     finally:
         runner.close()
 
@@ -138,8 +170,36 @@ def _dry_run(plan: RemoteCommand, what: str) -> int:
     return 0
 
 
-def _status(result: RunResult) -> int:
-    return 1 if result.exit_status is None else result.exit_status
+def _remote_status(result: RunResult) -> int:
+    """The status ``ssh`` would exit with: the command's, or 128+N when signal N ended it."""
+    if result.exit_status is not None:
+        return result.exit_status
+    try:
+        return 128 + signal.Signals[f"SIG{result.signal}"].value
+    except KeyError:  # no signal named, or one this system does not know
+        return ExitStatus.NO_REMOTE_STATUS
+
+
+def _failure(result: RunResult, message: str, hint: str | None = None) -> RemoteCommandFailed:
+    """The error for a command that ran and failed: exit 5, or 6 when a signal ended it."""
+    kind = RemoteCommandFailed if result.exit_status is not None else RemoteCommandKilled
+    return kind(
+        message,
+        command=result.command,
+        exit_status=result.exit_status,
+        signal=result.signal,
+        tail=result.tail(),
+        elapsed=result.elapsed,
+        host=result.host,
+        hint=hint,
+    )
+
+
+def _bounded(args: argparse.Namespace, call: Callable[[], int]) -> int:
+    """``call()``; with ``--remote-status`` every failure of the tool's own exits 255."""
+    if not args.remote_status:
+        return call()
+    return guarded("lpsigning-mojo", call, failure=ExitStatus.NO_REMOTE_STATUS)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
@@ -148,11 +208,15 @@ def run_upgrade(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         return _dry_run(plan, f"the upgrade trigger of {plan.instance.name}")
-    with _connected(plan) as runner:
-        return _run_logged(plan, runner)
+
+    def run() -> int:
+        with _connected(plan) as (runner, bounded):
+            return _run_logged(bounded, runner, mirror=args.remote_status)
+
+    return _bounded(args, run)
 
 
-def _run_logged(plan: RemoteCommand, runner: CommandRunner) -> int:
+def _run_logged(plan: RemoteCommand, runner: CommandRunner, *, mirror: bool = False) -> int:
     """Run ``plan`` showing progress, with its full output in a new log file."""
     path, log = open_log(f"{plan.name}-{plan.instance.name}")
     tty = sys.stdout.isatty()
@@ -175,16 +239,23 @@ def _run_logged(plan: RemoteCommand, runner: CommandRunner) -> int:
             raise
         finally:
             progress.close()
-        how = "ended by a signal" if result.exit_status is None else f"status {result.exit_status}"
+        how = result.describe_end()
         log.write(f"# {how} after {result.elapsed:.1f} s\n")
     took = elapsed(result.elapsed)
     if result.ok:
         print(f"{plan.name} succeeded after {took}. Full output: {path}")
         return 0
     if tty:
-        print("Last lines of output:", *(f"  {text}" for text in result.tail()), sep="\n")
-    print(f"{plan.name} failed ({how}) after {took}. Full output: {path}", file=sys.stderr)
-    return _status(result)
+        print(
+            "Last lines of output:", *(f"  {printable(text)}" for text in result.tail()), sep="\n"
+        )
+    failure = _failure(
+        result, f"{plan.name} failed after {took}: it {how}", hint=f"Its full output is in {path}"
+    )
+    if mirror:
+        print(f"lpsigning-mojo: {printable(str(failure))}", file=sys.stderr)
+        return _remote_status(result)
+    raise failure
 
 
 def run_exec(args: argparse.Namespace) -> int:
@@ -207,7 +278,19 @@ def run_exec(args: argparse.Namespace) -> int:
         return _dry_run(plan, f"a command for {plan.instance.name}")
 
     def on_line(line: OutputLine) -> None:
-        print(line.text, file=sys.stdout if line.stream == "stdout" else sys.stderr, flush=True)
+        # The remote's output, passed on with control characters shown escaped.
+        out = sys.stdout if line.stream == "stdout" else sys.stderr
+        print(printable(line.text), file=out, flush=True)
 
-    with _connected(plan) as runner:
-        return _status(plan.run(runner, on_line=on_line))
+    def run() -> int:
+        with _connected(plan) as (runner, bounded):
+            result = bounded.run(runner, on_line=on_line)
+        if args.remote_status:
+            if result.exit_status is None:  # say which signal: the status alone cannot
+                ended = f"{result.command!r} on {result.host} {result.describe_end()}."
+                print(f"lpsigning-mojo: {printable(ended)}", file=sys.stderr)
+            return _remote_status(result)
+        result.check()
+        return 0
+
+    return _bounded(args, run)

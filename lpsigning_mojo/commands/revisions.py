@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.files import read_text
+from lpsigning_mojo.untrusted import printable
 
 __all__ = ["charmhub_client", "register"]
 
@@ -43,10 +45,17 @@ def register(subparsers: Any) -> None:
 
 
 def charmhub_client(url: str | None) -> Any:
-    """The Charmhub client for ``url`` (or CHARMHUB_URL, or the public API)."""
+    """The Charmhub client for ``url`` (or CHARMHUB_URL, or the public API).
+
+    Its retries are said on standard error as they happen.
+    """
     from lpsigning_mojo.external.charmhub import CharmhubClient
 
-    return CharmhubClient(url)
+    return CharmhubClient(url, progress=_say)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _revisions(args: argparse.Namespace) -> int:
@@ -70,9 +79,11 @@ def _revisions(args: argparse.Namespace) -> int:
         print_json(report.to_json())
         return 0
     if not report.releases:
-        print(f"Charmhub lists no release of {args.charm} matching that.")
+        print(f"Charmhub lists no release of {printable(args.charm)} matching that.")
     else:
-        rows = [("CHANNEL", "BASE", "ARCH", "REVISION", "VERSION", "RELEASED", "PINNED BY")]
+        rows: list[tuple[str, ...]] = [
+            ("CHANNEL", "BASE", "ARCH", "REVISION", "VERSION", "RELEASED", "PINNED BY")
+        ]
         for pinned in sorted(
             report.releases,
             key=lambda p: (
@@ -84,19 +95,23 @@ def _revisions(args: argparse.Namespace) -> int:
         ):
             r = pinned.release
             rows.append(
-                (
-                    r.channel,
-                    f"{r.base.name}@{r.base.channel}",
-                    r.base.architecture or "-",
-                    str(r.revision),
-                    r.version or "-",
-                    r.released_at.date().isoformat() if r.released_at else "-",
-                    ", ".join(pinned.pinned_by),
+                tuple(
+                    printable(cell)  # Charmhub's text, shown escaped
+                    for cell in (
+                        r.channel,
+                        f"{r.base.name}@{r.base.channel}",
+                        r.base.architecture or "-",
+                        str(r.revision),
+                        r.version or "-",
+                        r.released_at.date().isoformat() if r.released_at else "-",
+                        ", ".join(pinned.pinned_by),
+                    )
                 )
             )
         print_table(rows)
     for pin in report.pins:
         revision = "(none)" if pin.revision is None else pin.revision
         source = pin.channel or "(no channel)"
-        print(f"{pin.stage} pins {pin.application} at revision {revision} from {source}.")
+        line = f"{pin.stage} pins {pin.application} at revision {revision} from {source}."
+        print(printable(line))
     return 0

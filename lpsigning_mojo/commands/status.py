@@ -8,6 +8,8 @@ import sys
 from typing import Any
 
 from lpsigning_mojo.commands._spec import add_spec_argument
+from lpsigning_mojo.errors import DriftFoundError, NotCheckableError
+from lpsigning_mojo.untrusted import printable
 
 __all__ = ["register"]
 
@@ -16,14 +18,15 @@ def register(subparsers: Any) -> None:
     """Add ``status``."""
     parser = subparsers.add_parser(
         "status",
-        help="what an instance runs against what the spec pins (exit 1 on drift)",
+        help="what an instance runs against what the spec pins (exit 7 on drift)",
         description=(
             "Compare what an instance runs (charm revision, channel, build_label, unit health) "
-            "with what the spec's bundle pins for its stage. Exits 1 on drift or unhealthy "
-            "units, so scripts can use it. Live state comes from the juju CLI here (on the "
-            "bastion), from the juju CLI run as the role account over SSH, or from "
-            "python-libjuju (the 'juju' extra). Production's live state is not reachable by "
-            "developers: for it, the pins alone are shown."
+            "with what the spec's bundle pins for its stage. Exit status: 0 checked, no drift; "
+            "7 checked, drift or unhealthy units; 8 not checkable from here (only the pins are "
+            "shown); 1 the check failed (no connection, juju failed). Live state comes from "
+            "the juju CLI here (on the bastion), from the juju CLI run as the role account "
+            "over SSH, or from python-libjuju (the 'juju' extra). Production's live state is "
+            "not reachable by developers: for it, the pins alone are shown."
         ),
     )
     parser.add_argument("instance", metavar="INSTANCE", help="an instance name or alias")
@@ -60,12 +63,32 @@ def _progress(message: str) -> None:
 
 
 def _print(report: Any, form: str) -> int:
-    status = 0 if report.ok else 1
+    """Print ``report``; return 0, or raise the error whose exit status says the verdict."""
     if form == "json":
         json.dump(report.to_json(), sys.stdout, indent=2, default=str)
         print()
-        return status
-    print(f"{report.instance} ({report.stage}):")
+    else:
+        _print_text(report)
+    if report.verdict == "not-checkable":
+        raise NotCheckableError(
+            f"nothing live was checked: {report.reason}; only the spec's pins are shown"
+        )
+    if report.verdict == "drift":
+        unwell = [r.application.name for r in report.applications if not r.ok]
+        raise DriftFoundError(
+            f"{report.instance} does not run what the spec pins, or has unhealthy units "
+            f"({', '.join(unwell)})"
+        )
+    return 0
+
+
+def _say(line: str) -> None:
+    """Print a line that holds text from Juju: control characters show as escapes."""
+    print(printable(line))
+
+
+def _print_text(report: Any) -> None:
+    _say(f"{report.instance} ({report.stage}):")
     for r in report.applications:
         app = r.application
         pinned = (
@@ -74,24 +97,19 @@ def _print(report: Any, form: str) -> int:
         if app.build_label:
             pinned += f", build_label {app.build_label}"
         if r.state is None:
-            print(f"  {app.name}: spec pins {pinned}")
+            _say(f"  {app.name}: spec pins {pinned}")
             continue
         running = f"rev {r.state.charm_rev} from {r.state.charm_channel or '-'}"
         if r.state.build_label:
             running += f", build_label {r.state.build_label}"
         mark = "ok" if r.ok else "DRIFT" if r.drift else "UNHEALTHY"
-        print(f"  {app.name}: {mark}; runs {running}; spec pins {pinned}")
+        _say(f"  {app.name}: {mark}; runs {running}; spec pins {pinned}")
         for drift in r.drift:
-            print(f"    drift: {drift.describe()}")
+            _say(f"    drift: {drift.describe()}")
         for problem in r.problems:
-            print(f"    problem: {problem}")
+            _say(f"    problem: {problem}")
         for unit in r.state.units:
             message = f" ({unit.workload_message})" if unit.workload_message else ""
-            print(f"    {unit.name}: {unit.workload_status}{message}, agent {unit.agent_status}")
-    if not report.live:
-        print(f"Note: {report.reason}.")
-    elif report.ok:
+            _say(f"    {unit.name}: {unit.workload_status}{message}, agent {unit.agent_status}")
+    if report.verdict == "ok":
         print("No drift; every unit is healthy.")
-    else:
-        print("Drift or unhealthy units found (exit status 1).")
-    return status

@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import http.client
 import ipaddress
-import json
 import socket
 import ssl
 import urllib.parse
@@ -48,6 +47,7 @@ from lpsigning_mojo.errors import (
     HttpResponseError,
     HttpTimeoutError,
 )
+from lpsigning_mojo.untrusted import loads_json, printable
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -85,7 +85,7 @@ def shown_url(url: str) -> str:
         text = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
     except ValueError:
         text = url
-    text = text if text.isprintable() else repr(text)[1:-1]
+    text = printable(text)
     return text if len(text) <= 200 else text[:199] + "…"
 
 
@@ -101,15 +101,14 @@ def validate_url(url: str, *, redact_as: str | None = None) -> None:
 def parse_json(body: bytes, *, source: str, status: int | None = None) -> object:
     """Decode a JSON body; anything else (bad UTF-8, bad JSON, nesting too deep) is one error.
 
-    ``source`` names where the body came from, as it may be shown.
+    ``source`` names where the body came from, as it may be shown. The
+    decoding is :func:`lpsigning_mojo.untrusted.loads_json`'s.
     """
-    try:
-        return json.loads(body.decode("utf-8"))
-    except RecursionError:
-        problem = "JSON nested too deeply to read"
-    except (UnicodeDecodeError, ValueError):
-        problem = f"a body that is not JSON: {body[:80]!r}"
-    raise HttpResponseError(f"{source} answered with {problem}", url=source, status=status)
+
+    def failure(problem: str) -> HttpResponseError:
+        return HttpResponseError(f"{source} answered with {problem}", url=source, status=status)
+
+    return loads_json(body, error=failure)
 
 
 @attrs.frozen

@@ -10,25 +10,26 @@ for a channel) is domain logic in :mod:`lpsigning_mojo.charms`. Errors are
 the :class:`~lpsigning_mojo.errors.CharmhubError` family.
 
 The base URL is, in order: the ``base_url`` argument, the ``CHARMHUB_URL``
-environment variable (as in Juju), and :data:`DEFAULT_URL`. Only the standard
-library is used; proxies come from the usual ``https_proxy`` variables.
-:meth:`CharmhubClient._request` is the one place that talks HTTP.
+environment variable (as in Juju), and :data:`DEFAULT_URL`. Requests go
+through the shared HTTP plumbing (:mod:`lpsigning_mojo.external._http`): a
+total deadline per request (not per read, so a server sending a byte a
+second cannot stretch it), a limit on the size of an answer, and redirects
+followed only on the same scheme, host and port. Proxies come from the usual
+``https_proxy`` variables. :meth:`CharmhubClient._request` is the one place
+that talks HTTP.
 """
 
 from __future__ import annotations
 
-import http.client
+import http
 import json
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from lpsigning_mojo._version import __version__
 from lpsigning_mojo.charms import Base, Release
 from lpsigning_mojo.clock import SYSTEM_CLOCK, Clock
 from lpsigning_mojo.errors import (
@@ -36,10 +37,17 @@ from lpsigning_mojo.errors import (
     CharmhubResponseError,
     CharmhubUnavailableError,
     CharmNotFoundError,
+    HttpConnectionError,
+    HttpError,
+    HttpResponseError,
+    HttpTimeoutError,
 )
+from lpsigning_mojo.external import _http
+from lpsigning_mojo.untrusted import loads_json, printable
 
 __all__ = [
     "DEFAULT_URL",
+    "MAX_BODY",
     "Charmhub",
     "CharmhubClient",
     "releases_from_info",
@@ -47,6 +55,11 @@ __all__ = [
 
 #: Charmhub's public API, used when neither an argument nor ``CHARMHUB_URL`` says otherwise.
 DEFAULT_URL = "https://api.charmhub.io"
+#: The most an answer of the info API may weigh; a channel map is a few tens of KiB.
+MAX_BODY = 8 << 20
+
+#: Receives one line for a person about what the client is doing (a retry, and why).
+Progress = Callable[[str], None]
 
 
 class Charmhub(Protocol):
@@ -57,16 +70,16 @@ class Charmhub(Protocol):
         ...
 
 
-class _Transient(Exception):
-    """A failure worth retrying: a timeout, a connection error or a 5xx."""
-
-
 class CharmhubClient:
-    """Charmhub's info API over HTTP, with timeouts and retries.
+    """Charmhub's info API over HTTP, with bounded time and retries.
 
-    ``timeout`` bounds each request (seconds). Timeouts, connection errors
-    and 5xx answers are retried ``retries`` times, waiting ``backoff``,
-    then twice as long each time (at most ``max_backoff``), on ``clock``.
+    ``timeout`` bounds each request in total (seconds, on ``clock``).
+    Timeouts, connection failures and 5xx answers are retried ``retries``
+    times, waiting ``backoff``, then twice as long each time (at most
+    ``max_backoff``). ``deadline`` bounds all the requests of this client
+    together, retries and waits included (a command makes one client): no
+    request starts, and no wait is made, that would end after it.
+    ``progress``, if given, hears each retry before the wait.
     """
 
     def __init__(
@@ -77,21 +90,27 @@ class CharmhubClient:
         retries: int = 3,
         backoff: float = 1.0,
         max_backoff: float = 8.0,
+        deadline: float = 30.0,
         clock: Clock = SYSTEM_CLOCK,
+        progress: Progress | None = None,
     ) -> None:
         url = base_url or os.environ.get("CHARMHUB_URL") or DEFAULT_URL
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            _http.validate_url(url)
+        except HttpError as error:
             raise CharmhubError(
-                f"Charmhub URL {url!r} is not an http or https URL",
-                hint=f"Set CHARMHUB_URL to a URL such as {DEFAULT_URL}, or unset it",
-            )
+                f"Charmhub URL {printable(url)!r} is not usable: {error.message}",
+                hint=f"Give a URL such as {DEFAULT_URL} (--charmhub-url, or CHARMHUB_URL)",
+            ) from None
         self.base_url = url.rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.deadline = deadline
         self.clock = clock
+        self.progress = progress
+        self._ends: float | None = None  # set by the first request
 
     def info_url(self, charm: str) -> str:
         """The URL of the info request for ``charm``."""
@@ -104,18 +123,18 @@ class CharmhubClient:
         status, body = self._get_with_retries(url)
         if status == http.HTTPStatus.NOT_FOUND:
             raise CharmNotFoundError(charm, url=url)
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise CharmhubResponseError(
-                f"Charmhub answered {url} with HTTP {status} and a body that is not JSON: "
-                f"{body[:120]!r}",
-                url=url,
-            ) from None
+
+        def unreadable(problem: str) -> CharmhubResponseError:
+            return CharmhubResponseError(
+                f"Charmhub answered {url} with HTTP {status} and {problem}", url=url
+            )
+
+        data = loads_json(body, error=unreadable)
         problems = _error_list(data)
         if problems or status >= 400:
             raise CharmhubResponseError(
-                f"Charmhub refused {url} (HTTP {status}): {problems or 'no explanation given'}",
+                f"Charmhub refused {url} (HTTP {status}): "
+                f"{printable(problems) or 'no explanation given'}",
                 url=url,
             )
         try:
@@ -124,49 +143,77 @@ class CharmhubClient:
             raise CharmhubResponseError(f"{error.message} (from {url})", url=url) from None
 
     def _get_with_retries(self, url: str) -> tuple[int, bytes]:
+        if self._ends is None:
+            self._ends = self.clock.monotonic() + self.deadline
         delay = self.backoff
         attempt = 0
         while True:
             attempt += 1
+            left = self._ends - self.clock.monotonic()
             try:
-                return self._request(url)
+                if left <= 0:
+                    raise _Transient(f"no time left of the {self.deadline:g} s allowed")
+                return self._request(url, min(self.timeout, left))
             except _Transient as error:
-                if attempt > self.retries:
+                wait = min(delay, self.max_backoff)
+                late = self.clock.monotonic() + wait >= self._ends
+                if attempt > self.retries or late:
                     tries = "once" if attempt == 1 else f"{attempt} times"
+                    within = f", within {self.deadline:g} s" if late else ""
                     raise CharmhubUnavailableError(
-                        f"Cannot get {url}: {error} (tried {tries})",
+                        f"Cannot get {url}: {error} (tried {tries}{within})",
                         url=url,
                         hint="Check the network, a proxy (https_proxy) or CHARMHUB_URL, "
                         "then try again",
                     ) from None
-            self.clock.sleep(delay)
+                if self.progress is not None:
+                    self.progress(
+                        f"Asking Charmhub again in {wait:g} s "
+                        f"(attempt {attempt + 1} of {self.retries + 1}): {error}."
+                    )
+            self.clock.sleep(wait)
             delay = min(delay * 2, self.max_backoff)
 
-    def _request(self, url: str) -> tuple[int, bytes]:
-        """The one place that talks HTTP: (status, body), or :class:`_Transient`."""
-        request = urllib.request.Request(  # noqa: S310 (the scheme is checked in __init__)
-            url,
-            headers={"Accept": "application/json", "User-Agent": f"lpsigning-mojo/{__version__}"},
-        )
+    def _request(self, url: str, timeout: float) -> tuple[int, bytes]:
+        """The one place that talks HTTP: (status, body), or :class:`_Transient`.
+
+        A redirect elsewhere, an answer over :data:`MAX_BODY` or malformed
+        HTTP is a :class:`~lpsigning_mojo.errors.CharmhubResponseError` at
+        once: asking again would get the same.
+        """
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            with error:
-                if error.code >= 500:
-                    raise _Transient(f"Charmhub answered HTTP {error.code}") from None
-                try:
-                    return error.code, error.read()
-                except (OSError, http.client.HTTPException):
-                    return error.code, b""
-        except TimeoutError:
-            raise _Transient(f"no answer within {self.timeout:g} s") from None
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, TimeoutError):
-                raise _Transient(f"no answer within {self.timeout:g} s") from None
-            raise _Transient(f"cannot connect ({error.reason})") from None
-        except (OSError, http.client.HTTPException) as error:
-            raise _Transient(f"the connection failed ({error or type(error).__name__})") from None
+            response = _http.request(
+                "GET",
+                url,
+                timeout=timeout,
+                clock=self.clock,
+                headers={"Accept": "application/json"},
+                max_bytes=MAX_BODY,
+            )
+        except HttpTimeoutError:
+            raise _Transient(f"no complete answer within {timeout:g} s") from None
+        except HttpConnectionError as error:
+            raise _Transient(_reason(error.message, url)) from None
+        except HttpResponseError as error:
+            if error.status is not None and error.status >= 500:
+                raise _Transient(f"Charmhub answered HTTP {error.status}") from None
+            raise CharmhubResponseError(f"Charmhub: {error.message}", url=url) from None
+        except HttpError as error:  # a redirect off the host, or too many
+            raise CharmhubResponseError(
+                f"Charmhub: {error.message}", url=url, hint=error.hint
+            ) from None
+        if response.status >= 500:
+            raise _Transient(f"Charmhub answered HTTP {response.status}")
+        return response.status, response.body
+
+
+class _Transient(Exception):
+    """A failure worth retrying: a timeout, a connection error or a 5xx."""
+
+
+def _reason(message: str, url: str) -> str:
+    """``message``, which names ``url``, naming Charmhub instead (the error names the URL)."""
+    return message.replace(_http.shown_url(url), "Charmhub")
 
 
 # -- reading the info API's answer ----------------------------------------------------

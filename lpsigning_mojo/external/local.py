@@ -157,6 +157,7 @@ class LocalRunner:
             command=command,
             host=self.host,
             exit_status=status if status >= 0 else None,
+            signal=None if status >= 0 else _signal_name(-status),
             elapsed=self.clock.monotonic() - start,
             output=tuple(output),
         )
@@ -171,6 +172,14 @@ class LocalRunner:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+def _signal_name(number: int) -> str:
+    """``"TERM"`` for 15: a signal's name without ``SIG``, as SSH names it."""
+    try:
+        return signal.Signals(number).name.removeprefix("SIG")
+    except ValueError:
+        return str(number)
 
 
 def _pump(

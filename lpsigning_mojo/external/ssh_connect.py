@@ -3,17 +3,33 @@
 Part of the SSH adapter (:mod:`lpsigning_mojo.external.ssh` runs commands over
 what :class:`Connector` sets up). Nothing here starts a remote command, so
 every failure is safe to retry; each is turned into an error that says what
-to do. Host keys are checked against known_hosts only (paramiko's
-``RejectPolicy``); an unknown or changed key is refused.
+to do (``retryable`` says whether trying again can help). Host keys are
+checked against known_hosts only (paramiko's ``RejectPolicy``); an unknown or
+changed key is refused.
+
+Every phase of a login is bounded: the TCP connection, the server's banner
+and the key exchange together by ``connect_timeout`` (per hop; ssh_config's
+``ConnectTimeout`` wins), the login itself by ``auth_timeout``, and all of
+it by the caller's ``timeout``. paramiko bounds some phases itself and
+others not at all, so a watchdog thread closes the socket of a login that
+overruns, and the error says which phase the server stalled in.
+
+paramiko logs its own failures (with tracebacks) from its transport thread;
+:func:`quiet_paramiko` keeps them off the user's terminal, always.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import math
 import os
 import shlex
 import socket
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 import attrs
@@ -23,6 +39,7 @@ from lpsigning_mojo.errors import (
     HostKeyUnknownError,
     LpsigningMojoError,
     SSHAuthError,
+    SSHConfigError,
     SSHConnectError,
 )
 from lpsigning_mojo.external.ssh_config import Hop, Route
@@ -30,7 +47,163 @@ from lpsigning_mojo.external.ssh_config import Hop, Route
 if TYPE_CHECKING:
     import paramiko
 
-__all__ = ["Connection", "Connector"]
+__all__ = ["Connection", "Connector", "Watchdog", "quiet_paramiko", "seconds_text"]
+
+#: How often the login watchdog looks at the phase a login is in (seconds).
+_POLL = 0.05
+#: How much later than the watchdog paramiko's own timeouts end a phase (seconds).
+_BACKSTOP = 2.0
+
+
+def quiet_paramiko() -> None:
+    """Keep paramiko's log records (its transport thread logs tracebacks) off stderr.
+
+    Without a handler of its own, a record of level WARNING or above would
+    reach Python's last-resort handler, which prints it on stderr. Every
+    failure paramiko logs is also raised to this adapter, which says it in
+    one sentence.
+    """
+    logger = logging.getLogger("paramiko")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
+def seconds_text(value: float) -> str:
+    """``"15 s"``, ``"2.5 s"``: a duration in messages, up to the next tenth of a second.
+
+    (A bound of "what is left of 1 s" is a hair under 1 s by the time it is
+    used; it reads as the 1 s the person gave.)
+    """
+    return f"{math.ceil(round(value * 10, 3)) / 10:g} s"
+
+
+class Watchdog:
+    """Calls ``expire`` once ``seconds`` (real time) pass, unless the ``with`` block ends first.
+
+    ``fired`` says whether it did. ``seconds=None`` never fires. Used to
+    bound the waits paramiko does not bound itself (the answer to a pty or
+    exec request): ``expire`` closes what the wait is on, which ends it.
+    """
+
+    def __init__(self, seconds: float | None, expire: Callable[[], None]) -> None:
+        self.fired = False
+        self._expire = expire
+        self._timer: threading.Timer | None = None
+        if seconds is not None:
+            self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+            self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        with contextlib.suppress(Exception):  # best effort: the waiter reports the failure
+            self._expire()
+
+    def __enter__(self) -> Watchdog:
+        if self._timer is not None:
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+class _LoginGuard:
+    """Closes the socket of a login that overruns, and remembers in which phase.
+
+    Phases: ``banner`` (waiting for the server's ``SSH-2.0-...`` line),
+    ``kex`` (key exchange), ``auth`` (the login). The banner and the key
+    exchange must end ``handshake`` seconds after the start (the banner within
+    ``banner``), the login ``auth`` seconds after it began, and all of it
+    within ``limit`` seconds.
+    """
+
+    def __init__(
+        self,
+        client: paramiko.SSHClient,
+        sock: object,
+        *,
+        handshake: float,
+        banner: float,
+        auth: float,
+        limit: float,
+    ) -> None:
+        self.client = client
+        self.sock = sock
+        self.start = time.monotonic()
+        self.limit_at = self.start + limit
+        self.handshake_at = min(self.start + handshake, self.limit_at)
+        self.banner_at = min(self.start + banner, self.handshake_at)
+        self.auth = auth
+        self.auth_start: float | None = None
+        self.auth_at = self.limit_at
+        #: The phase that overran and the seconds it was allowed, once the guard acted.
+        self.expired: tuple[str, float] | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="ssh-login-guard", daemon=True)
+
+    def phase(self) -> str:
+        transport = self.client.get_transport()
+        if transport is None or not transport.remote_version:
+            return "banner"
+        if not transport.initial_kex_done:
+            return "kex"
+        return "auth"
+
+    def _watch(self) -> None:
+        while not self._done.wait(_POLL):
+            phase, now = self.phase(), time.monotonic()
+            if phase == "auth" and self.auth_start is None:
+                self.auth_start = now
+                self.auth_at = min(now + self.auth, self.limit_at)
+            if phase == "banner":
+                due, allowed = self.banner_at, self.banner_at - self.start
+            elif phase == "kex":
+                due, allowed = self.handshake_at, self.handshake_at - self.start
+            else:
+                due, allowed = self.auth_at, self.auth_at - (self.auth_start or self.start)
+            if now >= due:
+                self.expired = (phase, allowed)
+                self._close()
+                return
+
+    def _close(self) -> None:
+        if isinstance(self.sock, socket.socket):
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked reading it
+        transport = self.client.get_transport()
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                transport.close()
+        _close_sock(self.sock)
+
+    def __enter__(self) -> _LoginGuard:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def failure(self, hop: Hop) -> SSHConnectError:
+        """The error for the phase that overran (the guard must have acted)."""
+        assert self.expired is not None
+        phase, allowed = self.expired
+        within = f"within {seconds_text(allowed)}"
+        what = {
+            "banner": f"{hop.address} accepted the connection but sent no SSH banner {within}",
+            "kex": f"{hop.address} did not finish the SSH key exchange {within}",
+            "auth": f"{hop.address} did not answer the login {within}",
+        }[phase]
+        failure = SSHConnectError(
+            what,
+            host=hop.address,
+            hint="Check that an SSH server answers there (ssh -v), and try again later",
+        )
+        failure.retryable = False  # it answered the TCP connection: waiting longer will not help
+        return failure
+
 
 _KEYSCAN_TYPES = {"ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "ssh-dss": "dsa"}
 
@@ -129,8 +302,11 @@ class Connection:
 class Connector:
     """How to connect: timeouts (seconds), ssh-agent use, and known_hosts files.
 
-    ``known_hosts_files``, when given, replaces the files each hop's
-    ``ssh_config`` names.
+    Per hop, the TCP connection, the server's banner and the key exchange
+    take at most ``connect_timeout`` seconds together (the hop's
+    ``ConnectTimeout`` wins; the banner also at most ``banner_timeout``), and
+    the login at most ``auth_timeout``. ``known_hosts_files``, when given,
+    replaces the files each hop's ``ssh_config`` names.
     """
 
     known_hosts_files: tuple[str, ...] | None = None
@@ -139,33 +315,51 @@ class Connector:
     banner_timeout: float = 15.0
     auth_timeout: float = 30.0
 
-    def connect(self, route: Route) -> Connection:
+    def connect(self, route: Route, *, timeout: float | None = None) -> Connection:
         """Connect through each hop of ``route`` in turn, ending at its target.
 
-        Raises ``SSHConnectError`` (``retryable`` when trying again may help),
-        ``SSHAuthError``, ``HostKeyUnknownError`` or ``HostKeyChangedError``.
+        ``timeout`` bounds the whole route (seconds; ``None``: only the
+        per-phase bounds). Raises ``SSHConfigError`` (a missing key file:
+        nothing was sent), ``SSHConnectError`` (``retryable`` when trying
+        again may help), ``SSHAuthError``, ``HostKeyUnknownError`` or
+        ``HostKeyChangedError``.
         """
+        quiet_paramiko()
+        _check_identity_files(route)
+        ends = math.inf if timeout is None else time.monotonic() + timeout
         connection = Connection()
         try:
             for index, hop in enumerate(route.hops):
+                left = ends - time.monotonic()
+                if left <= 0:
+                    failure = SSHConnectError(
+                        f"no time was left to connect to {hop.address} within "
+                        f"{seconds_text(timeout or 0)}",
+                        host=hop.address,
+                    )
+                    failure.retryable = False
+                    raise failure
                 sock: object
                 if index == 0 and hop.proxy_command:
                     proxy = _ProxyCommand(hop.proxy_command)
                     connection.proxies.append(proxy)
                     sock = proxy.sock
                 elif index == 0:
-                    sock = self._open_socket(hop)
+                    sock = self._open_socket(hop, left)
                 else:
                     previous = connection.clients[-1]
-                    sock = self._open_jump_channel(previous, route.hops[index - 1], hop)
-                connection.clients.append(self._connect_hop(hop, sock))
+                    sock = self._open_jump_channel(previous, route.hops[index - 1], hop, left)
+                connection.clients.append(self._connect_hop(hop, sock, ends))
         except BaseException:
             connection.close()
             raise
         return connection
 
-    def _open_socket(self, hop: Hop) -> socket.socket:
-        timeout = hop.connect_timeout or self.connect_timeout
+    def _handshake_timeout(self, hop: Hop) -> float:
+        return hop.connect_timeout or self.connect_timeout
+
+    def _open_socket(self, hop: Hop, left: float) -> socket.socket:
+        timeout = min(self._handshake_timeout(hop), left)
         where = f"{hop.hostname} port {hop.port}"
         try:
             return socket.create_connection((hop.hostname, hop.port), timeout=timeout)
@@ -185,7 +379,7 @@ class Connector:
             ) from None
         except TimeoutError:
             raise SSHConnectError(
-                f"{where} did not answer within {timeout:g} s", host=hop.address
+                f"{where} did not answer within {seconds_text(timeout)}", host=hop.address
             ) from None
         except OSError as error:
             raise SSHConnectError(
@@ -193,7 +387,7 @@ class Connector:
             ) from None
 
     def _open_jump_channel(
-        self, client: paramiko.SSHClient, jump: Hop, hop: Hop
+        self, client: paramiko.SSHClient, jump: Hop, hop: Hop, left: float
     ) -> paramiko.Channel:
         import paramiko
 
@@ -204,7 +398,7 @@ class Connector:
                 "direct-tcpip",
                 (hop.hostname, hop.port),
                 ("127.0.0.1", 0),
-                timeout=hop.connect_timeout or self.connect_timeout,
+                timeout=min(self._handshake_timeout(hop), left),
             )
         except (paramiko.SSHException, EOFError, OSError) as error:
             raise SSHConnectError(
@@ -213,10 +407,19 @@ class Connector:
                 host=hop.address,
             ) from None
 
-    def _connect_hop(self, hop: Hop, sock: object) -> paramiko.SSHClient:
+    def _connect_hop(self, hop: Hop, sock: object, ends: float) -> paramiko.SSHClient:
         import paramiko
 
         client = paramiko.SSHClient()
+        handshake = self._handshake_timeout(hop)
+        guard = _LoginGuard(
+            client,
+            sock,
+            handshake=handshake,
+            banner=min(self.banner_timeout, handshake),
+            auth=self.auth_timeout,
+            limit=max(ends - time.monotonic(), 0.0),
+        )
         try:
             files = (
                 hop.known_hosts_files if self.known_hosts_files is None else self.known_hosts_files
@@ -226,24 +429,31 @@ class Connector:
                 if os.path.isfile(name):
                     client.load_system_host_keys(name)
             client.set_missing_host_key_policy(_refusing_policy(hop))
-            # With HostKeyAlias, known_hosts is searched for the alias alone (no port).
-            client.connect(
-                hop.host_key_alias or hop.hostname,
-                port=22 if hop.host_key_alias else hop.port,
-                username=hop.user,
-                key_filename=list(hop.identity_files) or None,  # type: ignore[arg-type]
-                allow_agent=self.allow_agent,
-                look_for_keys=not hop.identity_files,
-                timeout=hop.connect_timeout or self.connect_timeout,
-                banner_timeout=self.banner_timeout,
-                auth_timeout=self.auth_timeout,
-                channel_timeout=self.connect_timeout,
-                sock=sock,  # type: ignore[arg-type]
-            )
+            with guard:
+                # With HostKeyAlias, known_hosts is searched for the alias alone (no port).
+                # paramiko's own timeouts are a backstop, later than the guard's bounds,
+                # so that the guard (which knows the phase) acts first.
+                client.connect(
+                    hop.host_key_alias or hop.hostname,
+                    port=22 if hop.host_key_alias else hop.port,
+                    username=hop.user,
+                    key_filename=list(hop.identity_files) or None,  # type: ignore[arg-type]
+                    allow_agent=self.allow_agent,
+                    look_for_keys=not hop.identity_files,
+                    timeout=handshake + _BACKSTOP,
+                    banner_timeout=min(self.banner_timeout, handshake) + _BACKSTOP,
+                    auth_timeout=self.auth_timeout + _BACKSTOP,
+                    channel_timeout=handshake + _BACKSTOP,
+                    sock=sock,  # type: ignore[arg-type]
+                )
+            if guard.expired is not None:  # it overran, yet paramiko did not notice in time
+                raise guard.failure(hop)
             return client
         except BaseException as error:
             client.close()
             _close_sock(sock)
+            if guard.expired is not None and not isinstance(error, KeyboardInterrupt):
+                raise guard.failure(hop) from None
             raise self._connect_failure(hop, error) from None
 
     def _connect_failure(self, hop: Hop, error: BaseException) -> BaseException:
@@ -277,6 +487,31 @@ class Connector:
         )
         failure.retryable = not isinstance(error, paramiko.ssh_exception.IncompatiblePeer)
         return failure
+
+
+def _check_identity_files(route: Route) -> None:
+    """Refuse, before any connection, a key file the ssh_config names that cannot be read.
+
+    paramiko would fail on it only after connecting, with an error that
+    looked like a network failure (and was tried again).
+    """
+    for hop in route.hops:
+        for name in hop.identity_files:
+            if os.path.isfile(name) and os.access(name, os.R_OK):
+                continue
+            problem = (
+                "does not exist"
+                if not os.path.lexists(name)
+                else "is not a file"
+                if not os.path.isfile(name)
+                else "cannot be read"
+            )
+            raise SSHConfigError(
+                f"the key file {name} that your ssh_config names (IdentityFile) for "
+                f"{hop.name} {problem}; nothing was sent",
+                host=hop.address,
+                hint="Fix or remove that IdentityFile line, or create the key",
+            )
 
 
 def _close_sock(sock: object) -> None:

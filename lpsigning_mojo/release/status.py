@@ -13,6 +13,13 @@ where live state comes from (:func:`live_source`: the juju CLI here, the
 juju CLI as the role account over SSH, or python-libjuju), reads it and
 compares it with the bundle (:func:`compare`). Progress goes to a
 callback; nothing here prints.
+
+A report's :attr:`~StatusReport.verdict` tells apart the three outcomes a
+script needs: ``ok`` (checked, no drift), ``drift`` (checked: it differs, or
+a unit is unwell) and ``not-checkable`` (the live state cannot be read from
+here: only the pins are known). A check that was tried and failed raises
+instead (:class:`~lpsigning_mojo.errors.LiveStateError` and the adapters'
+errors): nothing was checked.
 """
 
 from __future__ import annotations
@@ -20,12 +27,18 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from typing import Literal
 
 import attrs
 
 from lpsigning_mojo.bundle import Application, Bundle
 from lpsigning_mojo.charms import same_channel
-from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.errors import (
+    CommandInterruptedError,
+    LiveStateError,
+    RemoteCommandError,
+    UsageError,
+)
 from lpsigning_mojo.external.juju import DeployedState, JujuCli, JujuStatusSource
 from lpsigning_mojo.instances import Instance, Instances
 
@@ -35,6 +48,7 @@ __all__ = [
     "Drift",
     "Progress",
     "StatusReport",
+    "Verdict",
     "compare",
     "instance_status",
     "live_source",
@@ -45,6 +59,9 @@ LIVE_SOURCES = ("auto", "local", "ssh", "libjuju")
 
 #: Receives one line of progress for a person (e.g. "Reading staging's state ... over SSH...").
 Progress = Callable[[str], None]
+
+#: What a status check found: see :attr:`StatusReport.verdict`.
+Verdict = Literal["ok", "drift", "not-checkable"]
 
 
 @attrs.frozen(kw_only=True)
@@ -107,16 +124,30 @@ class StatusReport:
     reason: str | None = None
 
     @property
-    def ok(self) -> bool:
-        """No drift and no unhealthy unit (vacuously true when not live)."""
+    def ok(self) -> bool | None:
+        """No drift and no unhealthy unit; ``None`` when nothing live was checked."""
+        if not self.live:
+            return None
         return all(report.ok for report in self.applications)
 
+    @property
+    def verdict(self) -> Verdict:
+        """``ok``, ``drift`` (or an unhealthy unit), or ``not-checkable`` (pins only)."""
+        if not self.live:
+            return "not-checkable"
+        return "ok" if self.ok else "drift"
+
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict (for ``lpsigning-mojo status --format json``)."""
+        """A JSON-ready dict (for ``lpsigning-mojo status --format json``).
+
+        ``ok`` is ``null`` when nothing live was checked: it never claims
+        what was not looked at.
+        """
         return {
             "instance": self.instance,
             "stage": self.stage,
             "live": self.live,
+            "verdict": self.verdict,
             "reason": self.reason,
             "ok": self.ok,
             "applications": [report.to_json() for report in self.applications],
@@ -230,7 +261,8 @@ def instance_status(
     Where developers cannot read the instance's live state (its model is not
     known, or they have no juju access there, as for production) the report
     holds the pins only, and says why. Otherwise live state is read from
-    ``source`` (see :func:`live_source`).
+    ``source`` (see :func:`live_source`); when that fails (no connection, juju
+    failed, the connection was lost or timed out) it raises, with one sentence.
     """
     if not instance.juju_access or instance.juju_model is None:
         environment = instances.environment_of(instance)
@@ -239,5 +271,14 @@ def instance_status(
             f"by {environment.managed_by or 'others'} and reachable only through its triggers"
         )
         return compare(instance.name, instance.mojo_stage, bundle, None, reason=reason)
-    with live_source(instances, instance, source=source, progress=progress) as live:
-        return compare(instance.name, instance.mojo_stage, bundle, live)
+    try:
+        with live_source(instances, instance, source=source, progress=progress) as live:
+            return compare(instance.name, instance.mojo_stage, bundle, live)
+    except CommandInterruptedError:
+        raise
+    except RemoteCommandError as error:  # lost, or given up: nothing was checked
+        raise LiveStateError(
+            f"the live state of {instance.name} could not be read, so nothing was checked: "
+            f"{error.message}",
+            hint=error.hint,
+        ) from None

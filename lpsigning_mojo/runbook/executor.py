@@ -27,6 +27,7 @@ import attrs
 
 from lpsigning_mojo.errors import (
     CommandInterruptedError,
+    ExitStatus,
     JournalError,
     LpsigningMojoError,
     OutcomeUnknown,
@@ -46,8 +47,8 @@ __all__ = ["EXIT_INTERRUPTED", "RunReport", "execute"]
 
 W = TypeVar("W", bound=World)
 
-#: The exit status of a run stopped by Ctrl-C.
-EXIT_INTERRUPTED = 130
+#: The exit status of a run stopped by Ctrl-C (the table of them all: ExitStatus).
+EXIT_INTERRUPTED = ExitStatus.INTERRUPTED
 
 
 @attrs.frozen(kw_only=True)

@@ -39,6 +39,7 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.remote import CommandRunner, RunResult
 from lpsigning_mojo.runbook.world import World
+from lpsigning_mojo.untrusted import loads_json
 
 __all__ = ["DEFAULT_LOCK_DIRECTORY", "Lock", "LockOwner", "RemoteDirLock", "take_lock"]
 
@@ -48,13 +49,11 @@ DEFAULT_LOCK_DIRECTORY = ".local/state/lpsigning-mojo/locks"
 
 _MARK = "lpsigning-mojo-lock:"
 
-# Shared by every command. The arguments arrive encoded (see _encoded) and are
-# decoded first. A taker writes run-id, then owner.json, right after its mkdir,
-# each by a rename (so neither is ever seen half written); "settle" gives it a
-# moment (@TRIES@ tenths of a second), so that a lock being taken is not
-# mistaken for one whose taker died.
+# Shared by every command. A taker writes run-id, then owner.json, right after
+# its mkdir, each by a rename (so neither is ever seen half written); "settle"
+# gives it a moment (@TRIES@ tenths of a second), so that a lock being taken is
+# not mistaken for one whose taker died.
 _PRELUDE = f"""\
-arg() {{ printf '%b' "$1"; }}
 settle() {{
   i=0
   while [ -d "$1" ] && [ ! -f "$1/owner.json" ] && [ "$i" -lt @TRIES@ ]; do
@@ -65,12 +64,12 @@ held() {{
   echo "{_MARK} held $(cat -- "$1/run-id" 2>/dev/null)"; cat -- "$1/owner.json" 2>/dev/null
 }}
 put() {{ printf '%s\\n' "$2" > "$1.tmp" && mv -f -- "$1.tmp" "$1"; }}
-d=$(arg "$1")
+d=$1
 """
 
 # $1 lock directory, $2 owner JSON, $3 run id.
 _ACQUIRE = f"""{_PRELUDE}\
-owner=$(arg "$2"); run=$(arg "$3")
+owner=$2; run=$3
 mkdir -p -- "$(dirname -- "$d")" 2>/dev/null
 if mkdir -- "$d" 2>/dev/null; then
   put "$d/run-id" "$run" && put "$d/owner.json" "$owner" || exit 3
@@ -101,7 +100,7 @@ exit 0
 
 # $1 lock directory, $2 the run id it must still have, $3 what it is renamed to.
 _REMOVE = f"""{_PRELUDE}\
-run=$(arg "$2"); aside=$(arg "$3")
+run=$2; aside=$3
 if [ ! -d "$d" ]; then
   echo '{_MARK} free'; exit 0
 fi
@@ -117,25 +116,15 @@ exit 0
 """
 
 
-def _encoded(text: str) -> str:
-    """``text`` with backslashes, ``$``, quotes, backquotes and newlines as ``printf %b`` escapes.
-
-    ``sudo -i`` hands its command to the role's login shell with every
-    character escaped except letters, digits, ``_``, ``-`` and ``$``: a
-    ``$`` would be expanded there and a newline would vanish (an escaped
-    newline continues the line). Encoded, the script and its arguments
-    reach ``sh`` intact however many shells they pass through.
-    """
-    text = text.replace("\\", "\\0134")  # first: the escapes below add backslashes
-    for plain, code in (("$", "044"), ("'", "047"), ('"', "042"), ("`", "140"), ("\n", "012")):
-        text = text.replace(plain, "\\0" + code)
-    return text
-
-
 def lock_argv(script: str, *args: str) -> list[str]:
-    """The argv that runs ``script`` with ``args``: no ``$`` and no newline in any word."""
-    wrapper = f"eval \"`printf '%b' '{_encoded(script)}'`\""
-    return ["sh", "-c", wrapper, "lpsigning-mojo-lock", *(_encoded(arg) for arg in args)]
+    """The argv that runs ``script`` with ``args`` as ``$1``, ``$2``... in ``sh``.
+
+    It holds ``$`` and newlines; sent through ``sudo -i`` it survives because
+    :meth:`ManagementEnvironment.command_line
+    <lpsigning_mojo.instances.ManagementEnvironment.command_line>` encodes any
+    argv that would not.
+    """
+    return ["sh", "-c", script, "lpsigning-mojo-lock", *args]
 
 
 @attrs.frozen(kw_only=True)
@@ -287,7 +276,7 @@ class RemoteDirLock:
         if answer not in ("held", "removed"):
             return answer, None
         try:
-            owner = LockOwner.from_json(json.loads(rest))
+            owner = LockOwner.from_json(loads_json(rest, error=ValueError))  # type: ignore[arg-type]
         except (ValueError, KeyError, TypeError):
             return answer, LockOwner.unknown(run_id.strip())
         return answer, owner

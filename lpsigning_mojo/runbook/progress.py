@@ -32,6 +32,7 @@ import attrs
 from lpsigning_mojo.clock import Clock
 from lpsigning_mojo.errors import FileAccessError
 from lpsigning_mojo.remote import OutputLine
+from lpsigning_mojo.untrusted import printable
 
 __all__ = [
     "LogFile",
@@ -275,14 +276,15 @@ class Progress:
             self.out.flush()
 
     def line(self, line: OutputLine) -> None:
-        """Show a new line of output."""
+        """Show a new line of output (a remote command's: control characters show escaped)."""
+        text = printable(line.text)
         if self.tty:
-            self.latest = line.text.strip()
+            self.latest = text.strip()
             self._draw()
             return
         with self._lock:
             when = elapsed(self.clock.monotonic() - self.start)
-            self.out.write(f"[{when}] {line.text}\n")
+            self.out.write(f"[{when}] {text}\n")
             self.out.flush()
 
     def __enter__(self) -> Progress:

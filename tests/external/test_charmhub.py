@@ -105,7 +105,7 @@ def test_hanging_every_time_ends_in_a_clear_error(charmhub_server: CharmhubStand
     charmhub_server.inject("hang", "hang")
     hub, clock = client(charmhub_server, retries=1)
     with pytest.raises(
-        CharmhubUnavailableError, match=r"no answer within 0\.2 s \(tried 2 times\)"
+        CharmhubUnavailableError, match=r"no complete answer within 0\.2 s \(tried 2 times\)"
     ):
         hub.channel_map("lp-signing")
     assert clock.sleeps == [1.0]
@@ -121,7 +121,7 @@ def test_a_dropped_connection_is_retried(charmhub_server: CharmhubStandIn) -> No
 def test_malformed_json_is_a_clear_error_and_not_retried(charmhub_server: CharmhubStandIn) -> None:
     charmhub_server.inject("malformed")
     hub, clock = client(charmhub_server)
-    with pytest.raises(CharmhubResponseError, match=r"HTTP 200 and a body that is not JSON"):
+    with pytest.raises(CharmhubResponseError, match=r"HTTP 200 and something that is not JSON"):
         hub.channel_map("lp-signing")
     assert len(charmhub_server.requests) == 1
     assert clock.sleeps == []
@@ -156,7 +156,9 @@ def test_an_unreachable_host_is_a_clear_error() -> None:
         port = sock.getsockname()[1]
     clock = FakeClock()
     hub = CharmhubClient(f"http://127.0.0.1:{port}", timeout=TIMEOUT, retries=1, clock=clock)
-    with pytest.raises(CharmhubUnavailableError, match=r"cannot connect .*\(tried 2 times\)"):
+    with pytest.raises(
+        CharmhubUnavailableError, match=r"Charmhub refused the connection .*\(tried 2 times\)"
+    ):
         hub.channel_map("lp-signing")
     assert clock.sleeps == [1.0]
 
@@ -177,6 +179,25 @@ def test_base_url_comes_from_charmhub_url_then_the_default(monkeypatch: pytest.M
 def test_a_base_url_that_is_not_http_is_refused(url: str) -> None:
     with pytest.raises(CharmhubError, match="is not an http or https URL"):
         CharmhubClient(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://[::1", "is not a valid URL (Invalid IPv6 URL)"),
+        ("http://127.0.0.1:99999", "is not a valid URL (Port out of range 0-65535)"),
+        ("http://127.0.0.1/\x1b[2J", "contains spaces or control characters"),
+    ],
+)
+def test_a_base_url_that_does_not_parse_is_one_sentence(url: str, problem: str) -> None:
+    with pytest.raises(CharmhubError) as caught:
+        CharmhubClient(url)
+    message = str(caught.value)
+    assert problem in message
+    assert "\x1b" not in message  # shown escaped, never sent to the terminal raw
+    assert message.endswith(
+        "Give a URL such as https://api.charmhub.io (--charmhub-url, or CHARMHUB_URL)."
+    )
 
 
 # -- reading the info API -------------------------------------------------------------------

@@ -369,11 +369,15 @@ def test_a_secret_url_that_cannot_be_used_is_not_named() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"[" * 100_000 + b"]" * 100_000, "src answered with JSON nested too deeply to read"),
-        (b"{not json", "src answered with a body that is not JSON: b'{not json'"),
-        (b'"\xff"', "src answered with a body that is not JSON: b'\"\\xff\"'"),
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            "src answered with JSON nested more than 100 levels deep",
+        ),
+        (b"[" * 101 + b"]" * 101, "src answered with JSON nested more than 100 levels deep"),
+        (b"{not json", "src answered with something that is not JSON: b'{not json'"),
+        (b'"\xff"', "src answered with something that is not JSON: b'\"\\xff\"'"),
     ],
-    ids=["deep", "invalid", "not-utf8"],
+    ids=["deep", "deeper-than-the-limit", "invalid", "not-utf8"],
 )
 def test_bad_json_is_one_clear_error(body: bytes, message: str) -> None:
     with pytest.raises(HttpResponseError) as caught:

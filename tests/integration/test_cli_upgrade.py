@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lpsigning_mojo import cli
+from lpsigning_mojo.errors import ExitStatus
 from tests.integration.conftest import Home, Keys, SSHDFactory, script
 
 pytestmark = pytest.mark.integration
@@ -82,12 +83,12 @@ def log_path(out: str) -> Path:
     return Path(match.group(1))
 
 
-def test_upgrade_streams_logs_and_exits_with_the_remote_status(
+def test_upgrade_streams_logs_and_a_failed_trigger_exits_5(
     bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    script(bastion, 'echo "as asked: $SSH_ORIGINAL_COMMAND"\necho "mojo: phase 1"\nexit 5\n')
+    script(bastion, 'echo "as asked: $SSH_ORIGINAL_COMMAND"\necho "mojo: phase 1"\nexit 3\n')
     status, out, err = main(capsys, "upgrade", "dogfood", "--spec", str(spec))
-    assert status == 5
+    assert status == ExitStatus.REMOTE_FAILED == 5  # not 3: that would read as a bug here
     lines = out.splitlines()
     assert lines[0].startswith("Running upgrade-staging as stg-role@launchpad-bastion.test; ")
     assert re.fullmatch(
@@ -103,9 +104,22 @@ def test_upgrade_streams_logs_and_exits_with_the_remote_status(
         "mojo: phase 1",
         log.read_text().splitlines()[-1],
     ]
-    assert re.fullmatch(r"# status 5 after \d+\.\d s", log.read_text().splitlines()[-1])
-    assert "upgrade-staging failed (status 5) after 00:0" in err
+    assert re.fullmatch(r"# exited with status 3 after \d+\.\d s", log.read_text().splitlines()[-1])
+    assert re.fullmatch(
+        r"lpsigning-mojo: upgrade-staging failed after 00:0\d: it exited with status 3\. "
+        r"Its full output is in \S+\.\n",
+        err,
+    ), err
     assert str(log) in err
+
+
+def test_upgrade_with_remote_status_mirrors_the_trigger(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script(bastion, "exit 3\n")
+    status, _, err = main(capsys, "upgrade", "staging", "--remote-status", "--spec", str(spec))
+    assert status == 3
+    assert "it exited with status 3" in err
 
 
 def test_upgrade_production_runs_its_trigger_from_the_staging_account(
@@ -149,9 +163,48 @@ def test_exec_runs_a_command_as_the_role_and_passes_both_streams(
     status, out, err = main(
         capsys, "exec", "--spec", str(spec), "staging", "--", "juju", "status", "--format=json"
     )
-    assert status == 2
+    assert status == ExitStatus.REMOTE_FAILED
     assert out == "ran: sudo -n -iu stg-role -- juju status --format=json\n"
-    assert err == "oops\n"
+    assert re.fullmatch(
+        r"oops\nlpsigning-mojo: 'sudo -n -iu stg-role -- juju status --format=json' on "
+        r"root@\[127\.0\.0\.1\]:\d+ exited with status 2\.\n",
+        err,
+    ), err
+
+
+@pytest.mark.parametrize(("remote", "mirrored"), [(0, 0), (1, 1), (2, 2), (3, 3), (124, 124)])
+def test_exec_with_remote_status_exits_with_the_commands_own_status(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str], remote: int, mirrored: int
+) -> None:
+    script(bastion, f"exit {remote}\n")
+    argv = ["exec", "--remote-status", "--spec", str(spec), "staging", "--", "x"]
+    status, _, err = main(capsys, *argv)
+    assert status == mirrored
+    assert err == ""  # the remote's status says it all, as with ssh
+
+
+def test_exec_of_a_command_killed_by_a_signal_says_which(
+    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script(bastion, "kill -TERM $$\n")
+    status, _, err = main(capsys, "exec", "--spec", str(spec), "staging", "--", "x")
+    assert status == ExitStatus.REMOTE_KILLED == 6
+    assert err.endswith(" was killed by signal TERM.\n"), err
+    status, _, err = main(
+        capsys, "exec", "--remote-status", "--spec", str(spec), "staging", "--", "x"
+    )
+    assert status == 128 + 15  # as a shell reports SIGTERM
+    assert err.endswith(" was killed by signal TERM.\n"), err
+
+
+def test_exec_with_remote_status_exits_255_when_the_tool_fails(
+    bastion: Path, spec: Path, home: Home, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home.ssh / "known_hosts").write_text("")
+    argv = ["exec", "--remote-status", "--spec", str(spec), "staging", "--", "x"]
+    status, _, err = main(capsys, *argv)
+    assert status == ExitStatus.NO_REMOTE_STATUS == 255
+    assert "is not in your known_hosts files" in err
 
 
 def test_an_unknown_bastion_key_stops_upgrade_before_anything_runs(

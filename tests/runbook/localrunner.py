@@ -5,7 +5,10 @@ command ran or ``"after"`` it ran (either way it raises
 :class:`~lpsigning_mojo.errors.OutcomeUnknown`, once). :func:`as_sudo_i`
 builds the command line ``sudo -i`` would hand the role account's login
 shell (every character backslash-escaped except letters, digits, ``_``, ``-``
-and ``$``, as sudo(8) documents), so tests check that a command survives it.
+and ``$``, as sudo(8) documents), so tests check that a command survives it;
+:func:`replay_sudo_i` does the same for a whole ``sudo -n -iu ROLE -- ...``
+command line, as :meth:`ManagementEnvironment.command_line
+<lpsigning_mojo.instances.ManagementEnvironment.command_line>` builds it.
 """
 
 from __future__ import annotations
@@ -50,3 +53,11 @@ def as_sudo_i(argv: Sequence[str]) -> str:
     """What ``sudo -n -iu ROLE -- ARGV`` runs, as this account: ``sh -c ESCAPED``."""
     escaped = " ".join(re.sub(r"([^A-Za-z0-9_$-])", r"\\\1", word) for word in argv)
     return shlex.join(["sh", "-c", escaped])
+
+
+def replay_sudo_i(command_line: str) -> str:
+    """What ``sudo -n -iu ROLE -- ARGV`` has the role's login shell run, here: ``sh -c ...``."""
+    words = shlex.split(command_line)
+    assert words[:3] == ["sudo", "-n", "-iu"], command_line
+    assert words[4] == "--", command_line
+    return as_sudo_i(words[5:])

@@ -19,11 +19,12 @@ from lpsigning_mojo.errors import (
     LockHeldError,
     PromptError,
 )
+from lpsigning_mojo.instances import ManagementEnvironment
 from lpsigning_mojo.remote import RoleAccountRunner
 from lpsigning_mojo.runbook import LockOwner, Plan, RemoteDirLock, RunStore, execute
 from lpsigning_mojo.testing import FakeClock
 from tests.runbook.conftest import Act, DemoWorld, make_world
-from tests.runbook.localrunner import FlakyRunner, as_sudo_i
+from tests.runbook.localrunner import FlakyRunner, replay_sudo_i
 
 
 def owner(run_id: str, pid: int = 100) -> LockOwner:
@@ -161,7 +162,10 @@ def test_a_lock_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
 def test_every_lock_operation_is_one_command_that_survives_sudo_i(tmp_path: Path) -> None:
     runner = FlakyRunner()
     path = str(tmp_path / "it's a $HOME `dir`\\here")
-    lock = RemoteDirLock(RoleAccountRunner(runner, as_sudo_i), path)
+    role = ManagementEnvironment(name="s", bastion="b", role="r", developer_access=True)
+    lock = RemoteDirLock(
+        RoleAccountRunner(runner, lambda argv: replay_sudo_i(role.command_line(argv))), path
+    )
     holder = LockOwner(
         run_id="run-1", user="o'neil", host="h$st", pid=7, started=FakeClock.EPOCH, plan="a b"
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Mapping
 
 from lpsigning_mojo.errors import ApplicationNotDeployedError, JujuCommandError, JujuOutputError
 from lpsigning_mojo.external.juju.state import DeployedState, deployed_state_from_cli
 from lpsigning_mojo.remote import CommandRunner
+from lpsigning_mojo.untrusted import loads_json
 
 __all__ = ["JujuCli"]
 
@@ -73,9 +73,6 @@ class JujuCli:
                 if result.exit_status == 127
                 else None,
             )
-        try:
-            return json.loads(result.stdout)
-        except ValueError:
-            raise JujuOutputError(
-                f"{command} printed something that is not JSON: {result.stdout[:120]!r}"
-            ) from None
+        return loads_json(
+            result.stdout, error=lambda problem: JujuOutputError(f"{command} printed {problem}")
+        )

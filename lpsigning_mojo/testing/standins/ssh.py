@@ -1,10 +1,14 @@
 """An SSH server inside this process (paramiko's server classes), on 127.0.0.1.
 
 Each ``exec`` request runs the server's ``handler`` in a thread with a
-:class:`Session`, which can write output, send an exit status, wait for the
-client to close the channel, or drop the whole connection. Fast and needs no
-root; :mod:`.openssh` runs a real OpenSSH server instead. Importing this
-module imports paramiko.
+:class:`Session`, which can write output, send an exit status, end as a
+command killed by a signal does, wait for the client to close the channel,
+or drop the whole connection. The server can also stall on purpose at one
+phase of the protocol (:attr:`InProcessSSHServer.stall`), and
+:class:`StalledServer` accepts TCP connections and then says nothing (or
+only its banner): the hostile servers the client's timeouts are tested
+against. Fast and needs no root; :mod:`.openssh` runs a real OpenSSH server
+instead. Importing this module imports paramiko.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import paramiko
 from cryptography.hazmat.primitives import serialization
@@ -24,11 +29,16 @@ from paramiko.common import (
     AUTH_SUCCESSFUL,
     OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
     OPEN_SUCCEEDED,
+    cMSG_CHANNEL_REQUEST,
 )
 
 from lpsigning_mojo.testing.standins import wait_for
 
-__all__ = ["Handler", "InProcessSSHServer", "Session", "new_key"]
+__all__ = ["Handler", "InProcessSSHServer", "Session", "Stall", "StalledServer", "new_key"]
+
+#: Where :class:`InProcessSSHServer` can stall: the login, opening a session, a pty
+#: request, or an exec request (each left unanswered until the server closes).
+Stall = Literal["auth", "open", "pty", "exec"]
 
 
 def new_key(path: Path, *, passphrase: bytes | None = None) -> paramiko.PKey:
@@ -73,6 +83,28 @@ class Session:
         self.channel.shutdown_write()
         self.channel.close()
 
+    def kill(self, signal: str) -> None:
+        """End as OpenSSH's sshd ends a command killed by ``signal`` (``"TERM"``).
+
+        It sends ``exit-signal`` naming it, then EOF and close.
+        """
+        message = paramiko.Message()
+        message.add_byte(cMSG_CHANNEL_REQUEST)
+        message.add_int(self.channel.remote_chanid)
+        message.add_string("exit-signal")
+        message.add_boolean(False)
+        message.add_string(signal)
+        message.add_boolean(False)  # no core dump
+        message.add_string("")
+        message.add_string("")
+        transport = self.channel.get_transport()
+        transport._send_user_message(message)  # type: ignore[attr-defined]
+        self.end_without_status()
+
+    def end_output_only(self) -> None:
+        """Send EOF and then nothing: no exit status, and the channel stays open."""
+        self.channel.shutdown_write()
+
     def drop(self) -> None:
         """Lose the connection, as when the server or the network dies."""
         self.channel.get_transport().close()
@@ -94,22 +126,26 @@ class _Interface(paramiko.ServerInterface):
         return "publickey"
 
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
+        self.server.stall_if("auth")
         if key.get_base64() in self.server.authorized:
             return AUTH_SUCCESSFUL
         return AUTH_FAILED
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
+        self.server.stall_if("open")
         if kind == "session":
             return OPEN_SUCCEEDED
         return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
     def check_channel_pty_request(self, *args: object) -> bool:
+        self.server.stall_if("pty")
         self.pty = True
         return True
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
         text = command.decode()
         self.server.commands.append(text)
+        self.server.stall_if("exec")
         if not self.server.accept_exec:
             return False
         session = Session(channel, text, self.pty)
@@ -126,7 +162,10 @@ class InProcessSSHServer:
     client can be pointed at :attr:`port` before :meth:`start` listens.
     ``commands`` records every command asked for, ``sessions`` every
     :class:`Session`, ``errors`` what the handler raised; with
-    ``accept_exec`` false, every exec request is refused.
+    ``accept_exec`` false, every exec request is refused. With ``stall`` set,
+    the server never answers that request (see :data:`Stall`): its
+    connection hangs there until :meth:`close`; ``stalled`` is set once it
+    got that far.
     """
 
     def __init__(self, host_key: paramiko.PKey, handler: Handler) -> None:
@@ -134,6 +173,9 @@ class InProcessSSHServer:
         self.handler = handler
         self.authorized: set[str] = set()
         self.accept_exec = True
+        self.stall: Stall | None = None
+        self.stalled = threading.Event()
+        self._closing = threading.Event()
         self.commands: list[str] = []
         self.sessions: list[Session] = []
         self.connections = 0
@@ -146,6 +188,12 @@ class InProcessSSHServer:
 
     def authorize(self, key: paramiko.PKey) -> None:
         self.authorized.add(key.get_base64())
+
+    def stall_if(self, phase: Stall) -> None:
+        """Called at each phase: when told to stall there, wait until the server closes."""
+        if self.stall == phase:
+            self.stalled.set()
+            self._closing.wait(60)
 
     def start(self) -> InProcessSSHServer:
         """Listen, and serve each connection in a thread."""
@@ -178,7 +226,8 @@ class InProcessSSHServer:
             self.errors.append(error)
 
     def close(self) -> None:
-        """Stop listening and close every connection."""
+        """Stop listening, end every stall and close every connection."""
+        self._closing.set()
         with contextlib.suppress(OSError):  # OSError: it never listened
             self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
         self._listener.close()
@@ -188,6 +237,74 @@ class InProcessSSHServer:
             self._thread.join(5)
 
     def __enter__(self) -> InProcessSSHServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class StalledServer:
+    """A TCP server on 127.0.0.1 that accepts connections, then stalls.
+
+    With ``banner`` (e.g. ``b"SSH-2.0-OpenSSH_9.6\\r\\n"``) it sends that first;
+    either way it then reads what the client sends and answers nothing, as a
+    hung sshd, or a port that is not SSH at all, would. ``connections``
+    counts the connections accepted.
+    """
+
+    def __init__(self, *, banner: bytes | None = None) -> None:
+        self.banner = banner
+        self.connections = 0
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._clients: list[socket.socket] = []
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> StalledServer:
+        self._listener.listen(16)
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+        return self
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return  # closed by close()
+            with self._lock:
+                self.connections += 1
+                self._clients.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            if self.banner is not None:
+                conn.sendall(self.banner)
+            while conn.recv(4096):  # swallow the client's banner and key exchange
+                pass
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for conn in clients:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def __enter__(self) -> StalledServer:
         return self.start()
 
     def __exit__(
