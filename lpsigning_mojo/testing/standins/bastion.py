@@ -292,6 +292,9 @@ class Bastion:
         finally:
             with self._lock:
                 self._processes.discard(process)
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
         if status < 0:
             session.kill(signal.Signals(-status).name.removeprefix("SIG"))
         else:
