@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lpsigning_mojo.rehearsal import SCENARIOS, RehearsalOptions, rehearse  # noqa: E402
-from lpsigning_mojo.rehearsal.report import RehearsalReport  # noqa: E402
+from lpsigning_mojo.rehearsal import SCENARIOS, RehearsalOptions, rehearse
+from lpsigning_mojo.rehearsal.report import RehearsalReport
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "lp-signing"
 
