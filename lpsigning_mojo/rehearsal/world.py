@@ -222,12 +222,21 @@ class LoopbackWorld:
         self._start_ssh(instances)
 
     def _start_services(self) -> None:
+        import importlib.util
+
+        from lpsigning_mojo.errors import MissingExtraError
         from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
         from lpsigning_mojo.testing.standins.deployable import DeployableStandIn
         from lpsigning_mojo.testing.standins.launchpad import LaunchpadStandIn
         from lpsigning_mojo.testing.standins.lpsigning import LpSigningStandIn
         from lpsigning_mojo.testing.standins.mattermost import MattermostStandIn
 
+        if importlib.util.find_spec("launchpadlib") is None:
+            raise MissingExtraError(
+                "the rehearsal's Launchpad serves launchpadlib's own description of the API, "
+                "and launchpadlib is not installed",
+                extra="launchpad",
+            )
         self.charmhub: CharmhubStandIn = self._enter(CharmhubStandIn())
         self.services: dict[str, LpSigningStandIn] = {
             name: self._enter(LpSigningStandIn()) for name in self.sites
