@@ -1,0 +1,165 @@
+"""The mutation score of each core module, after ``mutmut run`` (``./dev tox -e mutation``).
+
+Reads mutmut's results under ``mutants/`` and the configuration in
+``pyproject.toml``: the modules (``[tool.mutmut] only_mutate``) and the
+mutants marked equivalent, each with a reason (``[tool.mutation-score]``).
+For each module it prints killed / (total - equivalent) and exits 1 when a
+module scores below the threshold, when a mark names a mutant that no
+longer exists or no longer makes the change it describes, when a marked
+mutant was killed (so it was not equivalent), or when mutants are left
+unchecked. Run from the repository root::
+
+    python tests/mutation_score.py               # the table
+    python tests/mutation_score.py --survivors   # and the diff of every survivor
+    python tests/mutation_score.py --rst         # the table for docs/explanation/testing.rst
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), grouped as this score counts them.
+KILLED = {1, 3}
+TIMEOUT = {24, -24, 152, 255, 36}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+NOT_CHECKED = {None}
+
+
+def _config(root: Path) -> dict[str, Any]:
+    with (root / "pyproject.toml").open("rb") as file:
+        tool: dict[str, Any] = tomllib.load(file)["tool"]
+    return tool
+
+
+def _module(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def _diff(name: str, path: str) -> str:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    return str(get_diff_for_mutant(name, path=path))
+
+
+def _changed_lines(diff: str) -> list[str]:
+    return [
+        line[1:].strip()
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--survivors", action="store_true", help="show each survivor's diff")
+    parser.add_argument("--module", help="only this module (e.g. lpsigning_mojo.policy)")
+    parser.add_argument("--rst", action="store_true", help="print the table as reStructuredText")
+    args = parser.parse_args(argv)
+
+    root = Path.cwd()
+    tool = _config(root)
+    paths: list[str] = [
+        path
+        for path in tool["mutmut"]["only_mutate"]
+        if args.module is None or _module(path) == args.module
+    ]
+    settings = tool.get("mutation-score", {})
+    threshold = float(settings.get("threshold", 90))
+    marks = {mark["mutant"]: mark for mark in settings.get("equivalent", [])}
+    problems: list[str] = []
+    rows: list[tuple[str, int, int, int, int, int, float]] = []
+    survivors: list[tuple[str, str]] = []
+    seen_marks: set[str] = set()
+
+    for path in paths:
+        meta = root / "mutants" / (path + ".meta")
+        if not meta.exists():
+            problems.append(f"{path} has no results: run `mutmut run` first")
+            continue
+        exit_codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        total = len(exit_codes)
+        killed = timeouts = equivalent = 0
+        for name, code in sorted(exit_codes.items()):
+            mark = marks.get(name)
+            if mark is not None:
+                seen_marks.add(name)
+                changed = _changed_lines(_diff(name, path))
+                if not any(mark["becomes"] in line for line in changed):
+                    problems.append(
+                        f"{name} is marked equivalent as making {mark['becomes']!r}, "
+                        f"but it now makes {changed!r}: check it again and update the mark"
+                    )
+                elif code in KILLED or code in TIMEOUT:
+                    problems.append(f"{name} is marked equivalent but the tests kill it")
+                equivalent += 1
+                continue
+            if code in KILLED:
+                killed += 1
+            elif code in TIMEOUT:
+                timeouts += 1
+            elif code in NOT_CHECKED:
+                problems.append(f"{name} was not checked: the run did not finish")
+            else:
+                survivors.append((name, path))  # survived, or no test reaches it
+        counted = total - equivalent
+        score = 100.0 * (killed + timeouts) / counted if counted else 100.0
+        rows.append((_module(path), total, equivalent, killed, timeouts, counted, score))
+        if score < threshold:
+            problems.append(f"{_module(path)} scores {score:.1f}%, below {threshold:g}%")
+
+    for name in sorted(set(marks) - seen_marks):
+        problems.append(f"{name} is marked equivalent but there is no such mutant any more")
+
+    if args.rst:
+        print(".. list-table::")
+        print("   :header-rows: 1")
+        print()
+        header = ("Module", "Mutants", "Equivalent", "Killed", "Score")
+        print("\n".join(["   * - " + header[0], *(f"     - {h}" for h in header[1:])]))
+        for module, total, equivalent, killed, timeouts, _counted, score in rows:
+            print(f"   * - ``{module}``")
+            print(f"     - {total}")
+            print(f"     - {equivalent}")
+            print(f"     - {killed + timeouts}")
+            print(f"     - {score:.1f}%")
+    else:
+        width = max((len(row[0]) for row in rows), default=10)
+        print(
+            f"{'module':<{width}}  {'mutants':>7}  {'equiv.':>6}  {'killed':>6}  "
+            f"{'timeout':>7}  {'survived':>8}  {'score':>6}"
+        )
+        for module, total, equivalent, killed, timeouts, counted, score in rows:
+            print(
+                f"{module:<{width}}  {total:>7}  {equivalent:>6}  {killed:>6}  {timeouts:>7}  "
+                f"{counted - killed - timeouts:>8}  {score:>5.1f}%"
+            )
+        total_counted = sum(row[5] for row in rows)
+        total_killed = sum(row[3] + row[4] for row in rows)
+        if total_counted:
+            print(
+                f"{'all':<{width}}  {sum(r[1] for r in rows):>7}  {sum(r[2] for r in rows):>6}  "
+                f"{total_killed:>17}  {total_counted - total_killed:>8}  "
+                f"{100.0 * total_killed / total_counted:>5.1f}%"
+            )
+    if args.survivors:
+        for name, path in survivors:
+            print()
+            print(f"survived: {name}")
+            print(_diff(name, path))
+    for problem in problems:
+        print(f"mutation-score: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
