@@ -140,17 +140,40 @@ def test_a_lost_connection_after_the_start_is_outcome_unknown_and_not_retried(
     assert server.connections == 2
 
 
+class StoppedClock(FakeClock):
+    """Fake time that stands still until the test moves it, then runs by ``step`` per reading.
+
+    The runner's timeouts read only this clock, so they fire at fake times whatever the
+    machine's load; real time passes only in the runner's short waits for output.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = 0.0
+
+    def monotonic(self) -> float:
+        self.now += self.step
+        return self.now
+
+
 @pytest.mark.parametrize("pty", [True, False])
 def test_the_idle_timeout_closes_the_channel(serve: Serve, client: Client, pty: bool) -> None:
     closed: list[bool] = []
+    clock = StoppedClock()
 
     def handler(session: Session) -> None:
         session.out("started\n")
         closed.append(session.wait_closed())
 
+    def on_line(line: OutputLine) -> None:
+        clock.step = 0.05  # from now on, time passes and nothing more is printed
+
     server = serve(handler)
-    with client.runner(server.port) as runner, pytest.raises(CommandTimeoutError) as info:
-        runner.run("upgrade-staging", idle_timeout=0.2, pty=pty)
+    with (
+        client.runner(server.port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError) as info,
+    ):
+        runner.run("upgrade-staging", idle_timeout=0.2, pty=pty, on_line=on_line)
     assert wait_for(lambda: bool(closed))
     assert closed == [True]
     assert server.sessions[0].pty is pty
@@ -160,9 +183,39 @@ def test_the_idle_timeout_closes_the_channel(serve: Serve, client: Client, pty: 
     assert "printed nothing for 0.2 s" in str(info.value)
     fate = "which stops it" if pty else "it may still be running there"
     assert fate in str(info.value)
+    assert 0.2 <= info.value.elapsed <= 0.3
+
+
+def test_the_idle_timeout_counts_from_the_last_output(serve: Serve, client: Client) -> None:
+    clock = StoppedClock()
+    first_seen = threading.Event()
+
+    def handler(session: Session) -> None:
+        session.out("one\n")
+        first_seen.wait(10)
+        session.out("two\n")
+        session.wait_closed()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 0.15  # each line arrives 0.15 s after the one before
+        if line.text == "one":
+            first_seen.set()
+        else:
+            clock.step = 0.01  # then silence
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError, match=r"printed nothing for 0\.2 s") as info,
+    ):
+        runner.run("upgrade-staging", idle_timeout=0.2, on_line=on_line)
+    # 0.3 s after the start, but only 0.15 s after the last line: not idle yet.
+    assert info.value.tail == ("one", "two")
+    assert info.value.elapsed >= 0.3 + 0.2
 
 
 def test_the_overall_timeout_applies_even_while_output_flows(serve: Serve, client: Client) -> None:
+    clock = StoppedClock()
+
     def handler(session: Session) -> None:
         for _ in range(1000):
             if session.channel.closed:
@@ -171,11 +224,19 @@ def test_the_overall_timeout_applies_even_while_output_flows(serve: Serve, clien
             time.sleep(0.01)
         session.exit(0)  # not stopped: the runner would report success
 
+    def on_line(line: OutputLine) -> None:
+        clock.now += 0.1  # a line every 0.1 s: never idle for 5 s
+
     with (
-        client.runner(serve(handler).port) as runner,
-        pytest.raises(CommandTimeoutError, match=r"ran longer than its timeout of 0\.3 s"),
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError, match=r"ran longer than its timeout of 0\.35 s") as info,
     ):
-        runner.run("yes", timeout=0.3, idle_timeout=5, pty=True)
+        runner.run("yes", timeout=0.35, idle_timeout=5, pty=True, on_line=on_line)
+    # Lines come in batches: the timeout fires after the batch that crosses 0.35 s.
+    assert len(info.value.tail) >= 4
+    assert set(info.value.tail) == {"tick"}
+    assert info.value.elapsed >= 0.35
+    assert info.value.stopped
 
 
 def test_ctrl_c_closes_the_channel_and_says_what_is_known(serve: Serve, client: Client) -> None:
