@@ -24,8 +24,10 @@ from tests.conftest import REPO_ROOT
 def _index_reachable(directory: Path) -> bool:
     """Whether pip can fetch from the package index here (as pre-commit's pip will)."""
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir"]
-        + ["--dest", str(directory), "setuptools>=68"],
+        [
+            *(sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir"),
+            *("--dest", str(directory), "setuptools>=68"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
