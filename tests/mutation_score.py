@@ -9,7 +9,8 @@ longer exists or no longer makes the change it describes, when a marked
 mutant was killed (so it was not equivalent), or when mutants are left
 unchecked. Run from the repository root::
 
-    python tests/mutation_score.py               # the table
+    python tests/mutation_score.py --run         # run mutmut (log: mutants/run.log), then the table
+    python tests/mutation_score.py               # the table of the last run
     python tests/mutation_score.py --survivors   # and the diff of every survivor
     python tests/mutation_score.py --rst         # the table for docs/explanation/testing.rst
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,14 +62,40 @@ def _changed_lines(diff: str) -> list[str]:
     ]
 
 
+def _run_mutmut(root: Path) -> None:
+    """``mutmut run``, its progress display to ``mutants/run.log``; a failure to run is fatal."""
+    (root / "mutants").mkdir(exist_ok=True)
+    log = root / "mutants" / "run.log"
+    mutmut = Path(sys.executable).parent / "mutmut"
+    children = os.environ.get("MUTATION_CHILDREN", "2")
+    print(f"mutmut run --max-children {children} (progress in {log.relative_to(root)})")
+    with log.open("w") as output:
+        done = subprocess.run(
+            [str(mutmut), "run", "--max-children", children],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if done.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        sys.exit(f"mutmut run failed with status {done.returncode}; the end of {log}:\n{tail}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--survivors", action="store_true", help="show each survivor's diff")
+    parser.add_argument(
+        "--run",
+        action="store_true",
+        help="run mutmut first (workers: $MUTATION_CHILDREN, default 2), its output to a log",
+    )
     parser.add_argument("--module", help="only this module (e.g. lpsigning_mojo.policy)")
     parser.add_argument("--rst", action="store_true", help="print the table as reStructuredText")
     args = parser.parse_args(argv)
 
     root = Path.cwd()
+    if args.run:
+        _run_mutmut(root)
     tool = _config(root)
     paths: list[str] = [
         path
