@@ -150,3 +150,8 @@ def test_the_order_skips_stages_that_pin_nothing() -> None:
     assert [(earlier.stage, later.stage) for earlier, later in breaches] == [
         ("devel", "production")
     ]
+
+
+@pytest.mark.parametrize("charm", [".nrpe", "~nrpe", "local:nrpe", "cs:nrpe"])
+def test_local_and_old_store_charms_without_a_slash_are_not_from_charmhub(charm: str) -> None:
+    assert not is_charmhub(charm)
