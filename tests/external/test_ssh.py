@@ -411,3 +411,90 @@ def test_line_splitting_does_not_depend_on_where_packets_end(
         splitter.feed(data[start:end])
     splitter.feed(b"", final=True)
     assert [line.text for line in got] == lines
+
+
+def test_the_idle_timeout_fires_for_a_command_that_never_prints(
+    serve: Serve, client: Client
+) -> None:
+    clock = StoppedClock()
+    clock.step = 0.05
+
+    def handler(session: Session) -> None:
+        session.wait_closed()
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError, match=r"printed nothing for 0\.2 s") as info,
+    ):
+        runner.run("sleep 1000", idle_timeout=0.2)
+    assert info.value.tail == ()
+
+
+def test_a_lost_connection_says_when_and_what_and_how_to_go_on(
+    serve: Serve, client: Client
+) -> None:
+    clock = StoppedClock()
+    received = threading.Event()
+
+    def handler(session: Session) -> None:
+        session.out("deploying\n")
+        received.wait(10)
+        session.drop()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 65
+        received.set()
+
+    server = serve(handler)
+    with client.runner(server.port, clock=clock) as runner, pytest.raises(OutcomeUnknown) as info:
+        runner.run("upgrade-production", on_line=on_line)
+    error = info.value
+    assert error.command == "upgrade-production"
+    assert error.host == runner.host
+    assert error.elapsed == 65
+    assert str(error).startswith(
+        f"the connection to {runner.host} was lost 1m05s after 'upgrade-production' started, "
+        "so whether it succeeded is unknown. The last line of output was: 'deploying'"
+    )
+    assert error.hint == (
+        "Check on the host before running it again; it is never retried automatically"
+    )
+
+
+def test_the_exit_status_is_awaited_after_the_end_of_output(serve: Serve, client: Client) -> None:
+    def handler(session: Session) -> None:
+        session.out("done\n")
+        session.channel.shutdown_write()  # EOF first...
+        session.wait_closed(timeout=0.3)  # (a runner that stopped at EOF would close now)
+        session.exit(3)  # ...the status after
+
+    with client.runner(serve(handler).port) as runner:
+        result = runner.run("make")
+    assert result.exit_status == 3
+    assert [line.text for line in result.output] == ["done"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.4, "0s"), (59.4, "59s"), (60, "1m00s"), (65, "1m05s"), (3599, "59m59s")],
+)
+def test_ctrl_c_says_how_long_the_command_ran(
+    serve: Serve, client: Client, seconds: float, shown: str
+) -> None:
+    clock = StoppedClock()
+
+    def handler(session: Session) -> None:
+        session.out("started\n")
+        session.wait_closed()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += seconds
+        raise KeyboardInterrupt
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandInterruptedError) as info,
+    ):
+        runner.run("upgrade-staging", on_line=on_line)
+    assert f"was interrupted after {shown};" in str(info.value)
+    assert info.value.elapsed == seconds
