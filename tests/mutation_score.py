@@ -2,8 +2,10 @@
 
 Reads mutmut's results under ``mutants/`` and the configuration in
 ``pyproject.toml``: the modules (``[tool.mutmut] only_mutate``) and the
-mutants marked equivalent, each with a reason (``[tool.mutation-score]``).
-For each module it prints killed / (total - equivalent) and exits 1 when a
+mutants left out, each with a reason (``[tool.mutation-score]``): those
+marked equivalent, and those of functions that run only at import, which
+mutmut cannot reach. For each module it prints killed / (total - left out)
+(a mutant that makes its tests hang counts as killed) and exits 1 when a
 module scores below the threshold, when a mark names a mutant that no
 longer exists or no longer makes the change it describes, when a marked
 mutant was killed (so it was not equivalent), or when mutants are left
@@ -105,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = tool.get("mutation-score", {})
     threshold = float(settings.get("threshold", 90))
     marks = {mark["mutant"]: mark for mark in settings.get("equivalent", [])}
+    # Functions that run only while the module is imported: mutmut switches mutants on at
+    # call time, after the import, so no test can reach their mutants.
+    at_import = {mark["function"]: mark for mark in settings.get("import-time", [])}
+    seen_functions: set[str] = set()
     problems: list[str] = []
     rows: list[tuple[str, int, int, int, int, int, float]] = []
     survivors: list[tuple[str, str]] = []
@@ -119,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         total = len(exit_codes)
         killed = timeouts = equivalent = 0
         for name, code in sorted(exit_codes.items()):
+            function = name.rsplit("__mutmut_", 1)[0]
+            if function in at_import:
+                seen_functions.add(function)
+                if code in KILLED or code in TIMEOUT:
+                    problems.append(f"{name} is marked as run at import, but tests kill it")
+                equivalent += 1
+                continue
             mark = marks.get(name)
             if mark is not None:
                 seen_marks.add(name)
@@ -146,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         if score < threshold:
             problems.append(f"{_module(path)} scores {score:.1f}%, below {threshold:g}%")
 
+    for name in sorted(set(at_import) - seen_functions):
+        problems.append(f"{name} is marked as run at import, but it has no mutants")
     for name in sorted(set(marks) - seen_marks):
         problems.append(f"{name} is marked equivalent but there is no such mutant any more")
 
@@ -153,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(".. list-table::")
         print("   :header-rows: 1")
         print()
-        header = ("Module", "Mutants", "Equivalent", "Killed", "Score")
+        header = ("Module", "Mutants", "Left out", "Killed", "Score")
         print("\n".join(["   * - " + header[0], *(f"     - {h}" for h in header[1:])]))
         for module, total, equivalent, killed, timeouts, _counted, score in rows:
             print(f"   * - ``{module}``")
@@ -164,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         width = max((len(row[0]) for row in rows), default=10)
         print(
-            f"{'module':<{width}}  {'mutants':>7}  {'equiv.':>6}  {'killed':>6}  "
+            f"{'module':<{width}}  {'mutants':>7}  {'out':>6}  {'killed':>6}  "
             f"{'timeout':>7}  {'survived':>8}  {'score':>6}"
         )
         for module, total, equivalent, killed, timeouts, counted, score in rows:
