@@ -3,8 +3,10 @@
 Every test runs with ``HOME`` pointing at a temporary directory, and an audit
 hook fails any test that opens a file under the real home directory (other
 than the Python installation and this checkout) or connects a socket to
-anything but loopback or a Unix socket. Hypothesis profiles: ``ci`` (the
-default under tox: 500 examples per property) and ``dev`` (fast).
+anything but loopback or a Unix socket. Hypothesis profiles, chosen by
+``HYPOTHESIS_PROFILE``: ``ci`` (tox sets it: 500 examples per property),
+``dev`` (a plain pytest run: 50) and ``mutation`` (``tox -e mutation``: 15,
+derandomized). See docs/explanation/testing.rst.
 """
 
 from __future__ import annotations
