@@ -1,0 +1,100 @@
+"""The contracts of the edit functions: what they refuse, why, and what they pass on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lpsigning_mojo.bundle import Template, render_bundle, set_channel, set_option, set_revision
+from lpsigning_mojo.errors import EditError, UnknownApplicationError, YamlError
+
+BUNDLE = """\
+applications:
+  nrpe:
+    charm: nrpe
+{%- if pinned %}
+    channel: latest/stable
+    revision: 3
+{%- endif %}
+"""
+VARIABLES = {"pinned": True}  # without it, the template does not render
+
+
+@pytest.mark.parametrize(
+    ("revision", "message"),
+    [
+        (-1, "a charm revision is a whole number of 0 or more, not -1"),
+        (True, "a charm revision is a whole number of 0 or more, not True"),
+        ("4", "a charm revision is a whole number of 0 or more, not '4'"),
+    ],
+)
+def test_a_revision_that_is_not_a_whole_number_is_refused(revision: Any, message: str) -> None:
+    with pytest.raises(EditError) as info:
+        set_revision(BUNDLE, "nrpe", revision, stage="staging", variables=VARIABLES)
+    assert info.value.message == message
+
+
+@pytest.mark.parametrize("channel", ["", "  ", "latest/\nstable", 3, None])
+def test_a_channel_that_is_not_a_name_is_refused(channel: Any) -> None:
+    with pytest.raises(EditError) as info:
+        set_channel(BUNDLE, "nrpe", channel, stage="staging", variables=VARIABLES)
+    assert info.value.message == (f"a channel is a name such as 'latest/stable', not {channel!r}")
+
+
+def test_an_option_value_must_be_a_scalar_on_one_line() -> None:
+    with pytest.raises(EditError) as info:
+        set_option(BUNDLE, "nrpe", "k", ["a"], stage="staging", variables=VARIABLES)  # type: ignore[arg-type]
+    assert info.value.message == "an option value is a string, number or boolean, not ['a']"
+    with pytest.raises(EditError) as info:
+        set_option(BUNDLE, "nrpe", "k", "a\nb", stage="staging", variables=VARIABLES)
+    assert info.value.message == "an option value set this way must fit on one line"
+
+
+@pytest.mark.parametrize("value", ["{{ x }}", "a {% b", "{# c"])
+def test_a_value_with_jinja_delimiters_is_refused(value: str) -> None:
+    with pytest.raises(EditError, match="holds Jinja2 delimiters"):
+        set_option(BUNDLE, "nrpe", "k", value, stage="staging", variables=VARIABLES)
+
+
+def test_variables_stages_and_path_are_passed_on_by_every_edit() -> None:
+    for edit, value in (
+        (set_channel, "latest/edge"),
+        (set_option, "v"),
+        (set_revision, 4),
+    ):
+        args: tuple[Any, ...] = ("nrpe", "k", value) if edit is set_option else ("nrpe", value)
+        result = edit(BUNDLE, *args, stage="staging", stages=["staging"], variables=VARIABLES)
+        assert result.stages == ("staging",)
+        rendered = render_bundle(Template.from_text(result.text), "staging", VARIABLES)[1]
+        assert (
+            rendered.applications["nrpe"]
+            != render_bundle(Template.from_text(BUNDLE), "staging", VARIABLES)[1].applications[
+                "nrpe"
+            ]
+        )
+        with pytest.raises(UnknownApplicationError) as info:
+            edit(BUNDLE, "nope", *args[1:], stage="staging", variables=VARIABLES, path="b.yaml")
+        assert info.value.path == "b.yaml"
+
+
+def test_a_yaml_error_points_at_the_template_lines_not_the_rendered_ones() -> None:
+    # The if line vanishes from the rendering: rendered lines 3 and 4 are template lines 4, 5.
+    text = "# c\n{%- if true %}\napplications:\n  a: {charm: a}\n  a: {charm: b}\n{%- endif %}\n"
+    with pytest.raises(YamlError) as info:
+        render_bundle(Template.from_text(text, path="b.yaml"), "staging")
+    error = info.value
+    assert (error.path, error.line, error.column) == ("b.yaml", 5, 3)
+    assert error.message == (
+        "duplicate key 'a' (first at line 4); YAML loaders silently keep only the last one "
+        "(stage staging)"
+    )
+    assert error.hint == "remove one of them"
+
+
+def test_a_yaml_error_past_the_last_line_has_a_line_and_no_column() -> None:
+    with pytest.raises(YamlError) as info:
+        render_bundle(Template.from_text("applications:\n  a: {charm: a\n", path="b.yaml"), "s")
+    assert (info.value.line, info.value.column) == (3, None)
+    assert info.value.message.endswith("(stage s)")
+    assert info.value.hint == "fix the YAML at that position"
