@@ -14,6 +14,7 @@ unchecked. Run from the repository root::
     python tests/mutation_score.py --run         # run mutmut (log: mutants/run.log), then the table
     python tests/mutation_score.py               # the table of the last run
     python tests/mutation_score.py --survivors   # and the diff of every survivor
+    python tests/mutation_score.py --retest      # after adding tests: run the survivors again
     python tests/mutation_score.py --rst         # the table for docs/explanation/testing.rst
 """
 
@@ -46,6 +47,14 @@ def _config(root: Path) -> dict[str, Any]:
     return tool
 
 
+def _exit_codes(root: Path, path: str) -> dict[str, int | None]:
+    meta = root / "mutants" / (path + ".meta")
+    if not meta.exists():
+        return {}
+    codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    return codes
+
+
 def _module(path: str) -> str:
     return path.removesuffix(".py").replace("/", ".")
 
@@ -64,8 +73,11 @@ def _changed_lines(diff: str) -> list[str]:
     ]
 
 
-def _run_mutmut(root: Path) -> None:
-    """``mutmut run``, its progress display to ``mutants/run.log``; a failure to run is fatal."""
+def _run_mutmut(root: Path, names: list[str] | None = None) -> None:
+    """``mutmut run`` (for ``names`` only, when given), its progress display to a log.
+
+    A failure to run is fatal.
+    """
     (root / "mutants").mkdir(exist_ok=True)
     log = root / "mutants" / "run.log"
     mutmut = Path(sys.executable).parent / "mutmut"
@@ -73,7 +85,7 @@ def _run_mutmut(root: Path) -> None:
     print(f"mutmut run --max-children {children} (progress in {log.relative_to(root)})")
     with log.open("w") as output:
         done = subprocess.run(
-            [str(mutmut), "run", "--max-children", children],
+            [str(mutmut), "run", "--max-children", children, *(names or [])],
             stdout=output,
             stderr=subprocess.STDOUT,
             check=False,
@@ -91,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run mutmut first (workers: $MUTATION_CHILDREN, default 2), its output to a log",
     )
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="run mutmut again on the mutants that survived (mutmut keeps other results)",
+    )
     parser.add_argument("--module", help="only this module (e.g. lpsigning_mojo.policy)")
     parser.add_argument("--rst", action="store_true", help="print the table as reStructuredText")
     args = parser.parse_args(argv)
@@ -99,6 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.run:
         _run_mutmut(root)
     tool = _config(root)
+    if args.retest:
+        names = [
+            name
+            for path in tool["mutmut"]["only_mutate"]
+            if args.module is None or _module(path) == args.module
+            for name, code in _exit_codes(root, path).items()
+            if code not in KILLED
+        ]
+        if names:
+            _run_mutmut(root, names)
     paths: list[str] = [
         path
         for path in tool["mutmut"]["only_mutate"]
@@ -117,11 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     seen_marks: set[str] = set()
 
     for path in paths:
-        meta = root / "mutants" / (path + ".meta")
-        if not meta.exists():
+        exit_codes = _exit_codes(root, path)
+        if not exit_codes:
             problems.append(f"{path} has no results: run `mutmut run` first")
             continue
-        exit_codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
         total = len(exit_codes)
         killed = timeouts = equivalent = 0
         for name, code in sorted(exit_codes.items()):
