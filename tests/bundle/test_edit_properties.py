@@ -20,8 +20,8 @@ applications, LF, CRLF, bare CR and mixed line endings). For
 #. a diff of the bundles before and after reports exactly the edited field,
    and a revision or ``build_label`` edit alone is "release only".
 
-Each example renders every stage several times, so each property runs a
-fifth of the profile's examples: 100 under tox (the ``ci`` profile, 500), 10
+Each example renders every stage several times, so each property runs three
+tenths of the profile's examples: 150 under tox (the ``ci`` profile, 500), 15
 in a plain ``pytest`` run (``dev``, 50).
 """
 
@@ -60,8 +60,8 @@ OPTION_VALUES = st.one_of(
     st.text(alphabet="abcdef0123456789-_ '\"", min_size=1, max_size=40).map(str.strip).filter(bool),
 )
 KINDS = pytest.mark.parametrize("kind", ["revision", "channel", "option"])
-#: Each example renders every stage several times: a fifth of the profile's examples each.
-EXAMPLES = settings(max_examples=max(10, settings.default.max_examples // 5))
+#: Each example renders every stage several times: three tenths of the profile's examples each.
+EXAMPLES = settings(max_examples=max(10, settings.default.max_examples * 3 // 10))
 
 
 class Case:
