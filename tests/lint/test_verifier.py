@@ -113,3 +113,13 @@ def test_a_bundle_without_applications_says_so_at_the_key_or_the_start(tmp_path:
     assert verifier_findings(tmp_path, "series: jammy\n") == [
         ("LSM110", 1, 1, "the bundle defines no applications"),
     ]
+
+
+def test_a_relation_of_an_unknown_application_to_itself_is_reported_once_as_unknown(
+    tmp_path: Path,
+) -> None:
+    text = "applications:\n  a: {charm: ./a}\nrelations:\n  - [zzz, zzz]\n"
+    assert verifier_findings(tmp_path, text) == [
+        ("LSM113", 4, 6, "relation names application 'zzz', which the bundle does not define"),
+        ("LSM113", 4, 11, "relation names application 'zzz', which the bundle does not define"),
+    ]
