@@ -218,14 +218,13 @@ def insert(
 
 
 def _nearby_ending(lines: list[str], at: int) -> str:
-    """The ending of the nearest line before ``at`` that has one, else after it, else LF.
+    """The ending of the nearest line before ``at`` that has one.
 
     In a file of mixed line endings, a line inserted next to an unterminated
-    last line ends as the lines around it do, not as the first line does.
+    last line ends as the lines before it do, not as the first line does.
+    (A line with an ending always comes before: the key of the mapping.)
     """
-    before = (ending(line) for line in reversed(lines[:at]) if ending(line))
-    after = (ending(line) for line in lines[at:] if ending(line))
-    return next(before, None) or next(after, "\n")
+    return next((ending(line) for line in reversed(lines[:at]) if ending(line)), "\n")
 
 
 def _single_line(view: View, key: yaml.Node, value: yaml.Node) -> int | None:

@@ -98,3 +98,50 @@ def test_a_yaml_error_past_the_last_line_has_a_line_and_no_column() -> None:
     assert (info.value.line, info.value.column) == (3, None)
     assert info.value.message.endswith("(stage s)")
     assert info.value.hint == "fix the YAML at that position"
+
+
+def test_a_line_inserted_before_an_unterminated_last_line_ends_as_its_neighbours() -> None:
+    # The first line ends in LF, the others in CRLF; the last has no ending.
+    text = (
+        "series: jammy\n"
+        "applications:\r\n  a:\r\n    charm: a\r\n    options:\r\n      port: {{ port }}"
+    )
+    result = set_option(text, "a", "workers", 4, stage="staging", variables={"port": 1})
+    assert result.inserted
+    assert result.text == (
+        "series: jammy\n"
+        "applications:\r\n  a:\r\n    charm: a\r\n    options:\r\n      workers: 4\r\n"
+        "      port: {{ port }}"
+    )
+
+
+def test_a_line_inserted_after_an_unterminated_last_line_ends_both_as_their_neighbours() -> None:
+    text = "series: jammy\napplications:\r\n  a:\r\n    charm: a\r\n    revision: 3"
+    result = set_option(text, "a", "port", 4, stage="staging")
+    assert result.text == (
+        "series: jammy\napplications:\r\n  a:\r\n    charm: a\r\n    revision: 3\r\n"
+        "    options:\r\n      port: 4\r\n"
+    )
+
+
+def test_a_refusal_after_checking_the_stages_names_the_stage_the_line_and_what_to_do() -> None:
+    # One block is lp-signing in production and lp-signing-edge elsewhere: editing its
+    # shared line for production would change another application in staging.
+    text = (
+        "applications:\n"
+        '{%- if stage_name == "production" %}\n'
+        "  lp-signing:\n"
+        "{%- else %}\n"
+        "  lp-signing-edge:\n"
+        "{%- endif %}\n"
+        "    charm: lp-signing\n"
+        "    channel: latest/edge\n"
+        "    revision: 3\n"
+    )
+    with pytest.raises(EditError) as info:
+        set_revision(text, "lp-signing", 4, stage="production", path="b.yaml")
+    error = info.value
+    assert error.message == (
+        "setting lp-signing revision would change an application it did not edit in stage staging"
+    )
+    assert (error.path, error.line, error.hint) == ("b.yaml", 9, "edit the template by hand")
