@@ -498,3 +498,50 @@ def test_ctrl_c_says_how_long_the_command_ran(
         runner.run("upgrade-staging", on_line=on_line)
     assert f"was interrupted after {shown};" in str(info.value)
     assert info.value.elapsed == seconds
+
+
+def test_a_pty_asks_for_a_dumb_terminal_wide_enough_for_log_lines(
+    serve: Serve, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lpsigning_mojo.testing.standins import ssh as standin
+
+    asked: list[tuple[object, ...]] = []
+
+    def pty_request(
+        self: object, channel: object, term: bytes, width: int, height: int, *rest: object
+    ) -> bool:
+        asked.append((term, width, height))
+        self.pty = True  # type: ignore[attr-defined]
+        return True
+
+    monkeypatch.setattr(standin._Interface, "check_channel_pty_request", pty_request)
+    with client.runner(serve(lambda session: session.exit(0)).port) as runner:
+        runner.run("upgrade-staging", pty=True)
+    assert asked == [(b"dumb", 200, 50)]
+
+
+def test_a_session_the_server_will_not_open_is_a_connection_error(
+    serve: Serve, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paramiko.common import OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    from lpsigning_mojo.testing.standins import ssh as standin
+
+    refuse = [True]
+    original = standin._Interface.check_channel_request
+
+    def channel_request(self: object, kind: str, chanid: int) -> int:
+        if refuse[0]:
+            return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        return original(self, kind, chanid)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(standin._Interface, "check_channel_request", channel_request)
+    server = serve(lambda session: session.exit(0))
+    with client.runner(server.port) as runner:
+        with pytest.raises(SSHConnectError) as info:
+            runner.run("x")
+        assert str(info.value).startswith(f"{runner.host} would not open a session: ")
+        assert server.commands == []
+        refuse[0] = False
+        assert runner.run("x").exit_status == 0  # on a new connection
+    assert server.connections == 2
