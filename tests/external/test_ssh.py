@@ -186,14 +186,18 @@ def test_the_idle_timeout_closes_the_channel(serve: Serve, client: Client, pty: 
     assert 0.2 <= info.value.elapsed <= 0.3
 
 
-def test_the_idle_timeout_counts_from_the_last_output(serve: Serve, client: Client) -> None:
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_the_idle_timeout_counts_from_the_last_output(
+    serve: Serve, client: Client, stream: str
+) -> None:
     clock = StoppedClock()
     first_seen = threading.Event()
 
     def handler(session: Session) -> None:
-        session.out("one\n")
+        write = session.out if stream == "stdout" else session.err
+        write("one\n")
         first_seen.wait(10)
-        session.out("two\n")
+        write("two\n")
         session.wait_closed()
 
     def on_line(line: OutputLine) -> None:
