@@ -61,7 +61,7 @@ OPTION_VALUES = st.one_of(
 )
 KINDS = pytest.mark.parametrize("kind", ["revision", "channel", "option"])
 #: Each example renders every stage several times: three tenths of the profile's examples each.
-EXAMPLES = settings(max_examples=max(10, settings.default.max_examples * 3 // 10))
+EXAMPLES = settings(max_examples=max(5, settings.default.max_examples * 3 // 10))
 
 
 class Case:
