@@ -373,7 +373,10 @@ def test_an_encrypted_key_is_never_unlocked_and_the_passphrase_never_shown(
     assert server.commands == []
 
 
-def test_connection_refused_is_retried_with_backoff_then_reported(client: Client) -> None:
+def test_connection_refused_is_retried_with_backoff_then_reported(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lpsigning_mojo.external.ssh")
     with socket.socket() as reserved:  # bound but not listening: connections are refused
         reserved.bind(("127.0.0.1", 0))
         port = reserved.getsockname()[1]
@@ -386,6 +389,16 @@ def test_connection_refused_is_retried_with_backoff_then_reported(client: Client
         f"127.0.0.1 port {port} refused the connection (tried 3 times). "
         "Check that sshd runs there and listens on that port."
     )
+    assert info.value.host == runner.host
+    # What a person running with --verbose sees while it waits.
+    refused = f"127.0.0.1 port {port} refused the connection"
+    assert [r.getMessage() for r in caplog.records if r.name.endswith(".ssh")] == [
+        f"connecting to {runner.route.describe()} (attempt 1)",
+        f"{refused}; trying again in 1 s",
+        f"connecting to {runner.route.describe()} (attempt 2)",
+        f"{refused}; trying again in 2 s",
+        f"connecting to {runner.route.describe()} (attempt 3)",
+    ]
 
 
 def test_connecting_succeeds_once_the_server_comes_up(serve: Serve, client: Client) -> None:
