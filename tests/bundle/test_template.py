@@ -212,3 +212,9 @@ def test_place_past_an_expression_stays_on_the_expression() -> None:
     # Nothing was copied after the value: the place is the expression, not a column past it.
     assert rendered.place(1, 7) == (1, 4)
     assert rendered.place(1, 5) == (1, 4)
+
+
+def test_place_past_the_end_of_copied_text_counts_on_from_its_last_character() -> None:
+    rendered = Template.from_text("ab\n").render({})
+    assert rendered.place(1, 5) == (1, 5)  # three past "b"
+    assert rendered.place(1, 2) == (1, 2)
