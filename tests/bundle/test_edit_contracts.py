@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from lpsigning_mojo.bundle import Template, render_bundle, set_channel, set_option, set_revision
-from lpsigning_mojo.errors import EditError, UnknownApplicationError, YamlError
+from lpsigning_mojo.errors import EditError, TemplateError, UnknownApplicationError, YamlError
 
 BUNDLE = """\
 applications:
@@ -145,3 +145,35 @@ def test_a_refusal_after_checking_the_stages_names_the_stage_the_line_and_what_t
         "setting lp-signing revision would change an application it did not edit in stage staging"
     )
     assert (error.path, error.line, error.hint) == ("b.yaml", 9, "edit the template by hand")
+
+
+DEVEL_ONLY = """\
+applications:
+  a:
+    charm: a
+    channel: latest/edge
+    revision: 3
+{%- if stage_name == "devel" %}
+    num_units: {{ devel_units }}
+{%- endif %}
+"""
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda: set_revision(DEVEL_ONLY, "a", 4, stage="staging"),  # a replacement
+        lambda: set_option(DEVEL_ONLY, "a", "port", 4, stage="staging"),  # an insertion
+    ],
+    ids=["replace", "insert"],
+)
+def test_a_stage_that_does_not_render_is_reported_unchecked_not_changed(edit: Any) -> None:
+    result = edit()
+    assert result.changed
+    assert result.unchecked == ("devel",)
+    assert sorted(result.stages) == ["production", "staging"]
+
+
+def test_the_stage_asked_for_must_render() -> None:
+    with pytest.raises(TemplateError, match="undefined template variable"):
+        set_revision(DEVEL_ONLY, "a", 4, stage="devel")
