@@ -287,3 +287,53 @@ def test_typed_values_are_read_only_from_scalars_of_their_type(
     assert boolean(entry) is flag
     assert scalar(entry) == written
     assert (integer(None), boolean(None), scalar(None)) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("applications: [a, b]\n", "applications must be a mapping of application names"),
+        (
+            "applications:\n  a: {charm: a}\nsaas: [pg]\n",
+            "saas must be a mapping of offer names",
+        ),
+        (
+            "applications:\n  a: {charm: a}\nrelations: {a: b}\n",
+            "relations must be a list of endpoint pairs",
+        ),
+        (
+            "applications:\n  a: {charm: a}\nmachines: [0]\n",
+            "machines must be a mapping of machine ids",
+        ),
+        (
+            "applications:\n  a: {charm: a}\nmachines:\n  '0': [x]\n",
+            "machine '0' must be a mapping",
+        ),
+        (
+            "[a, b]\n",
+            "a bundle must be a YAML mapping (applications:, relations:, ...), not a list",
+        ),
+        (
+            "just text\n",
+            "a bundle must be a YAML mapping (applications:, relations:, ...), not a single value",
+        ),
+    ],
+)
+def test_each_value_of_the_wrong_shape_says_what_it_must_be(text: str, message: str) -> None:
+    documents, _ = compose_bundle(text)
+    assert documents is not None
+    _, problems = build_view(documents)
+    assert [p.message for p in problems] == [message]
+
+
+@pytest.mark.parametrize("base_options", ["    options: {x: 1}\n", ""])
+def test_an_overlay_mapping_field_of_the_wrong_type_leaves_no_merged_keys(
+    base_options: str,
+) -> None:
+    base = "applications:\n  a:\n    charm: a\n" + base_options
+    documents, _ = compose_bundle(base + "---\napplications:\n  a:\n    options: [oops]\n")
+    assert documents is not None
+    view, problems = build_view(documents)
+    assert view is not None
+    assert view.applications["a"].options == {}
+    assert [p.message for p in problems] == ["a: options must be a mapping"]
