@@ -25,6 +25,7 @@ from lpsigning_mojo.errors import (
     SSHConnectError,
     SSHError,
 )
+from lpsigning_mojo.external.ssh import SSHRunner
 from lpsigning_mojo.remote import LineSplitter, OutputLine
 from lpsigning_mojo.testing import FakeClock
 from lpsigning_mojo.testing.standins import wait_for
@@ -181,8 +182,12 @@ def test_the_idle_timeout_closes_the_channel(serve: Serve, client: Client, pty: 
     assert info.value.exit_code == 124
     assert info.value.tail == ("started",)
     assert "printed nothing for 0.2 s" in str(info.value)
-    fate = "which stops it" if pty else "it may still be running there"
-    assert fate in str(info.value)
+    fate = (
+        "its channel was closed and its pty hung up, which stops it"
+        if pty
+        else "its channel was closed, but without a pty it may still be running there"
+    )
+    assert str(info.value).endswith(f"printed nothing for 0.2 s; {fate}.")
     assert 0.2 <= info.value.elapsed <= 0.3
 
 
@@ -562,3 +567,80 @@ def test_a_session_the_server_will_not_open_is_a_connection_error(
         refuse[0] = False
         assert runner.run("x").exit_status == 0  # on a new connection
     assert server.connections == 2
+
+
+def test_the_defaults_are_those_documented(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("Host srv\n  HostName 127.0.0.2\n  User configured\n  Port 2200\n")
+    runner = SSHRunner("srv", config_files=[config])
+    assert (runner.connect_attempts, runner.retry_delay) == (3, 2.0)
+    connector = runner.connector
+    assert (connector.connect_timeout, connector.banner_timeout, connector.auth_timeout) == (
+        15.0,
+        15.0,
+        30.0,
+    )
+    assert connector.allow_agent is True
+    assert runner.host == "configured@[127.0.0.2]:2200"
+    # An explicit user or port wins over the configuration.
+    assert SSHRunner("srv", user="me", port=22, config_files=[config]).host == "me@127.0.0.2"
+    timeouts = SSHRunner(
+        "srv", config_files=[config], connect_timeout=1, banner_timeout=2, auth_timeout=3
+    ).connector
+    assert (timeouts.connect_timeout, timeouts.banner_timeout, timeouts.auth_timeout) == (1, 2, 3)
+    assert SSHRunner("srv", config_files=[config], allow_agent=False).connector.allow_agent is False
+
+
+def test_a_run_says_what_ran_where_and_how_long_in_its_result_and_the_debug_log(
+    serve: Serve, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lpsigning_mojo.external.ssh")
+    clock = StoppedClock()
+    clock.now = 100.0
+
+    def handler(session: Session) -> None:
+        session.out("working\n")
+        session.exit(0)
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 5
+
+    with client.runner(serve(handler).port, clock=clock) as runner:
+        result = runner.run("upgrade-staging", on_line=on_line)
+    assert (result.command, result.host, result.exit_status, result.elapsed) == (
+        "upgrade-staging",
+        runner.host,
+        0,
+        5.0,
+    )
+    messages = [r.getMessage() for r in caplog.records if r.name.endswith(".ssh")]
+    assert f"running 'upgrade-staging' on {runner.host} (pty: False)" in messages
+    assert f"'upgrade-staging' on {runner.host} ended with status 0 after 5.0 s" in messages
+
+
+def test_a_timeout_names_the_command_the_host_and_the_time_it_ran(
+    serve: Serve, client: Client
+) -> None:
+    clock = StoppedClock()
+    clock.now = 100.0
+
+    def handler(session: Session) -> None:
+        session.out("started\n")
+        session.wait_closed()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 3
+        clock.step = 1.0
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError) as info,
+    ):
+        runner.run("upgrade-staging", timeout=6, on_line=on_line)
+    error = info.value
+    assert (error.command, error.host) == ("upgrade-staging", runner.host)
+    assert 6 <= error.elapsed <= 8
+    assert str(error) == (
+        f"'upgrade-staging' on {runner.host} ran longer than its timeout of 6 s; its channel "
+        "was closed, but without a pty it may still be running there."
+    )
