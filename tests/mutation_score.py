@@ -5,7 +5,8 @@ Reads mutmut's results under ``mutants/`` and the configuration in
 mutants left out, each with a reason (``[tool.mutation-score]``): those
 marked equivalent, and those of functions that run only at import, which
 mutmut cannot reach. For each module it prints killed / (total - left out)
-(a mutant that makes its tests hang counts as killed) and exits 1 when a
+(a mutant that makes its tests hang counts as killed; one not yet checked, as
+a survivor) and exits 1 when a
 module scores below the threshold, when a mark names a mutant that no
 longer exists or no longer makes the change it describes, when a marked
 mutant was killed (so it was not equivalent), or when mutants are left
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     at_import = {mark["function"]: mark for mark in settings.get("import-time", [])}
     seen_functions: set[str] = set()
     problems: list[str] = []
-    rows: list[tuple[str, int, int, int, int, int, float]] = []
+    rows: list[tuple[str, int, int, int, int, int, int, float]] = []
     survivors: list[tuple[str, str]] = []
     seen_marks: set[str] = set()
 
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"{path} has no results: run `mutmut run` first")
             continue
         total = len(exit_codes)
-        killed = timeouts = equivalent = 0
+        killed = timeouts = equivalent = unchecked = 0
         for name, code in sorted(exit_codes.items()):
             function = name.rsplit("__mutmut_", 1)[0]
             if function in at_import:
@@ -176,12 +177,17 @@ def main(argv: list[str] | None = None) -> int:
             elif code in TIMEOUT:
                 timeouts += 1
             elif code in NOT_CHECKED:
-                problems.append(f"{name} was not checked: the run did not finish")
+                unchecked += 1
             else:
                 survivors.append((name, path))  # survived, or no test reaches it
         counted = total - equivalent
+        # Unchecked mutants count as survivors: the score is never better than what was seen.
         score = 100.0 * (killed + timeouts) / counted if counted else 100.0
-        rows.append((_module(path), total, equivalent, killed, timeouts, counted, score))
+        rows.append((_module(path), total, equivalent, killed, timeouts, unchecked, counted, score))
+        if unchecked:
+            problems.append(
+                f"{_module(path)}: {unchecked} mutants were not checked (the run did not finish)"
+            )
         if score < threshold:
             problems.append(f"{_module(path)} scores {score:.1f}%, below {threshold:g}%")
 
@@ -194,32 +200,26 @@ def main(argv: list[str] | None = None) -> int:
         print(".. list-table::")
         print("   :header-rows: 1")
         print()
-        header = ("Module", "Mutants", "Left out", "Killed", "Score")
+        header = ("Module", "Mutants", "Left out", "Killed", "Not checked", "Score")
         print("\n".join(["   * - " + header[0], *(f"     - {h}" for h in header[1:])]))
-        for module, total, equivalent, killed, timeouts, _counted, score in rows:
+        for module, total, out, killed, timeouts, unchecked, _counted, score in rows:
             print(f"   * - ``{module}``")
             print(f"     - {total}")
-            print(f"     - {equivalent}")
+            print(f"     - {out}")
             print(f"     - {killed + timeouts}")
+            print(f"     - {unchecked}")
             print(f"     - {score:.1f}%")
     else:
         width = max((len(row[0]) for row in rows), default=10)
         print(
-            f"{'module':<{width}}  {'mutants':>7}  {'out':>6}  {'killed':>6}  "
-            f"{'timeout':>7}  {'survived':>8}  {'score':>6}"
+            f"{'module':<{width}}  {'mutants':>7}  {'out':>5}  {'killed':>6}  {'timeout':>7}  "
+            f"{'unchecked':>9}  {'survived':>8}  {'score':>6}"
         )
-        for module, total, equivalent, killed, timeouts, counted, score in rows:
+        for module, total, out, killed, timeouts, unchecked, counted, score in rows:
+            survived = counted - killed - timeouts - unchecked
             print(
-                f"{module:<{width}}  {total:>7}  {equivalent:>6}  {killed:>6}  {timeouts:>7}  "
-                f"{counted - killed - timeouts:>8}  {score:>5.1f}%"
-            )
-        total_counted = sum(row[5] for row in rows)
-        total_killed = sum(row[3] + row[4] for row in rows)
-        if total_counted:
-            print(
-                f"{'all':<{width}}  {sum(r[1] for r in rows):>7}  {sum(r[2] for r in rows):>6}  "
-                f"{total_killed:>17}  {total_counted - total_killed:>8}  "
-                f"{100.0 * total_killed / total_counted:>5.1f}%"
+                f"{module:<{width}}  {total:>7}  {out:>5}  {killed:>6}  {timeouts:>7}  "
+                f"{unchecked:>9}  {survived:>8}  {score:>5.1f}%"
             )
     if args.survivors:
         for name, path in survivors:
