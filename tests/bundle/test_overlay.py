@@ -337,3 +337,22 @@ def test_an_overlay_mapping_field_of_the_wrong_type_leaves_no_merged_keys(
     assert view is not None
     assert view.applications["a"].options == {}
     assert [p.message for p in problems] == ["a: options must be a mapping"]
+
+
+def test_an_overlay_may_remove_an_option_that_was_never_set() -> None:
+    found = merged("applications:\n  a:\n    options: {never: null, x: 5}\n")
+    assert found["applications"]["a"]["options"] == {"x": 5, "y": 2}
+
+
+def test_an_application_written_as_text_is_of_the_wrong_shape() -> None:
+    documents, _ = compose_bundle("applications:\n  a: just text\n")
+    assert documents is not None
+    _, problems = build_view(documents)
+    assert [p.message for p in problems] == [
+        "application 'a' must be a mapping (charm:, channel:, ...)"
+    ]
+
+
+def test_the_bundle_says_how_many_documents_were_merged() -> None:
+    assert Bundle.from_text(BASE).documents == 1
+    assert Bundle.from_text(BASE + "---\napplications: {}\n---\nseries: noble\n").documents == 3
