@@ -191,9 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         if score < threshold:
             problems.append(f"{_module(path)} scores {score:.1f}%, below {threshold:g}%")
 
+    modules = tuple(_module(path) + "." for path in paths)
     for name in sorted(set(at_import) - seen_functions):
-        problems.append(f"{name} is marked as run at import, but it has no mutants")
+        if name.startswith(modules):
+            problems.append(f"{name} is marked as run at import, but it has no mutants")
     for name in sorted(set(marks) - seen_marks):
+        if not name.startswith(modules):
+            continue
         problems.append(f"{name} is marked equivalent but there is no such mutant any more")
 
     if args.rst:
