@@ -90,3 +90,43 @@ def test_a_replacement_the_stage_does_not_render_is_refused() -> None:
         )
     assert info.value.message == "setting a revision would not change the value in stage staging"
     assert rendered.copies(production_only) == []
+
+
+def _revision_run(text: str) -> tuple[int, int]:
+    rendered = Template.from_text(text).render({"stage_name": "staging"})
+    line = next(i for i, row in enumerate(rendered.text.split("\n"), 1) if "revision" in row)
+    origin = rendered.origin(line, rendered.line_text(line).index("3") + 1)
+    assert origin is not None
+    return origin.run_start, origin.offset
+
+
+@pytest.mark.parametrize(
+    "text",
+    [TEXT, "applications: {a: {charm: a, channel: latest/edge, revision: 3}}\n"],
+    ids=["block", "flow"],  # the application's block checked alone, or the whole bundle
+)
+def test_a_replacement_that_gives_another_value_than_the_edit_is_refused(text: str) -> None:
+    run_start, offset = _revision_run(text)
+    wrong = Check(
+        Template.from_text(text, path="b.yaml"),
+        "a",
+        lambda app: app.with_revision(5),  # the edit meant 5; the text is about to say 4
+        stage="staging",
+        stages=("staging",),
+        variables=None,
+        what="a revision",
+        line=5,
+    )
+    with pytest.raises(EditError) as info:
+        verify_replacement(wrong, run_start=run_start, offset=offset, old="3", new="4")
+    assert refusal(info.value) == (
+        "setting a revision would also change other values in stage staging",
+        "b.yaml",
+        5,
+        "edit the template by hand",
+    )
+    good = check(stage="staging", text=text)
+    assert verify_replacement(good, run_start=run_start, offset=offset, old="3", new="4") == (
+        ("staging", "production", "devel"),
+        (),
+    )
