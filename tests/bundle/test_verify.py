@@ -130,3 +130,25 @@ def test_a_replacement_that_gives_another_value_than_the_edit_is_refused(text: s
         ("staging", "production", "devel"),
         (),
     )
+
+
+@pytest.mark.parametrize(
+    ("production", "unchecked"),
+    [
+        ("    revision: 9\n", ()),  # production does not copy the edited text
+        ("    revision: {{ nope }}\n", ("production",)),  # production does not render
+    ],
+)
+def test_a_replacement_checks_the_stages_after_one_it_skips(
+    production: str, unchecked: tuple[str, ...]
+) -> None:
+    text = (
+        "applications:\n  a:\n    charm: a\n    channel: latest/edge\n"
+        '{%- if stage_name == "production" %}\n' + production + "{%- else %}\n"
+        "    revision: 3\n{%- endif %}\n"
+    )
+    run_start, offset = _revision_run(text)
+    done = verify_replacement(
+        check(text=text), run_start=run_start, offset=offset, old="3", new="4"
+    )
+    assert done == (("staging", "devel"), unchecked)
