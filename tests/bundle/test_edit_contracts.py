@@ -177,3 +177,96 @@ def test_a_stage_that_does_not_render_is_reported_unchecked_not_changed(edit: An
 def test_the_stage_asked_for_must_render() -> None:
     with pytest.raises(TemplateError, match="undefined template variable"):
         set_revision(DEVEL_ONLY, "a", 4, stage="devel")
+
+
+_HEAD = "applications:\n  a:\n    charm: a\n    channel: latest/edge\n"
+_LOOP = (
+    "applications:\n{%- for n in ['a', 'b'] %}\n  {{ n }}:\n    charm: x\n"
+    "    channel: latest/edge\n    revision: 3\n{%- endfor %}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "refusal"),
+    [
+        (
+            "x: &r 3\n" + _HEAD + "    revision: *r\n",
+            "revision",
+            (
+                "a revision is a YAML alias",
+                6,
+                None,
+                "edit the anchored value it refers to, or write the value out",
+            ),
+        ),
+        (
+            _HEAD + "    options:\n      port: {a: 1}\n",
+            "port",
+            ("a options.port is not a single value", 6, None, "edit the template by hand"),
+        ),
+        (
+            _HEAD + "    options:\n      port: >\n        abc\n",
+            "port",
+            (
+                "a options.port spans several lines",
+                6,
+                None,
+                "write it on one line, then edit again",
+            ),
+        ),
+        (
+            _HEAD + "    revision: !!int 3\n",
+            "revision",
+            (
+                "a revision carries a YAML anchor or tag (!!int)",
+                5,
+                None,
+                "remove the anchor or tag, or edit the value by hand",
+            ),
+        ),
+        (
+            _HEAD + "    revision: {{ 3 }}\n",
+            "revision",
+            (
+                "a revision comes from a Jinja expression",
+                5,
+                15,
+                "edit the expression or the variable it uses instead",
+            ),
+        ),
+        (
+            _HEAD + "    options:\n      port: ab{{ '' }}cd\n",
+            "port",
+            (
+                "a options.port is assembled from several places in the template",
+                6,
+                None,
+                "edit the template by hand",
+            ),
+        ),
+        (
+            _LOOP,
+            "revision",
+            (
+                "a revision is written by a loop or macro that repeats it",
+                6,
+                None,
+                "edit the template by hand",
+            ),
+        ),
+    ],
+    ids=["alias", "mapping", "folded", "tag", "expression", "assembled", "loop"],
+)
+def test_each_refusal_says_why_where_and_what_to_do_instead(
+    text: str, field: str, refusal: tuple[str, int, int | None, str]
+) -> None:
+    def edit() -> object:
+        if field == "revision":
+            return set_revision(text, "a", 4, stage="staging", path="b.yaml")
+        return set_option(text, "a", field, "v", stage="staging", path="b.yaml")
+
+    with pytest.raises(EditError) as info:
+        edit()
+    error = info.value
+    assert (error.message, error.line, error.column, error.hint) == refusal
+    assert error.path == "b.yaml"
