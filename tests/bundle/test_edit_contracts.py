@@ -270,3 +270,61 @@ def test_each_refusal_says_why_where_and_what_to_do_instead(
     error = info.value
     assert (error.message, error.line, error.column, error.hint) == refusal
     assert error.path == "b.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "refusal"),
+    [
+        (
+            "applications:\n  a:\n    charm: a\n    options: {x: 1}\n",
+            "port",
+            (
+                "cannot add a options.port: the mapping it belongs in is written in flow style",
+                4,
+                "add 'port: ...' there by hand",
+            ),
+        ),
+        (
+            "applications:\n  a: {charm: a}\n",
+            "revision",
+            (
+                "cannot add a revision: the mapping it belongs in is written in flow style",
+                2,
+                "add 'revision: ...' there by hand",
+            ),
+        ),
+        (
+            "{% macro o() %}\n      x: 1\n{%- endmacro %}\n"
+            "applications:\n  a:\n    charm: a\n    options:\n{{ o() }}\n",
+            "port",
+            (
+                "cannot add a options.port: the keys around it are not written in the template",
+                8,
+                "add it by hand",
+            ),
+        ),
+        (
+            "applications:\n  a:\n    charm: a\n    options: 3\n",
+            "port",
+            (
+                "a options is not a mapping written in the template",
+                4,
+                "add port where the options come from",
+            ),
+        ),
+    ],
+    ids=["flow-options", "flow-application", "macro", "not-a-mapping"],
+)
+def test_each_refused_insertion_says_why_where_and_what_to_do_instead(
+    text: str, field: str, refusal: tuple[str, int, str]
+) -> None:
+    def edit() -> object:
+        if field == "revision":
+            return set_revision(text, "a", 4, stage="staging", path="b.yaml")
+        return set_option(text, "a", field, 5, stage="staging", path="b.yaml")
+
+    with pytest.raises(EditError) as info:
+        edit()
+    error = info.value
+    assert (error.message, error.line, error.hint) == refusal
+    assert error.path == "b.yaml"
