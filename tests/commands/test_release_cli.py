@@ -7,12 +7,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
 from lpsigning_mojo.cli import main
+from lpsigning_mojo.commands import release as release_commands
 from lpsigning_mojo.commits import parse_message
-from lpsigning_mojo.release import steps
+from lpsigning_mojo.release.world import ReleaseWorld, Waits
 from tests.conftest import REPO_ROOT
 from tests.release import conftest as release_fixtures
 from tests.release.conftest import Staging
@@ -107,7 +110,12 @@ def test_a_stopped_run_resumes_with_its_own_options_only(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(steps, "HEALTH_DELAY", 0.05)  # real time, in this process
+    made = release_commands.build_world  # real time, in this process: shorter waits
+
+    def build_world(**kwargs: Any) -> ReleaseWorld:
+        return attrs.evolve(made(**kwargs), waits=Waits(health_delay=0.05))
+
+    monkeypatch.setattr(release_commands, "build_world", build_world)
     (staging.spec / "draft").write_text("x\n")
     assert main(["release", "staging", "--revision", "89", "--yes"]) == 1
     out = capsys.readouterr().out
