@@ -217,9 +217,9 @@ class Bastion:
             session.err(f"ERROR unexpected juju call {args}\n")
             session.exit(2)
 
-    def lock_holder(self) -> str | None:
-        """The run id in the staging lock, if it is held."""
-        path = self.home / ".local/state/lpsigning-mojo/locks/staging/run-id"
+    def lock_holder(self, instance: str = "staging") -> str | None:
+        """The run id in ``instance``'s lock, if it is held."""
+        path = self.home / f".local/state/lpsigning-mojo/locks/{instance}/run-id"
         return path.read_text().strip() if path.exists() else None
 
 
