@@ -290,7 +290,6 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="GATE",
-        choices=GATE_NAMES,
         help=f"proceed although GATE is blocked ({', '.join(GATE_NAMES)}); needs --reason, "
         "and is recorded with your name",
     )
@@ -314,6 +313,15 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
         )
     given: dict[str, str] = {}
     for gate, reason in zip(gates, reasons, strict=True):
+        if gate == "lock":
+            from lpsigning_mojo.release.production import check_overrides
+
+            check_overrides({gate: reason})
+        if gate not in GATE_NAMES:
+            raise UsageError(
+                f"--override {gate}: there is no gate called {gate!r}",
+                hint=f"The gates: {', '.join(GATE_NAMES)}",
+            )
         if not reason.strip():
             raise UsageError(f"--override {gate} needs a reason", hint="Say why with --reason TEXT")
         given[gate] = reason.strip()
