@@ -314,9 +314,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
     given: dict[str, str] = {}
     for gate, reason in zip(gates, reasons, strict=True):
         if gate == "lock":
-            from lpsigning_mojo.release.production import check_overrides
+            from lpsigning_mojo.release.production import refuse_lock_override
 
-            check_overrides({gate: reason})
+            refuse_lock_override({gate: reason})
         if gate not in GATE_NAMES:
             raise UsageError(
                 f"--override {gate}: there is no gate called {gate!r}",
@@ -609,7 +609,7 @@ def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
     from lpsigning_mojo.config import Config
     from lpsigning_mojo.errors import DeclinedError, GatesBlockedError, UsageError
     from lpsigning_mojo.release.gates import trigger_gates
-    from lpsigning_mojo.release.production import check_overrides
+    from lpsigning_mojo.release.production import refuse_lock_override
     from lpsigning_mojo.release.world import ReleaseSpec
     from lpsigning_mojo.runbook import RunStore
 
@@ -622,7 +622,7 @@ def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
                 f"--override applies to production's trigger; {instance.name} has no gates"
             )
         return []
-    check_overrides(given)
+    refuse_lock_override(given)
     if args.dry_run:
         return [
             f"gates:     first the promotion gates ({', '.join(GATE_NAMES)}, lock); a blocked "

@@ -505,8 +505,8 @@ def lock_gate(facts: PromotionFacts) -> Verdict:
         return passed(f"this run holds the lock at {lock.where}")
     return blocked(
         f"the lock at {lock.where} is held by {lock.owner.describe()}",
-        unblock="wait for that run to finish; if it is over, break the lock with --break-lock "
-        "(an override does not break it)",
+        unblock="resume that run, or wait for it to finish; if it is over, break the lock with "
+        "lpsigning-mojo release production --break-lock (an override does not break it)",
     )
 
 

@@ -119,9 +119,9 @@ __all__ = [
     "RESUME_COMMAND",
     "ProductionOptions",
     "ProductionRelease",
-    "check_overrides",
     "file_bug_about",
     "production_plan",
+    "refuse_lock_override",
     "release_note",
     "release_production",
     "resumed_options",
@@ -149,6 +149,12 @@ PUBLISHER_LOGS_LOOK_FOR = (
 )
 
 _HEX = re.compile(r"[0-9a-f]{7,40}\Z")
+#: How an exactly-once step did its effect, in words.
+_HOW = {
+    "command": "by the configured command",
+    "confirmed": "confirmed by you",
+    "webhook": "posted through the webhook",
+}
 
 
 def _short(label: str | None) -> str:
@@ -194,7 +200,7 @@ class ProductionOptions:
         )
 
 
-def check_overrides(given: Mapping[str, str]) -> None:
+def refuse_lock_override(given: Mapping[str, str]) -> None:
     """Refuse an override of the lock: breaking a lock is ``--break-lock``, which asks first."""
     if GATE_LOCK in given:
         raise UsageError(
@@ -475,6 +481,8 @@ class SetBuildLabel(Step[ReleaseWorld]):
 
     def describe(self, world: ReleaseWorld, journal: Journal) -> list[str]:
         target = self.release.target(world, journal)
+        if target.build_label is None and target.how != "pinned":
+            return ["the build_label to set is not known: see the build-label gate"]
         if not target.changes_payload:
             return [
                 f"no payload change: {target.stage} keeps build_label "
@@ -631,8 +639,11 @@ class Summary(Step[ReleaseWorld]):
             (DeployableDeployed.name, "Deployable marked deployed"),
         ):
             outputs = journal.outputs(step)
+            how = _HOW.get(str(outputs.get("how")), "done")
+            if outputs.get("resolved"):
+                how = "done, as you said"
             by = f" (by run {outputs['by_run']})" if outputs.get("by_run") else ""
-            say(f"  {what}: {outputs.get('how') or 'done'}{by}.")
+            say(f"  {what}: {how}{by}.")
         upgrade = journal.state(Upgrade.name)
         if upgrade is not None and upgrade.outcome == "done" and upgrade.duration is not None:
             say(f"  Upgrade: {elapsed(upgrade.duration)}; output in {upgrade.outputs.get('log')}.")
@@ -754,7 +765,7 @@ def release_production(
     stops offers to file a bug about it (on a terminal, without ``--yes``).
     """
     given = dict(overrides or {})
-    check_overrides(given)
+    refuse_lock_override(given)
     plan = production_plan(world, options, pending=_pending(world, given))
     lock = None if dry_run else instance_lock(world, world.spec.instance(options.instance))
     report = execute(

@@ -129,7 +129,7 @@ def test_upgrade_production_checks_its_gates_first_and_refuses_without_them(
     # tests/commands/test_release_cli.py runs production's trigger past them.
     ran = tmp_path / "ran"
     script(bastion, f'echo "$SSH_ORIGINAL_COMMAND" > {ran}\n')
-    status, out, err = main(capsys, "upgrade", "production", "--yes", "--spec", str(spec))
+    status, _, err = main(capsys, "upgrade", "production", "--yes", "--spec", str(spec))
     assert status == 1
     assert "is not in a git repository" in err
     assert not ran.exists()
