@@ -645,7 +645,9 @@ class Summary(Step[ReleaseWorld]):
             by = f" (by run {outputs['by_run']})" if outputs.get("by_run") else ""
             say(f"  {what}: {how}{by}.")
         upgrade = journal.state(Upgrade.name)
-        if upgrade is not None and upgrade.outcome == "done" and upgrade.duration is not None:
+        if upgrade is not None and upgrade.outputs.get("resolved"):
+            say("  Upgrade: counted as done: you said it ran to its end.")
+        elif upgrade is not None and upgrade.outcome == "done" and upgrade.duration is not None:
             say(f"  Upgrade: {elapsed(upgrade.duration)}; output in {upgrade.outputs.get('log')}.")
         elif upgrade is not None and upgrade.outcome == "skipped":
             by_run = upgrade.outputs.get("by_run")

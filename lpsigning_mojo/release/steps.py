@@ -640,6 +640,11 @@ class Upgrade(Step[ReleaseWorld]):
         self, world: ReleaseWorld, journal: Journal, previous: StepState
     ) -> Outputs | None:
         command = self.command(world)
+        look = (
+            [f"See what {self.instance} runs now: lpsigning-mojo status {self.instance}"]
+            if command.instance.juju_access
+            else []
+        )
         answer = ask_what_happened(
             world,
             journal,
@@ -647,7 +652,7 @@ class Upgrade(Step[ReleaseWorld]):
             previous,
             what=[
                 f"Its output so far is in {self.log_path(world, journal)}.",
-                f"See what {self.instance} runs now: lpsigning-mojo status {self.instance}",
+                *look,
                 *self.unknown_help,
                 f"Answer 'it completed' only if {command.name} ran to its end; "
                 "'run it again' runs it once more.",

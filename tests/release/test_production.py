@@ -541,6 +541,8 @@ def test_the_resume_asks_what_happened_then_goes_on(production: Production) -> N
     assert "The last attempt at step upgrade may or may not have taken effect" in text
     assert "production cannot be read from here: ask IS" in text
     assert text.index("may or may not have taken effect") < text.index("] publisher-logs:")
+    assert "lpsigning-mojo status production" not in text  # it would show pins only
+    assert "Upgrade: counted as done: you said it ran to its end." in text
     assert production.bastion.production_upgrades == 1
     assert len(production.chat.posts) == 1
 
