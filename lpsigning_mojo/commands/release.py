@@ -52,6 +52,8 @@ def _exit_statuses(trigger: str = "upgrade-staging") -> str:
         CommandTimeoutError,
         LpsigningMojoError,
         OutcomeUnknown,
+        RemoteCommandFailed,
+        RemoteCommandKilled,
         UsageError,
     )
 
@@ -63,6 +65,8 @@ def _exit_statuses(trigger: str = "upgrade-staging") -> str:
         (LpsigningMojoError.exit_code, "a step failed: the sentence says why; resume once fixed"),
         (UsageError.exit_code, "the command line is wrong"),
         (OutcomeUnknown.exit_code, unknown),
+        (RemoteCommandFailed.exit_code, f"{trigger} failed (its last lines are shown): resume"),
+        (RemoteCommandKilled.exit_code, f"{trigger} was ended by a signal: resume"),
         (CommandTimeoutError.exit_code, f"{trigger} ran past its timeout"),
         (CommandInterruptedError.exit_code, "interrupted with Ctrl-C: resume"),
     ]

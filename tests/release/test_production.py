@@ -14,7 +14,12 @@ import attrs
 import pytest
 
 from lpsigning_mojo.commits import parse_message
-from lpsigning_mojo.errors import LockHeldError, OutcomeUnknown, UsageError
+from lpsigning_mojo.errors import (
+    LockHeldError,
+    OutcomeUnknown,
+    RemoteCommandFailed,
+    UsageError,
+)
 from lpsigning_mojo.external.launchpad import STATUSES
 from lpsigning_mojo.release.production import (
     PLAN,
@@ -564,7 +569,7 @@ def test_a_failed_upgrade_production_stops_and_offers_to_file_a_bug(
 
     production.bastion.production_upgrade = failing
     report, console = release(production, answers="y\n", yes=False)
-    assert report.exit_code == 1
+    assert report.exit_code == RemoteCommandFailed.exit_code
     assert "upgrade-production failed" in str(report.error)
     assert "File a bug on lp-signing now" in console.asked.getvalue()
     (filed,) = [write for write in production.launchpad.writes if write.kind == "createBug"]
