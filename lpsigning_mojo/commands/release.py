@@ -612,8 +612,8 @@ def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
     from lpsigning_mojo.commands._spec import spec_directory, spec_instances
     from lpsigning_mojo.config import Config
     from lpsigning_mojo.errors import DeclinedError, GatesBlockedError, UsageError
-    from lpsigning_mojo.release.gates import trigger_gates
     from lpsigning_mojo.release.production import refuse_lock_override
+    from lpsigning_mojo.release.promotion import trigger_gates
     from lpsigning_mojo.release.world import ReleaseSpec
     from lpsigning_mojo.runbook import RunStore
 

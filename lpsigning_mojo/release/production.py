@@ -6,7 +6,8 @@ a journal and production's lock (held on the staging role account, where
 ``upgrade-production`` runs):
 
 ``gates``
-   the promotion gates (:mod:`lpsigning_mojo.release.gates`), every result
+   the promotion gates (:mod:`lpsigning_mojo.release.gates`, read by
+   :mod:`lpsigning_mojo.release.promotion`), every result
    printed together; a blocked gate stops the run unless overridden
 ``edit``, ``commit``, ``push``
    when the payload changes (``--build-label SHA`` or ``--build-label
@@ -68,15 +69,7 @@ from lpsigning_mojo.release.bugs import (
     payload_commits,
     rollout_bugs,
 )
-from lpsigning_mojo.release.gates import (
-    GATE_LOCK,
-    PROMOTION_GATES,
-    PromotionFacts,
-    PromotionGates,
-    Target,
-    earlier_instance,
-    read_facts,
-)
+from lpsigning_mojo.release.gates import GATE_LOCK, PROMOTION_GATES, PromotionFacts, Target
 from lpsigning_mojo.release.notify import (
     ANNOUNCE_CHANNEL,
     Announce,
@@ -84,6 +77,7 @@ from lpsigning_mojo.release.notify import (
     DeployableRequest,
     note_path,
 )
+from lpsigning_mojo.release.promotion import PromotionGates, earlier_instance, read_facts
 from lpsigning_mojo.release.steps import (
     APPLICATION,
     Commit,
