@@ -962,3 +962,40 @@ class VerifyError(ReleaseError):
 
 
 __all__ += ["MergeProposalNeededError", "PreflightError", "ReleaseError", "VerifyError"]
+
+
+# -- the production release (lpsigning_mojo.release.production) -----------------------------
+
+
+class AnnouncementOutcomeUnknown(OutcomeUnknown):
+    """The announcement may or may not have been posted (the webhook's answer was lost).
+
+    Never posted again without asking: look in the channel first.
+    """
+
+
+class DeployableCommandError(ReleaseError):
+    """A configured Deployable command failed (``exit_status``; ``tail``: its last lines)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        exit_status: int | None,
+        tail: tuple[str, ...] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.exit_status = exit_status
+        self.tail = tail
+        super().__init__(message, hint=hint)
+
+
+class BugUpdatesFailedError(ReleaseError):
+    """Some bugs' status could not be changed on Launchpad (``bugs``: their numbers)."""
+
+    def __init__(self, message: str, *, bugs: tuple[int, ...], hint: str | None = None) -> None:
+        self.bugs = bugs
+        super().__init__(message, hint=hint)
+
+
+__all__ += ["AnnouncementOutcomeUnknown", "BugUpdatesFailedError", "DeployableCommandError"]

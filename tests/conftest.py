@@ -12,10 +12,11 @@ own temporary directory instead, so code that makes temporary files keeps
 working wherever ``HOME`` is.
 
 Hypothesis profiles: ``ci`` (500 examples per property), ``dev`` (50:
-fast), and ``auto``, which tox sets: ``ci`` for a run of the whole suite,
-``dev`` for a focused run (``-k``, ``-m``, or test paths given), so that
-``./dev tox -e test -- -k bundle`` takes seconds rather than minutes.
-``HYPOTHESIS_PROFILE`` unset means ``dev``.
+fast), ``mutation`` (``tox -e mutation``: 15, derandomized), and ``auto``,
+which tox sets: ``ci`` for a run of the whole suite, ``dev`` for a focused
+run (``-k``, ``-m``, or test paths given), so that ``./dev tox -e test --
+-k bundle`` takes seconds rather than minutes.
+``HYPOTHESIS_PROFILE`` unset means ``dev``. See docs/explanation/testing.rst.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ settings.register_profile(
     "dev",
     max_examples=50,
     deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "mutation",
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 

@@ -147,3 +147,21 @@ def test_matching_releases_narrows_by_base_and_architecture(
 def test_same_channel(a: str | None, b: str | None, same: bool) -> None:
     assert same_channel(a, b) is same
     assert same_channel(b, a) is same
+
+
+def test_was_released_and_str_honour_the_architecture(releases: tuple[Release, ...]) -> None:
+    assert was_released(releases, 89, track="latest", risk="edge", architecture="amd64")
+    assert not was_released(releases, 89, track="latest", risk="edge", architecture="arm64")
+    assert str(Base(name="ubuntu", channel="22.04")) == "ubuntu@22.04"
+    assert str(Base(name="ubuntu", channel="22.04", architecture="s390x")) == (
+        "ubuntu@22.04 on s390x"
+    )
+
+
+def test_a_bad_risk_is_refused_naming_the_risks_there_are() -> None:
+    with pytest.raises(ChannelError) as caught:
+        parse_channel("latest/bleeding")
+    assert str(caught.value).startswith(
+        "Channel 'latest/bleeding' has risk 'bleeding'; the risk must be one of "
+        "stable, candidate, beta, edge"
+    )

@@ -34,3 +34,15 @@ def test_light_modules_do_not_import_juju() -> None:
         check=True,
     )
     assert json.loads(done.stdout) == []
+
+
+def test_the_package_and_its_fakes_do_not_need_hypothesis() -> None:
+    # Only lpsigning_mojo.testing.strategies needs it; the package does not require it.
+    code = (
+        "import sys, lpsigning_mojo, lpsigning_mojo.testing, lpsigning_mojo.testing.standins\n"
+        "print('hypothesis' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    assert done.stdout.split() == ["False"]

@@ -244,3 +244,8 @@ def test_each_rule_is_registered_for_lint_with_its_code_name_and_fix() -> None:
         lint_rule = registered[policy_rule.code]
         assert (lint_rule.name, lint_rule.fix) == (policy_rule.name, policy_rule.fix)
     assert BUILD_LABEL.hint == "Set the full commit id: git rev-parse COMMIT in lp-signing."
+
+
+@pytest.mark.parametrize("charm", [".nrpe", "~nrpe", "local:nrpe", "cs:nrpe"])
+def test_local_and_old_store_charms_without_a_slash_are_not_from_charmhub(charm: str) -> None:
+    assert not is_charmhub(charm)

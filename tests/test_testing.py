@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import socket
 import subprocess
 import sys
@@ -45,13 +46,39 @@ STATE = DeployedState(
 )
 
 
-def test_fakes_satisfy_the_protocols() -> None:
-    hub: Charmhub = FakeCharmhub()
-    source: JujuStatusSource = FakeJujuStatusSource()
-    runner: CommandRunner = FakeRunner()
-    assert hub is not None
-    assert source is not None
-    assert runner is not None
+def _members(protocol: type) -> dict[str, inspect.Signature]:
+    """The methods a Protocol declares, with their signatures."""
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(protocol).items()
+        if callable(member) and not name.startswith("_")
+    }
+
+
+@pytest.mark.parametrize(
+    ("fake", "protocol", "real"),
+    [
+        (FakeCharmhub, Charmhub, CharmhubClient),
+        (FakeJujuStatusSource, JujuStatusSource, None),
+        (FakeRunner, CommandRunner, LocalRunner),
+    ],
+)
+def test_fakes_offer_every_method_of_their_protocol_with_the_same_signature(
+    fake: type, protocol: type, real: type | None
+) -> None:
+    # mypy checks the fakes against the Protocols statically; this checks what runs.
+    declared = _members(protocol)
+    assert declared, f"{protocol.__name__} declares no methods"
+    for name, signature in declared.items():
+        for implementation in (fake, real):
+            if implementation is None:
+                continue
+            method = getattr(implementation, name, None)
+            assert callable(method), f"{implementation.__name__} has no {name}()"
+            assert inspect.signature(method).parameters.keys() == signature.parameters.keys(), (
+                f"{implementation.__name__}.{name} takes other arguments than "
+                f"{protocol.__name__}.{name}"
+            )
 
 
 def test_fake_charmhub_answers_what_it_expects_and_records_calls() -> None:

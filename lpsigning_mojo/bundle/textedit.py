@@ -205,7 +205,7 @@ def insert(
                 hint="add it by hand",
             )
         at, near = first_line - 1, lines[first_line - 1]
-    eol = ending(near) or next((ending(line) for line in lines if ending(line)), "\n")
+    eol = ending(near) or _nearby_ending(lines, at)
     entry = f"{format_key(slot.missing[-1])}: {format_scalar(value, None)}{eol}"
     if len(slot.missing) == 2:
         step = " " * max(first_key.start_mark.column - slot.owner_column, 2)
@@ -215,6 +215,16 @@ def insert(
     if at == len(lines) and lines and not ending(lines[-1]):
         lines = [*lines[:-1], lines[-1] + eol]
     return [*lines[:at], new, *lines[at:]], at + 1
+
+
+def _nearby_ending(lines: list[str], at: int) -> str:
+    """The ending of the nearest line before ``at`` that has one.
+
+    In a file of mixed line endings, a line inserted next to an unterminated
+    last line ends as the lines before it do, not as the first line does.
+    (A line with an ending always comes before: the key of the mapping.)
+    """
+    return next((ending(line) for line in reversed(lines[:at]) if ending(line)), "\n")
 
 
 def _single_line(view: View, key: yaml.Node, value: yaml.Node) -> int | None:

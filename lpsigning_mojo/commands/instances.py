@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -87,6 +87,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--dry-run", action="store_true", help="say what would run; run nothing")
     _limits(parser, "default: from instances.yaml")
     add_spec_argument(parser)
+    _production_arguments(parser)
     parser.set_defaults(handler=run_upgrade)
 
     parser = subparsers.add_parser(
@@ -162,9 +163,9 @@ def _route(plan: RemoteCommand) -> str:
     return resolve(plan.environment.ssh_destination, user=plan.environment.login_user).describe()
 
 
-def _dry_run(plan: RemoteCommand, what: str) -> int:
+def _dry_run(plan: RemoteCommand, what: str, notes: Sequence[str] = ()) -> int:
     print(f"Would run {what}:")
-    for line in [*plan.describe(), f"route:     {_route(plan)}"]:
+    for line in [*plan.describe(), f"route:     {_route(plan)}", *notes]:
         print(f"  {line}")
     print("Nothing was run (--dry-run).")
     return 0
@@ -206,21 +207,49 @@ def run_upgrade(args: argparse.Namespace) -> int:
     plan = upgrade_command(
         spec_instances(args), args.instance, timeout=args.timeout, idle_timeout=args.idle_timeout
     )
+    header = _production_gates(args, plan)
     if args.dry_run:
-        return _dry_run(plan, f"the upgrade trigger of {plan.instance.name}")
+        return _dry_run(plan, f"the upgrade trigger of {plan.instance.name}", header)
 
     def run() -> int:
         with _connected(plan) as (runner, bounded):
-            return _run_logged(bounded, runner, mirror=args.remote_status)
+            return _run_logged(bounded, runner, mirror=args.remote_status, header=header)
 
     return _bounded(args, run)
 
 
-def _run_logged(plan: RemoteCommand, runner: CommandRunner, *, mirror: bool = False) -> int:
-    """Run ``plan`` showing progress, with its full output in a new log file."""
+# -- production's trigger: the promotion gates first (lpsigning_mojo.commands.release) ---------
+
+
+def _production_arguments(parser: argparse.ArgumentParser) -> None:
+    from lpsigning_mojo.commands.release import add_gate_arguments
+
+    add_gate_arguments(parser)
+    parser.add_argument(
+        "--source", metavar="PATH", help="production only: a clone of lp-signing, for the gates"
+    )
+    parser.add_argument("--yes", action="store_true", help="production only: do not ask first")
+
+
+def _production_gates(args: argparse.Namespace, plan: RemoteCommand) -> list[str]:
+    """For production: the promotion gates, then a confirmation; lines for the log (or dry run)."""
+    from lpsigning_mojo.commands.release import gate_trigger
+
+    return gate_trigger(args, plan.instance)
+
+
+def _run_logged(
+    plan: RemoteCommand,
+    runner: CommandRunner,
+    *,
+    mirror: bool = False,
+    header: Sequence[str] = (),
+) -> int:
+    """Run ``plan`` showing progress, with its full output (after ``header``) in a new log file."""
     path, log = open_log(f"{plan.name}-{plan.instance.name}")
     tty = sys.stdout.isatty()
     with log:
+        log.writelines(f"# {line}\n" for line in header)
         log.write(f"# {plan.command_line}\n# as {plan.environment.account}\n")
         print(f"Running {plan.name} as {plan.environment.account}; full output in {path}")
         progress = Progress(plan.name, out=sys.stdout, tty=tty, clock=SYSTEM_CLOCK)

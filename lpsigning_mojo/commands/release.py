@@ -1,12 +1,16 @@
 """``lpsigning-mojo release`` and ``runs``: the releases, and the journals of their runs.
 
-``release staging`` builds the real World (:class:`~lpsigning_mojo.release.world.ReleaseWorld`:
-git in the spec repository, Charmhub, SSH to the management environments,
-the health probe, juju through the role account, Launchpad, the run store)
-from its arguments and the user's configuration, and hands it to
-:func:`lpsigning_mojo.release.staging.release_staging`. ``runs`` lists and
-shows the journals. Exit statuses come from the engine's report (the error
-classes' ``exit_code``), never from numbers written here.
+``release staging`` and ``release production`` build the real World
+(:class:`~lpsigning_mojo.release.world.ReleaseWorld`: git in the spec
+repository, Charmhub, SSH to the management environments, the health probe,
+juju through the role account, Launchpad, the Mattermost webhook and the
+Deployable commands of the configuration, the run store) from their
+arguments and the user's configuration, and hand it to
+:func:`lpsigning_mojo.release.staging.release_staging` or
+:func:`lpsigning_mojo.release.production.release_production`. ``runs``
+lists and shows the journals. :func:`gate_trigger` is what ``lpsigning-mojo
+upgrade production`` checks first. Exit statuses come from the engine's
+report (the error classes' ``exit_code``), never from numbers written here.
 """
 
 from __future__ import annotations
@@ -25,29 +29,45 @@ from lpsigning_mojo.commands._spec import add_spec_argument
 
 if TYPE_CHECKING:
     from lpsigning_mojo.config import Config
-    from lpsigning_mojo.instances import Instances
+    from lpsigning_mojo.instances import Instance, Instances
+    from lpsigning_mojo.release.production import ProductionOptions
     from lpsigning_mojo.release.staging import StagingOptions
     from lpsigning_mojo.release.world import ReleaseWorld
     from lpsigning_mojo.runbook import RunStore
 
-__all__ = ["build_world", "register", "run_release_staging", "run_runs"]
+__all__ = [
+    "add_gate_arguments",
+    "build_world",
+    "gate_trigger",
+    "register",
+    "run_release_production",
+    "run_release_staging",
+    "run_runs",
+]
 
 
-def _exit_statuses() -> str:
+def _exit_statuses(trigger: str = "upgrade-staging") -> str:
     from lpsigning_mojo.errors import (
         CommandInterruptedError,
         CommandTimeoutError,
         LpsigningMojoError,
         OutcomeUnknown,
+        RemoteCommandFailed,
+        RemoteCommandKilled,
         UsageError,
     )
 
+    unknown = f"the connection was lost while {trigger} ran: resume"
+    if trigger == "upgrade-production":
+        unknown = "whether upgrade-production (or the announcement) happened is unknown: resume"
     rows = [
         (0, "the release is done (or the dry run printed every step)"),
         (LpsigningMojoError.exit_code, "a step failed: the sentence says why; resume once fixed"),
         (UsageError.exit_code, "the command line is wrong"),
-        (OutcomeUnknown.exit_code, "the connection was lost while upgrade-staging ran: resume"),
-        (CommandTimeoutError.exit_code, "upgrade-staging ran past its timeout"),
+        (OutcomeUnknown.exit_code, unknown),
+        (RemoteCommandFailed.exit_code, f"{trigger} failed (its last lines are shown): resume"),
+        (RemoteCommandKilled.exit_code, f"{trigger} was ended by a signal: resume"),
+        (CommandTimeoutError.exit_code, f"{trigger} ran past its timeout"),
         (CommandInterruptedError.exit_code, "interrupted with Ctrl-C: resume"),
     ]
     return "\n".join(f"  {code:<4} {text}" for code, text in rows)
@@ -67,6 +87,27 @@ examples:
   lpsigning-mojo runs show last
       show what the newest run did, step by step
 """
+
+
+PRODUCTION_EXAMPLES = """\
+examples:
+  lpsigning-mojo release production --dry-run
+      show every gate's result and every step (the release note, the
+      announcement, the remote command, the bug transitions); change nothing
+  lpsigning-mojo release production --build-label staging --source ~/src/lp-signing
+      deploy the payload staging runs now, with the LP: #N lines of the
+      lp-signing commits it brings
+  lpsigning-mojo release production --override soak --reason "hotfix for LP: #2034567"
+      proceed although staging has not run it long enough (recorded, with
+      your name, in the journal and the commit message)
+  lpsigning-mojo release production --resume last
+      continue the newest unfinished production release where it stopped
+  lpsigning-mojo release production --file-bug "Signing fails after the rollout"
+      file a bug on lp-signing about the newest production run, with its journal
+"""
+
+#: The gates ``--override`` may name (the lock is broken with --break-lock instead).
+GATE_NAMES = ("spec", "staging-charm", "build-label", "staging-health", "soak")
 
 
 def _whole(text: str) -> int:
@@ -165,6 +206,68 @@ def register(subparsers: Any) -> None:
     staging.add_argument("--format", choices=("text", "json"), default="text")
     staging.set_defaults(handler=run_release_staging)
 
+    production = releases.add_parser(
+        "production",
+        help="promote what staging runs to production",
+        description=textwrap.fill(
+            "The runbook's 'Deploying to production': check the promotion gates (staging runs "
+            "the same charm and payload, healthy and settled; the spec is clean; nobody else "
+            "is releasing; the soak time), set build_label for production when the payload "
+            "changes (commit, push), request the deployment on Deployable, announce it in "
+            "~is-outage (once), run upgrade-production from the staging role account, ask "
+            "you to check the production publisher logs, move the fixed bugs to Fix "
+            "Released, and mark the Deployable request deployed. Steps already done are "
+            "skipped; a stopped run continues with --resume.",
+            78,
+        ),
+        epilog=f"{PRODUCTION_EXAMPLES}\nexit statuses:\n{_exit_statuses('upgrade-production')}\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    production.add_argument(
+        "--build-label",
+        metavar="SHA|staging",
+        help="the payload to deploy: a commit of lp-signing, or 'staging' for what staging "
+        "runs now (default: keep what the bundle pins)",
+    )
+    production.add_argument(
+        "--source",
+        metavar="PATH",
+        help="a clone of lp-signing: build_label ancestry, and the LP: #N lines of the "
+        "commits the payload brings (default: release.source in the configuration)",
+    )
+    add_gate_arguments(production)
+    production.add_argument(
+        "--file-bug",
+        metavar="TITLE",
+        help="file a bug on lp-signing about a run (the newest production run, or the one "
+        "--resume names), with its journal excerpt and the 'deployment' tag; runs no step",
+    )
+    production.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print every gate's result and every step exactly; change nothing (no commit, "
+        "push, lock, announcement, remote command or bug change)",
+    )
+    production.add_argument(
+        "--yes",
+        action="store_true",
+        help="answer yes to confirmations (a Deployable request made by hand, the "
+        "announcement posted by hand, the publisher logs checked, breaking a lock)",
+    )
+    production.add_argument(
+        "--resume",
+        metavar="RUN_ID",
+        help="continue a stopped run ('last': the newest unfinished one), with its own options",
+    )
+    production.add_argument(
+        "--break-lock",
+        action="store_true",
+        help="break a stale lock after showing who holds it (asks; --yes confirms)",
+    )
+    add_spec_argument(production)
+    production.add_argument("--format", choices=("text", "json"), default="text")
+    production.set_defaults(handler=run_release_production)
+
     runs = subparsers.add_parser(
         "runs",
         help="list the runs of releases, or show one",
@@ -182,6 +285,65 @@ def register(subparsers: Any) -> None:
     show.add_argument("run", metavar="RUN_ID", help="a run id, or 'last' for the newest run")
     show.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS)
     show.set_defaults(handler=run_runs)
+
+
+def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--override GATE --reason TEXT`` (repeatable), for the production release and trigger."""
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="GATE",
+        help=f"proceed although GATE is blocked ({', '.join(GATE_NAMES)}); needs --reason, "
+        "and is recorded with your name",
+    )
+    parser.add_argument(
+        "--reason",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="why the --override before it is right (one --reason per --override)",
+    )
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    from lpsigning_mojo.errors import UsageError
+
+    gates, reasons = list(args.override), list(args.reason)
+    if len(gates) != len(reasons):
+        raise UsageError(
+            "each --override GATE needs its own --reason TEXT",
+            hint="Write: --override soak --reason 'why it is safe'",
+        )
+    given: dict[str, str] = {}
+    for gate, reason in zip(gates, reasons, strict=True):
+        if gate == "lock":
+            from lpsigning_mojo.release.production import refuse_lock_override
+
+            refuse_lock_override({gate: reason})
+        if gate not in GATE_NAMES:
+            raise UsageError(
+                f"--override {gate}: there is no gate called {gate!r}",
+                hint=f"The gates: {', '.join(GATE_NAMES)}",
+            )
+        if not reason.strip():
+            raise UsageError(f"--override {gate} needs a reason", hint="Say why with --reason TEXT")
+        given[gate] = reason.strip()
+    return given
+
+
+def _source(given: str | None, config: Config) -> str | None:
+    """``--source`` or ``release.source``, as an absolute path to a directory."""
+    from lpsigning_mojo.errors import UsageError
+
+    source = given if given is not None else config.get("release.source")
+    if source is None:
+        return None
+    path = Path(source).expanduser()
+    if not path.is_dir():
+        where = "--source" if given is not None else f"release.source ({config.path})"
+        raise UsageError(f"{where} {source}: no such directory")
+    return str(path.resolve())
 
 
 # -- release staging -----------------------------------------------------------------------------
@@ -251,12 +413,14 @@ def build_world(
     """The real World: adapters to the real systems, closed when ``stack`` closes."""
     from lpsigning_mojo.clock import SYSTEM_CLOCK
     from lpsigning_mojo.external.charmhub import CharmhubClient
+    from lpsigning_mojo.external.chat import MattermostWebhook
     from lpsigning_mojo.external.git import GitCli
     from lpsigning_mojo.external.juju import JujuCli
     from lpsigning_mojo.external.launchpad import LaunchpadClient
+    from lpsigning_mojo.external.local import LocalRunner
     from lpsigning_mojo.external.probe import ServiceKeyProbe
     from lpsigning_mojo.external.ssh import SSHRunner
-    from lpsigning_mojo.instances import Instance, ManagementEnvironment
+    from lpsigning_mojo.instances import ManagementEnvironment
     from lpsigning_mojo.release.world import ReleaseSpec, ReleaseWorld, Runners
     from lpsigning_mojo.remote import RoleAccountRunner
     from lpsigning_mojo.runbook import StreamReporter, TerminalPrompt
@@ -275,6 +439,15 @@ def build_world(
         runner = RoleAccountRunner(runners(environment), environment.command_line)
         return JujuCli(model=instance.juju_model, runner=runner)
 
+    webhook = config.get("mattermost.webhook")
+    chat = None
+    if webhook is not None:  # from the configuration or the environment, never the spec
+        chat = MattermostWebhook(
+            webhook,
+            channel=config.get("mattermost.channel"),
+            username=config.get("mattermost.username"),
+        )
+
     return ReleaseWorld(
         clock=SYSTEM_CLOCK,
         prompt=TerminalPrompt(yes=yes),
@@ -289,6 +462,8 @@ def build_world(
         open_source=GitCli,
         juju=juju,
         launchpad=launchpad,
+        chat=chat,
+        local=LocalRunner(),
     )
 
 
@@ -326,6 +501,168 @@ def run_release_staging(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(report.to_json())
     return report.exit_code
+
+
+# -- release production --------------------------------------------------------------------------
+
+
+def _production_options(args: argparse.Namespace, config: Config) -> ProductionOptions:
+    from lpsigning_mojo.release.production import ProductionOptions
+
+    return ProductionOptions(build_label=args.build_label, source=_source(args.source, config))
+
+
+def _resumed_production(args: argparse.Namespace, runs: RunStore) -> tuple[str, ProductionOptions]:
+    from lpsigning_mojo.errors import UsageError
+    from lpsigning_mojo.release.production import resumed_options
+
+    run_id, options = resumed_options(runs, args.resume)
+    other = [
+        flag
+        for flag, differs in (
+            ("--build-label", args.build_label not in (None, options.build_label)),
+            ("--source", args.source is not None),
+        )
+        if differs
+    ]
+    if other:
+        raise UsageError(
+            f"run {run_id} continues with the options it started with, not {', '.join(other)}",
+            hint="Leave them out to resume it (--override may be given), or start a new run "
+            "(a stopped run keeps the lock: break your own with --break-lock)",
+        )
+    return run_id, options
+
+
+def run_release_production(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.clock import SYSTEM_CLOCK
+    from lpsigning_mojo.commands._spec import spec_directory, spec_instances
+    from lpsigning_mojo.commands._table import print_json
+    from lpsigning_mojo.config import Config
+    from lpsigning_mojo.errors import UsageError
+    from lpsigning_mojo.release.production import file_bug_about, release_production
+    from lpsigning_mojo.runbook import RunStore
+
+    config = Config.load()
+    for warning in config.warnings:
+        print(f"lpsigning-mojo: warning: {warning}", file=sys.stderr)
+    runs = RunStore(clock=SYSTEM_CLOCK)
+    given = _overrides(args)
+    if args.file_bug is not None:
+        other = [
+            flag
+            for flag, used in (
+                ("--build-label", args.build_label is not None),
+                ("--source", args.source is not None),
+                ("--override", bool(given)),
+                ("--break-lock", args.break_lock),
+            )
+            if used
+        ]
+        if other:
+            raise UsageError(
+                f"--file-bug files a bug about a run and runs no step, so {', '.join(other)} "
+                "has no use with it",
+                hint="Leave them out; pick the run with --resume RUN_ID (default: the newest)",
+            )
+    elif args.resume is not None:
+        run_id, options = _resumed_production(args, runs)
+    else:
+        run_id, options = None, _production_options(args, config)
+    out = sys.stderr if args.format == "json" else sys.stdout
+    with contextlib.ExitStack() as stack:
+        world = build_world(
+            spec_directory=spec_directory(args),
+            instances=spec_instances(args),
+            config=config,
+            runs=runs,
+            yes=args.yes,
+            out=out,
+            stack=stack,
+        )
+        if args.file_bug is not None:
+            url = file_bug_about(world, args.resume, args.file_bug, dry_run=args.dry_run)
+            if args.format == "json":
+                print_json({"filed": url is not None, "url": url})
+            return 0
+        report = release_production(
+            world,
+            options,
+            resume=run_id,
+            dry_run=args.dry_run,
+            break_lock=args.break_lock,
+            overrides=given,
+        )
+    if args.format == "json":
+        print_json(report.to_json())
+    return report.exit_code
+
+
+def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
+    """What ``lpsigning-mojo upgrade INSTANCE`` checks before an upgrade of production.
+
+    For an instance of a production stage: the promotion gates (with
+    ``--override GATE --reason TEXT``), printed; a blocked one refuses
+    (:class:`~lpsigning_mojo.errors.GatesBlockedError`); then a confirmation
+    unless ``--yes``. Returns the lines to keep in the trigger's log (none for
+    other instances). A dry run reads nothing: the lines say that the gates
+    come first.
+    """
+    from lpsigning_mojo.clock import SYSTEM_CLOCK
+    from lpsigning_mojo.commands._spec import spec_directory, spec_instances
+    from lpsigning_mojo.config import Config
+    from lpsigning_mojo.errors import DeclinedError, GatesBlockedError, UsageError
+    from lpsigning_mojo.release.production import refuse_lock_override
+    from lpsigning_mojo.release.promotion import trigger_gates
+    from lpsigning_mojo.release.world import ReleaseSpec
+    from lpsigning_mojo.runbook import RunStore
+
+    given = _overrides(args)
+    directory = spec_directory(args)
+    spec = ReleaseSpec.load(directory, instances=spec_instances(args))
+    if not spec.policy.production(instance.stage_name):
+        if given:
+            raise UsageError(
+                f"--override applies to production's trigger; {instance.name} has no gates"
+            )
+        return []
+    refuse_lock_override(given)
+    if args.dry_run:
+        return [
+            f"gates:     first the promotion gates ({', '.join(GATE_NAMES)}, lock); a blocked "
+            "one refuses",
+            f"           (see them now: lpsigning-mojo release {instance.name} --dry-run)",
+            "confirm:   asked first, unless --yes",
+        ]
+    config = Config.load()
+    with contextlib.ExitStack() as stack:
+        world = build_world(
+            spec_directory=directory,
+            instances=spec.instances,
+            config=config,
+            runs=RunStore(clock=SYSTEM_CLOCK),
+            yes=args.yes,
+            out=sys.stdout,
+            stack=stack,
+        )
+        report = trigger_gates(world, instance.name, given, source=_source(args.source, config))
+        print("Promotion gates:")
+        for line in report.lines():
+            print(f"  {line}")
+        if not report.ok:
+            names = tuple(result.gate for result in report.blocked)
+            raise GatesBlockedError(
+                f"{len(names)} promotion gate(s) blocked: {', '.join(names)}; "
+                f"{instance.name} was not upgraded",
+                blocked=names,
+                hint="Do what each says to unblock it, or proceed anyway with --override GATE "
+                "--reason TEXT (your name goes in the trigger's log); a release "
+                f"(lpsigning-mojo release {instance.name}) records it in its journal too",
+            )
+        trigger = " ".join(instance.triggers["upgrade"].argv)
+        if not world.prompt.confirm(f"Run {trigger} on {instance.name} now?"):
+            raise DeclinedError(f"{trigger} was not run", hint="Run it again once you are ready")
+    return ["promotion gates:", *report.lines()]
 
 
 # -- runs ------------------------------------------------------------------------------------------

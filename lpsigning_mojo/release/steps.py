@@ -42,6 +42,7 @@ from lpsigning_mojo.errors import (
     VerifyError,
 )
 from lpsigning_mojo.external.git import DirtyPath
+from lpsigning_mojo.external.juju import DeployedState
 from lpsigning_mojo.external.probe import HealthProbe, ProbeResult, wait_until_healthy
 from lpsigning_mojo.files import read_text
 from lpsigning_mojo.instances import Instance, ManagementEnvironment
@@ -63,6 +64,7 @@ from lpsigning_mojo.triggers import RemoteCommand, upgrade_command
 
 __all__ = [
     "APPLICATION",
+    "BRANCH_STEPS",
     "PROJECT",
     "Branch",
     "Change",
@@ -81,6 +83,7 @@ __all__ = [
     "route",
     "stage_diffs",
     "unified_diff",
+    "unsettled",
     "work_bundle",
 ]
 
@@ -89,13 +92,8 @@ APPLICATION = "lp-signing"
 #: The Launchpad project of lp-signing's bugs.
 PROJECT = "lp-signing"
 
-#: How long, and how often, the health check is tried after an upgrade (seconds).
-HEALTH_TIMEOUT = 300.0
-HEALTH_DELAY = 5.0
-HEALTH_SUCCESSES = 3
-#: How long, and how often, juju is asked until the units have settled (seconds).
-SETTLE_TIMEOUT = 600.0
-SETTLE_DELAY = 10.0
+#: The steps that record the run's branch: staging's preflight, production's gates.
+BRANCH_STEPS = ("preflight", "gates")
 
 
 class _OnFirstUse:
@@ -289,11 +287,19 @@ def _text(outputs: Mapping[str, object], key: str) -> str | None:
 
 
 def branch(world: ReleaseWorld, journal: Journal) -> Branch:
-    """The run's :class:`Branch`: as preflight recorded it, or (in a dry run) as git has it now."""
-    recorded = journal.outputs(Preflight.name)
-    fields = {key: _text(recorded, key) for key in attrs.fields_dict(Branch)}
-    if all(value is not None for value in fields.values()):
-        return Branch(**{key: str(value) for key, value in fields.items()})
+    """The run's :class:`Branch`, as one of :data:`BRANCH_STEPS` recorded it, or as git has it.
+
+    A step records it as its outputs, or under ``"branch"`` in them. In a
+    dry run nothing is recorded, and git's upstream is read instead.
+    """
+    for step in BRANCH_STEPS:
+        recorded = journal.outputs(step)
+        nested = recorded.get("branch")
+        if isinstance(nested, Mapping):
+            recorded = nested
+        fields = {key: _text(recorded, key) for key in attrs.fields_dict(Branch)}
+        if all(value is not None for value in fields.values()):
+            return Branch(**{key: str(value) for key, value in fields.items()})
     upstream = world.git.upstream()
     return Branch(
         local=upstream.local_branch,
@@ -545,6 +551,8 @@ class Upgrade(Step[ReleaseWorld]):
 
     instance: str
     title: str = "Run the upgrade trigger"
+    #: More lines for the person asked what happened after a lost connection.
+    unknown_help: tuple[str, ...] = ()
     name = "upgrade"
 
     def command(self, world: ReleaseWorld) -> RemoteCommand:
@@ -563,8 +571,11 @@ class Upgrade(Step[ReleaseWorld]):
 
     def describe(self, world: ReleaseWorld, journal: Journal) -> list[str]:
         command = self.command(world)
+        trigger = command.instance.triggers.get("upgrade")
+        about = [f"about:     {trigger.description}"] if trigger and trigger.description else []
         return [
             *command.describe(),
+            *about,
             f"output:    streamed, and kept in {self.log_path(world, journal)}",
             "never run again by itself: if the connection drops, --resume asks you what happened",
         ]
@@ -629,6 +640,11 @@ class Upgrade(Step[ReleaseWorld]):
         self, world: ReleaseWorld, journal: Journal, previous: StepState
     ) -> Outputs | None:
         command = self.command(world)
+        look = (
+            [f"See what {self.instance} runs now: lpsigning-mojo status {self.instance}"]
+            if command.instance.juju_access
+            else []
+        )
         answer = ask_what_happened(
             world,
             journal,
@@ -636,7 +652,8 @@ class Upgrade(Step[ReleaseWorld]):
             previous,
             what=[
                 f"Its output so far is in {self.log_path(world, journal)}.",
-                f"See what {self.instance} runs now: lpsigning-mojo status {self.instance}",
+                *look,
+                *self.unknown_help,
                 f"Answer 'it completed' only if {command.name} ran to its end; "
                 "'run it again' runs it once more.",
             ],
@@ -679,19 +696,28 @@ def _wrong(report: StatusReport, revision: int) -> list[str]:
     return found
 
 
+def unsettled(state: DeployedState, problems: Sequence[str] | None = None) -> list[str]:
+    """Why an application is not active with every unit active and idle, one sentence each.
+
+    ``problems`` replaces the state's own health problems (a status report
+    leaves out those that do not apply, such as a subordinate's missing units).
+    An agent still ``executing`` is healthy but not settled.
+    """
+    found = list(state.problems if problems is None else problems)
+    found.extend(
+        f"the agent of unit {unit.name} is {unit.agent_status}, not idle"
+        for unit in state.units
+        if unit.agent_status != "idle" and not unit.problems
+    )
+    return found
+
+
 def _unsettled(report: StatusReport) -> list[str]:
     """Why the units are not (yet) healthy and idle, one sentence each."""
     found: list[str] = []
     for application in report.applications:
-        state = application.state
-        if state is None:
-            continue
-        found.extend(application.problems)
-        found.extend(
-            f"the agent of unit {unit.name} is {unit.agent_status}, not idle"
-            for unit in state.units
-            if unit.agent_status != "idle" and not unit.problems
-        )
+        if application.state is not None:
+            found.extend(unsettled(application.state, application.problems))
     return found
 
 
@@ -713,11 +739,12 @@ class Verify(Step[ReleaseWorld]):
     def describe(self, world: ReleaseWorld, journal: Journal) -> list[str]:
         instance = world.spec.instance(self.instance)
         lines = []
+        waits = world.waits
         if instance.health_url:
             lines.append(
                 f"GET {instance.health_url} until it answers 200 with a service key "
-                f"{HEALTH_SUCCESSES} times in a row, every {HEALTH_DELAY:g} s, within "
-                f"{HEALTH_TIMEOUT:g} s"
+                f"{waits.health_successes} times in a row, every {waits.health_delay:g} s, "
+                f"within {waits.health_timeout:g} s"
             )
         else:
             lines.append(f"no health check: {instance.name} has no public URL")
@@ -726,7 +753,7 @@ class Verify(Step[ReleaseWorld]):
             lines.append(
                 f"juju status --model {instance.juju_model} {APPLICATION}, as the role account, "
                 f"until {APPLICATION} runs revision {revision} and every unit is active and idle, "
-                f"within {SETTLE_TIMEOUT:g} s"
+                f"within {waits.settle_timeout:g} s"
             )
         else:
             lines.append(f"what {instance.name} runs cannot be read from here: not checked")
@@ -738,18 +765,19 @@ class Verify(Step[ReleaseWorld]):
     def run(self, world: ReleaseWorld, journal: Journal) -> Outputs:
         instance = world.spec.instance(self.instance)
         outputs: dict[str, object] = {"health": None, "deployed": None}
+        waits = world.waits
         if instance.url is not None:
             with world.reporter.progress(f"health check of {instance.name}") as progress:
                 waited = wait_until_healthy(
                     _ShownProbe(world.probe, progress),
                     instance.url,
                     clock=world.clock,
-                    timeout=HEALTH_TIMEOUT,
-                    delay=HEALTH_DELAY,
-                    successes=HEALTH_SUCCESSES,
+                    timeout=waits.health_timeout,
+                    delay=waits.health_delay,
+                    successes=waits.health_successes,
                 )
             world.reporter.info(
-                f"  {waited.last.url} answered {HEALTH_SUCCESSES} times in a row "
+                f"  {waited.last.url} answered {waits.health_successes} times in a row "
                 f"({waited.attempts} checks, {elapsed(waited.elapsed)})."
             )
             outputs["health"] = {"url": waited.last.url, "attempts": waited.attempts}
@@ -761,8 +789,8 @@ class Verify(Step[ReleaseWorld]):
         assert world.juju is not None
         revision = self.revision(world, journal)
         bundle = render(world, bundle_at(world, "HEAD"), instance.stage_name)
-        clock = world.clock
-        deadline = clock.monotonic() + SETTLE_TIMEOUT
+        clock, waits = world.clock, world.waits
+        deadline = clock.monotonic() + waits.settle_timeout
         while True:
             report = compare(
                 instance.name,
@@ -791,9 +819,9 @@ class Verify(Step[ReleaseWorld]):
             if now >= deadline:
                 raise VerifyError(
                     f"{instance.name} did not settle on revision {revision} within "
-                    f"{SETTLE_TIMEOUT:g} s: {'; '.join(problems)}",
+                    f"{waits.settle_timeout:g} s: {'; '.join(problems)}",
                     hint=f"Look at the model (lpsigning-mojo status {instance.name}), fix what is "
                     "wrong, then resume to check again",
                 )
             world.reporter.info(f"  Not settled yet: {'; '.join(problems)}")
-            clock.sleep(min(SETTLE_DELAY, deadline - now))
+            clock.sleep(min(waits.settle_delay, deadline - now))

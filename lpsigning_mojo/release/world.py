@@ -13,8 +13,14 @@ build what they need. Nothing in the plans asks which kind it got.
 Optional collaborators are ``None`` where a release can do without them:
 without ``launchpad`` bugs are not checked, without ``open_source`` no
 ``LP: #N`` is read from a clone of lp-signing, without ``juju`` the
-deployed revision is not read back. A later plan adds what it needs (chat,
-Deployable) as further optional fields, so that this one keeps working.
+deployed revision is not read back, without ``chat`` (no webhook
+configured) the announcement is printed for a person to post, without
+``local`` (a runner for this machine) the Deployable commands are not run
+and the person is asked instead.
+
+How long the checks after an upgrade wait, and how often they ask, is the
+World's too (:class:`Waits`): a real release keeps the defaults, a test or
+the rehearsal shortens them.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from lpsigning_mojo.clock import Clock
     from lpsigning_mojo.config import Config
     from lpsigning_mojo.external.charmhub import Charmhub
+    from lpsigning_mojo.external.chat import Chat
     from lpsigning_mojo.external.git import Git
     from lpsigning_mojo.external.juju import JujuStatusSource
     from lpsigning_mojo.external.launchpad import Launchpad
@@ -41,7 +48,7 @@ if TYPE_CHECKING:
     from lpsigning_mojo.remote import CommandRunner
     from lpsigning_mojo.runbook import Prompt, Reporter, RunStore
 
-__all__ = ["ReleaseSpec", "ReleaseWorld", "Runners"]
+__all__ = ["ReleaseSpec", "ReleaseWorld", "Runners", "Waits"]
 
 
 @attrs.frozen(kw_only=True)
@@ -143,6 +150,23 @@ class Runners:
 
 
 @attrs.frozen(kw_only=True)
+class Waits:
+    """How long the checks after an upgrade wait, and how often they ask (seconds).
+
+    ``health_*``: the health check must pass ``health_successes`` times in a
+    row, asked every ``health_delay``, within ``health_timeout``.
+    ``settle_*``: juju is asked every ``settle_delay`` until the units have
+    settled, within ``settle_timeout``. The defaults are a real release's.
+    """
+
+    health_timeout: float = 300.0
+    health_delay: float = 5.0
+    health_successes: int = 3
+    settle_timeout: float = 600.0
+    settle_delay: float = 10.0
+
+
+@attrs.frozen(kw_only=True)
 class ReleaseWorld:
     """Everything a release plan reaches, and the engine's clock, prompt and reporter.
 
@@ -153,7 +177,10 @@ class ReleaseWorld:
     ``open_source`` opens a local clone of lp-signing (for ``LP: #N`` in its
     commits). ``juju`` gives the source of an instance's deployed state, where
     developers may read it. ``runs`` holds the journals; ``config`` is the
-    user's configuration.
+    user's configuration. ``chat`` posts the announcement (the Mattermost
+    webhook of the configuration); ``local`` runs commands on this machine
+    (the Deployable commands of the configuration). ``waits`` says how long
+    the checks after an upgrade wait.
     """
 
     clock: Clock
@@ -169,3 +196,6 @@ class ReleaseWorld:
     open_source: Callable[[Path], Git] | None = None
     juju: Callable[[Instance], JujuStatusSource] | None = None
     launchpad: Launchpad | None = None
+    chat: Chat | None = None
+    local: CommandRunner | None = None
+    waits: Waits = attrs.field(factory=Waits)

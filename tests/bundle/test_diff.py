@@ -98,3 +98,89 @@ def test_unpinning_a_revision_is_not_a_release() -> None:
     unpinned = Bundle.from_text(BASE.replace(", revision: 87", ""))
     assert not diff_bundles(Bundle.from_text(BASE), unpinned).release_only
     assert diff_bundles(unpinned, Bundle.from_text(BASE)).release_only
+
+
+OLD = """\
+series: jammy
+note: kept for the linter
+applications:
+  x: {charm: x, placement-note: a, options: {gone: 1, same: 2}}
+machines:
+  "0": {}
+  "2": {series: jammy}
+relations:
+  - [x, y]
+"""
+NEW = """\
+series: noble
+note: changed
+applications:
+  x: {charm: x, placement-note: b, options: {same: 2, new: 3}}
+machines:
+  "1": {series: noble}
+  "2": {series: jammy}
+relations:
+  - [x, z]
+"""
+
+
+def test_every_kind_of_change_is_named_with_its_old_and_new_value() -> None:
+    old = Bundle.from_text(OLD)
+    new = Bundle.from_text(NEW)
+    machine = {"constraints": None, "base": None, "annotations": {}, "extra": {}, "line": 6}
+    assert [(c.application, c.field, c.old, c.new) for c in diff_bundles(old, new).changes] == [
+        (None, "series", "jammy", "noble"),
+        ("x", "options.gone", 1, None),
+        ("x", "options.new", None, 3),
+        ("x", "placement-note", "a", "b"),
+        (None, "machines.0", {"id": "0", "series": None, **machine}, None),
+        (None, "machines.1", None, {"id": "1", "series": "noble", **machine}),
+        (None, "relation", None, "x <-> z"),
+        (None, "relation", "x <-> y", None),
+        (None, "note", "kept for the linter", "changed"),
+    ]
+    # Keys only one side has are changes too, whichever side.
+    reverse = diff_bundles(new, old)
+    assert [(c.field, c.old, c.new) for c in reverse.changes if c.field.startswith("note")] == [
+        ("note", "changed", "kept for the linter")
+    ]
+
+
+def test_a_key_only_one_side_has_is_a_change() -> None:
+    old = Bundle.from_text("applications:\n  x: {charm: x}\n")
+    new = Bundle.from_text(
+        "extra-key: 1\napplications:\n  x: {charm: x, odd: 2, options: {a: 1}}\n"
+    )
+    changes = [(c.application, c.field, c.old, c.new) for c in diff_bundles(old, new).changes]
+    assert changes == [
+        ("x", "options.a", None, 1),
+        ("x", "odd", None, 2),
+        (None, "extra-key", None, 1),
+    ]
+    back = [(c.application, c.field, c.old, c.new) for c in diff_bundles(new, old).changes]
+    assert back == [
+        ("x", "options.a", 1, None),
+        ("x", "odd", 2, None),
+        (None, "extra-key", 1, None),
+    ]
+
+
+def test_describe_says_unset_and_leaves_out_a_missing_application() -> None:
+    old = Bundle.from_text("series: jammy\napplications:\n  x: {charm: x}\n")
+    new = Bundle.from_text("applications:\n  x: {charm: x, options: {port: 8}}\n")
+    assert list(diff_bundles(old, new).lines()) == [
+        "~ series: 'jammy' -> (unset)",
+        "~ x options.port: (unset) -> 8",
+    ]
+
+
+def test_json_carries_every_change_and_the_classification() -> None:
+    new = BASE.replace("revision: 87", "revision: 88")
+    data = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new)).to_json()
+    assert data == {
+        "added": [],
+        "removed": [],
+        "changes": [{"application": "lp-signing", "field": "revision", "old": 87, "new": 88}],
+        "classification": "release only",
+        "release_only": True,
+    }

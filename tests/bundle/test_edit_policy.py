@@ -21,7 +21,7 @@ from lpsigning_mojo.bundle import set_channel, set_option, set_revision
 from lpsigning_mojo.errors import EditError
 from lpsigning_mojo.lint import LintConfig, lint_paths
 from lpsigning_mojo.policy import RULES, ReleasePolicy
-from tests.bundle.strategies import STAGES, templates
+from lpsigning_mojo.testing.strategies import templates
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 UNCHECKED = ReleasePolicy(waived=frozenset(rule.code for rule in RULES))
@@ -144,8 +144,9 @@ LABELS = st.one_of(
 @given(data=st.data())
 def test_a_build_label_edit_is_refused_exactly_when_lint_rejects_its_result(data: Any) -> None:
     generated = data.draw(templates())
-    app = data.draw(st.sampled_from([a.name for a in generated.apps]))
-    stage = data.draw(st.sampled_from(STAGES))
+    chosen = data.draw(st.sampled_from(generated.apps))
+    app = chosen.name
+    stage = data.draw(st.sampled_from(chosen.stages))  # a stage that has the application
     label = data.draw(LABELS)
     arguments: dict[str, Any] = {"stage": stage, "variables": generated.variables}
     try:
@@ -175,8 +176,9 @@ def test_a_revision_edit_is_refused_for_a_missing_channel_exactly_when_lint_says
     data: Any,
 ) -> None:
     generated = data.draw(templates())
-    app = data.draw(st.sampled_from([a.name for a in generated.apps]))
-    stage = data.draw(st.sampled_from(STAGES))
+    chosen = data.draw(st.sampled_from(generated.apps))
+    app = chosen.name
+    stage = data.draw(st.sampled_from(chosen.stages))  # a stage that has the application
     revision = data.draw(st.integers(0, 1000))
     arguments: dict[str, Any] = {"stage": stage, "variables": generated.variables}
     lenient = ReleasePolicy(waived=frozenset({"LSM205"}))

@@ -229,3 +229,130 @@ def test_the_linter_checks_the_merged_bundle(tmp_path: Path) -> None:
         ("LSM119", 18, 3),  # machines no placement uses
         ("LSM119", 19, 3),
     ]
+
+
+def test_an_offer_written_again_merges_key_by_key_and_a_new_one_is_added() -> None:
+    base = BASE + "saas:\n  pg: {url: 'prod:admin/pg', endpoint: db}\n"
+    view = view_of(base + "---\nsaas:\n  pg: {url: 'prod:admin/pg2'}\n  redis: {url: 'r'}\n")
+    assert {
+        name: {k: construct(v.value) for k, v in offer.items()} for name, offer in view.saas.items()
+    } == {
+        "pg": {"url": "prod:admin/pg2", "endpoint": "db"},
+        "redis": {"url": "r"},
+    }
+    # The base may write an offer as null: it is kept (only an overlay's null removes).
+    assert sorted(view_of(BASE + "saas:\n  pg:\n").saas) == ["pg"]
+
+
+def test_an_offer_of_the_wrong_shape_is_reported_and_a_null_one_never_defined_is_fine() -> None:
+    documents, _ = compose_bundle(BASE + "---\nsaas:\n  pg: [oops]\n  gone:\n")
+    assert documents is not None
+    _, problems = build_view(documents)
+    assert [(p.code, p.message) for p in problems] == [
+        ("LSM008", "saas 'pg' must be a mapping (url: ...)")
+    ]
+
+
+def test_removing_an_application_keeps_relations_that_are_not_pairs() -> None:
+    # Juju keeps an odd relation for its verifier to report, even one naming what goes.
+    base = BASE.replace("relations:\n", "relations:\n  - [b]\n  - [a, b, c]\n")
+    relations = merged("applications:\n  b:\n", base=base)["relations"]
+    assert ["b"] in relations
+    assert ["a", "b", "c"] in relations
+    assert ["a", "b"] not in relations
+    assert ["b:juju-info", "c:juju-info"] not in relations
+    assert ["a:db", "c:db"] in relations
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "flag", "written"),
+    [
+        ("v: 3", 3, None, "3"),
+        ("v: true", None, True, "true"),
+        ("v: '3'", None, None, "3"),
+        ("v: !!int nope", None, None, "nope"),
+        ("v: [3]", None, None, None),
+        ("v:", None, None, None),
+    ],
+)
+def test_typed_values_are_read_only_from_scalars_of_their_type(
+    text: str, number: int | None, flag: bool | None, written: str | None
+) -> None:
+    from lpsigning_mojo.bundle.overlay import boolean, entries, integer, scalar
+
+    documents, _ = compose_bundle(text + "\n")
+    assert documents is not None
+    entry = entries(documents[0])["v"]
+    assert integer(entry) == number
+    assert boolean(entry) is flag
+    assert scalar(entry) == written
+    assert (integer(None), boolean(None), scalar(None)) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("applications: [a, b]\n", "applications must be a mapping of application names"),
+        (
+            "applications:\n  a: {charm: a}\nsaas: [pg]\n",
+            "saas must be a mapping of offer names",
+        ),
+        (
+            "applications:\n  a: {charm: a}\nrelations: {a: b}\n",
+            "relations must be a list of endpoint pairs",
+        ),
+        (
+            "applications:\n  a: {charm: a}\nmachines: [0]\n",
+            "machines must be a mapping of machine ids",
+        ),
+        (
+            "applications:\n  a: {charm: a}\nmachines:\n  '0': [x]\n",
+            "machine '0' must be a mapping",
+        ),
+        (
+            "[a, b]\n",
+            "a bundle must be a YAML mapping (applications:, relations:, ...), not a list",
+        ),
+        (
+            "just text\n",
+            "a bundle must be a YAML mapping (applications:, relations:, ...), not a single value",
+        ),
+    ],
+)
+def test_each_value_of_the_wrong_shape_says_what_it_must_be(text: str, message: str) -> None:
+    documents, _ = compose_bundle(text)
+    assert documents is not None
+    _, problems = build_view(documents)
+    assert [p.message for p in problems] == [message]
+
+
+@pytest.mark.parametrize("base_options", ["    options: {x: 1}\n", ""])
+def test_an_overlay_mapping_field_of_the_wrong_type_leaves_no_merged_keys(
+    base_options: str,
+) -> None:
+    base = "applications:\n  a:\n    charm: a\n" + base_options
+    documents, _ = compose_bundle(base + "---\napplications:\n  a:\n    options: [oops]\n")
+    assert documents is not None
+    view, problems = build_view(documents)
+    assert view is not None
+    assert view.applications["a"].options == {}
+    assert [p.message for p in problems] == ["a: options must be a mapping"]
+
+
+def test_an_overlay_may_remove_an_option_that_was_never_set() -> None:
+    found = merged("applications:\n  a:\n    options: {never: null, x: 5}\n")
+    assert found["applications"]["a"]["options"] == {"x": 5, "y": 2}
+
+
+def test_an_application_written_as_text_is_of_the_wrong_shape() -> None:
+    documents, _ = compose_bundle("applications:\n  a: just text\n")
+    assert documents is not None
+    _, problems = build_view(documents)
+    assert [p.message for p in problems] == [
+        "application 'a' must be a mapping (charm:, channel:, ...)"
+    ]
+
+
+def test_the_bundle_says_how_many_documents_were_merged() -> None:
+    assert Bundle.from_text(BASE).documents == 1
+    assert Bundle.from_text(BASE + "---\napplications: {}\n---\nseries: noble\n").documents == 3

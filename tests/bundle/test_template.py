@@ -65,10 +65,15 @@ def test_values_from_an_expression_map_to_the_expression() -> None:
 def test_every_line_a_macro_writes_maps_to_the_line_that_calls_it() -> None:
     rendered = Template.from_text(TEMPLATE).render(mojo_variables("production"))
     lines = rendered.text.split("\n")
-    for number, line in enumerate(lines, 1):
-        if line.strip().startswith(("port:", "workers:")):
-            origins = rendered.origins(number)
-            assert {(o.kind, o.line) for o in origins if o is not None} == {("expression", 13)}
+    written = [
+        number
+        for number, line in enumerate(lines, 1)
+        if line.strip().startswith(("port:", "workers:"))
+    ]
+    assert len(written) == 2  # the macro's two lines are there to check
+    for number in written:
+        origins = rendered.origins(number)
+        assert {(o.kind, o.line) for o in origins if o is not None} == {("expression", 13)}
 
 
 def test_crlf_templates_map_to_the_same_lines() -> None:
@@ -164,3 +169,52 @@ def test_place_maps_an_unmappable_rendering_only_when_it_is_the_template() -> No
     ).render({})
     assert not rendered.mapped
     assert rendered.place(1, 5) is None
+
+
+@pytest.mark.parametrize("path", ["bundle.yaml", None])
+def test_each_kind_of_template_error_says_what_and_where_and_what_to_do(path: str | None) -> None:
+    where = f"{path}:2: " if path else ""
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text("a: 1\nb: {{ 1 / 0 }}\n", path=path).render({})
+    assert (caught.value.line, caught.value.path, caught.value.hint) == (2, path, None)
+    assert str(caught.value) == (
+        f"{where}the template failed to render: ZeroDivisionError: division by zero."
+    )
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text("a: 1\nb: {{ x }}\n", path=path).render({})
+    assert (caught.value.line, caught.value.path) == (2, path)
+    assert caught.value.hint == (
+        "define it (Mojo passes stage_name, series and local_dir) or guard its use"
+    )
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text("a: 1\nb: {% if %}\n", path=path)
+    assert (caught.value.line, caught.value.path) == (2, path)
+    assert caught.value.hint == "fix the template syntax"
+
+
+def test_origins_are_there_for_each_column_of_the_line_and_no_other() -> None:
+    rendered = Template.from_text("b: {{ 2 }}\n").render({})
+    assert rendered.text == "b: 2\n"
+    assert rendered.origin(1, 0) is None
+    first = rendered.origin(1, 1)
+    assert first is not None
+    assert (first.kind, first.line, first.column) == ("data", 1, 1)
+    last = rendered.origin(1, 4)
+    assert last is not None
+    assert (last.kind, last.line, last.column) == ("expression", 1, 4)
+    assert rendered.origin(1, 5) is None
+    assert list(rendered.data_offsets()) == [(0, 3)]  # "b: ", copied from offset 0
+    assert list(Template.from_text("a: 1\nb: 2").render({}).data_offsets()) == [(0, 4), (5, 9)]
+
+
+def test_place_past_an_expression_stays_on_the_expression() -> None:
+    rendered = Template.from_text("b: {{ 2 }}\n").render({})
+    # Nothing was copied after the value: the place is the expression, not a column past it.
+    assert rendered.place(1, 7) == (1, 4)
+    assert rendered.place(1, 5) == (1, 4)
+
+
+def test_place_past_the_end_of_copied_text_counts_on_from_its_last_character() -> None:
+    rendered = Template.from_text("ab\n").render({})
+    assert rendered.place(1, 5) == (1, 5)  # three past "b"
+    assert rendered.place(1, 2) == (1, 2)

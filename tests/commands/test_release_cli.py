@@ -1,4 +1,5 @@
-"""``lpsigning-mojo release staging`` and ``runs``, through the command line."""
+"""``lpsigning-mojo release staging``, ``release production``, ``upgrade production`` and ``runs``,
+through the command line."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
 from lpsigning_mojo.cli import main
+from lpsigning_mojo.commands import release as release_commands
 from lpsigning_mojo.commits import parse_message
-from lpsigning_mojo.release import steps
+from lpsigning_mojo.release.world import ReleaseWorld, Waits
 from tests.conftest import REPO_ROOT
 from tests.release import conftest as release_fixtures
-from tests.release.conftest import Staging
+from tests.release.conftest import SPEC_BUG, Production, Staging
 from tests.release.harness import git
 
-# The loopback staging of tests/release (spec repository, bastion, stand-ins).
+# The loopback staging and production of tests/release (spec repository, bastion, stand-ins).
 staging = release_fixtures.staging
+production = release_fixtures.production
 _identity = release_fixtures._identity
 
 
@@ -107,7 +112,12 @@ def test_a_stopped_run_resumes_with_its_own_options_only(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(steps, "HEALTH_DELAY", 0.05)  # real time, in this process
+    made = release_commands.build_world  # real time, in this process: shorter waits
+
+    def build_world(**kwargs: Any) -> ReleaseWorld:
+        return attrs.evolve(made(**kwargs), waits=Waits(health_delay=0.05))
+
+    monkeypatch.setattr(release_commands, "build_world", build_world)
     (staging.spec / "draft").write_text("x\n")
     assert main(["release", "staging", "--revision", "89", "--yes"]) == 1
     out = capsys.readouterr().out
@@ -156,3 +166,186 @@ def test_runs_without_any(capsys: pytest.CaptureFixture[str]) -> None:
     assert "No runs in " in capsys.readouterr().out
     assert main(["runs", "show", "last"]) == 1
     assert "there are no runs in" in capsys.readouterr().err
+
+
+# -- release production, and production's trigger ------------------------------------------
+
+
+@pytest.fixture
+def production_environment(
+    production: Production, environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """The same, with Launchpad credentials and the webhook, as a person would configure them."""
+    credentials = production.staging.setup.launchpad_credentials
+    assert credentials is not None
+    monkeypatch.setenv("LPSIGNING_MOJO_LP_CREDENTIALS", str(credentials))
+    monkeypatch.setenv("LPSIGNING_MOJO_MATTERMOST_WEBHOOK", production.chat.hook_url)
+    return {**os.environ}
+
+
+def test_a_production_release_end_to_end(
+    production: Production,
+    production_environment: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    production.bastion.build_label = production.head
+    done = lpsigning_mojo(
+        production_environment,
+        "release", "production", "--build-label", "staging",
+        "--source", str(production.source), "--yes",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "passed      build-label: production gets build_label" in out
+    assert "[8/12] upgrade: started (Run upgrade-production as stg-launchpad-signing@" in out
+    assert "Status: done" in out
+    message = parse_message(git(production.staging.remote, "log", "-1", "--format=%B", "main"))
+    assert message.summary == f"Deploy lp-signing build {production.head[:12]} on production"
+    assert len(production.chat.delivered) == 1
+    assert production.bastion.production_upgrades == 1
+    assert production.launchpad.status(1001, "lp-signing") == "Fix Released"
+    assert production.launchpad.status(SPEC_BUG, "lp-signing") == "Fix Released"
+    # The webhook's URL is a secret: not in the output, nor in any journal.
+    key = production.chat.hook_key
+    assert key not in done.stdout + done.stderr
+    runs = Path(os.environ["HOME"]) / ".local/state/lpsigning-mojo/runs"
+    assert all(key not in path.read_text() for path in runs.iterdir())
+
+    assert main(["runs", "show", "last", "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["plan"] == "release-production"
+    assert [step["outcome"] for step in shown["steps"]] == ["done"] * 12
+
+
+def test_a_production_dry_run_as_json_touches_nothing(
+    production: Production,
+    production_environment: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(["release", "production", "--dry-run", "--format", "json"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    report = json.loads(captured.out)
+    steps = {step["name"]: step["describe"] for step in report["steps"]}
+    assert list(steps)[:2] == ["gates", "edit"]
+    assert any(line.startswith("passed      staging-charm: ") for line in steps["gates"])
+    assert production.chat.posts == []
+    assert production.bastion.production_upgrades == 0
+
+
+def test_a_blocked_gate_stops_and_an_override_on_resume_goes_on(
+    production: Production,
+    production_environment: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    production.staging.service.mode = "500"
+    assert main(["release", "production", "--yes"]) == 1
+    out = capsys.readouterr().out
+    assert "blocked     staging-health: " in out
+    assert "Resume it with: lpsigning-mojo release production --resume " in out
+    status = main(
+        ["release", "production", "--resume", "last", "--yes",
+         "--override", "staging-health", "--reason", "the probe is flaky; checked by hand"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "overridden  staging-health: " in out
+    assert "staging-health overridden by " in out
+    assert production.bastion.production_upgrades == 1
+
+
+def test_upgrade_production_checks_the_gates_then_runs_its_trigger(
+    production: Production,
+    production_environment: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["upgrade", "production", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Promotion gates:" in out
+    assert "  passed      staging-charm: staging runs revision 87" in out
+    assert "upgrade-production succeeded after" in out
+    assert production.bastion.production_upgrades == 1
+    log = Path(out.split("full output in ", 1)[1].split()[0].rstrip(";"))
+    assert log.read_text().startswith("# promotion gates:\n# passed      spec: ")
+
+
+def test_upgrade_production_refuses_when_a_gate_is_blocked(
+    production: Production,
+    production_environment: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    production.bastion.deployed = 86
+    assert main(["upgrade", "production", "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "  blocked     staging-charm: " in captured.out
+    assert "1 promotion gate(s) blocked: staging-charm; production was not upgraded" in (
+        captured.err
+    )
+    assert production.bastion.production_upgrades == 0
+    status = main(
+        ["upgrade", "production", "--yes",
+         "--override", "staging-charm", "--reason", "rolling back on purpose"]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "staging-charm overridden by " in captured.out
+    assert production.bastion.production_upgrades == 1
+
+
+def test_upgrade_production_asks_first_without_yes(
+    production: Production,
+    production_environment: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["upgrade", "production"]) == 1  # no terminal in a test, so no one to ask
+    assert "needs a confirmation, and there is no terminal to ask on" in capsys.readouterr().err
+    assert production.bastion.production_upgrades == 0
+
+
+def test_file_bug_from_the_command_line(
+    production: Production,
+    production_environment: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["release", "production", "--yes"]) == 0
+    capsys.readouterr()
+    title = "Signing slower after the rollout"
+    assert main(["release", "production", "--file-bug", title, "--format", "json"]) == 0
+    filed = json.loads(capsys.readouterr().out)
+    assert filed["filed"] is True
+    (write,) = [w for w in production.launchpad.writes if w.kind == "createBug"]
+    assert filed["url"].endswith(f"/bugs/{write.bug}")
+    assert write.fields["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--build-label", "xyz"], "is neither a commit id of lp-signing"),
+        (["--override", "soak"], "each --override GATE needs its own --reason TEXT"),
+        (["--override", "lock", "--reason", "mine"], "a held lock is never overridden"),
+        (["--override", "sock", "--reason", "x"], "there is no gate called 'sock'"),
+        (["--override", "soak", "--reason", " "], "--override soak needs a reason"),
+        (["--file-bug", "T", "--build-label", "staging"], "--file-bug files a bug about a run"),
+        (["--source", "/nonexistent"], "--source /nonexistent: no such directory"),
+        (["--resume", "last"], "there is no unfinished run of release-production on production"),
+        (["--file-bug", "T"], "there is no run of release-production"),
+    ],
+)
+def test_bad_production_input_is_one_sentence(
+    environment: dict[str, str], args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["release", "production", *args])
+    err = capsys.readouterr().err
+    assert says in err
+    assert status in (1, 2)
+    assert "Traceback" not in err
+
+
+def test_production_help_has_examples_and_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["release", "production", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "lpsigning-mojo release production --build-label staging --source" in out
+    assert "whether upgrade-production (or the announcement) happened is unknown" in out

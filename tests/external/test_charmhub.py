@@ -97,7 +97,11 @@ def test_a_hang_past_the_timeout_is_retried(charmhub_server: CharmhubStandIn) ->
     hub, clock = client(charmhub_server)
     started = time.monotonic()
     assert len(hub.channel_map("lp-signing")) == 4
-    assert time.monotonic() - started < 2
+    # The socket timeout is the operating system's, so no fake clock reaches it. A hang
+    # lasts until the stand-in closes (at teardown): the bound only tells the 0.2 s timeout
+    # from a hang, with room for a loaded machine. The backoff is on the fake clock.
+    assert time.monotonic() - started < 30
+    assert len(charmhub_server.requests) == 2
     assert clock.sleeps == [1.0]
 
 

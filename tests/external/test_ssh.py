@@ -25,6 +25,7 @@ from lpsigning_mojo.errors import (
     SSHConnectError,
     SSHError,
 )
+from lpsigning_mojo.external.ssh import SSHRunner
 from lpsigning_mojo.remote import LineSplitter, OutputLine
 from lpsigning_mojo.testing import FakeClock
 from lpsigning_mojo.testing.standins import wait_for
@@ -140,17 +141,40 @@ def test_a_lost_connection_after_the_start_is_outcome_unknown_and_not_retried(
     assert server.connections == 2
 
 
+class StoppedClock(FakeClock):
+    """Fake time that stands still until the test moves it, then runs by ``step`` per reading.
+
+    The runner's timeouts read only this clock, so they fire at fake times whatever the
+    machine's load; real time passes only in the runner's short waits for output.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = 0.0
+
+    def monotonic(self) -> float:
+        self.now += self.step
+        return self.now
+
+
 @pytest.mark.parametrize("pty", [True, False])
 def test_the_idle_timeout_closes_the_channel(serve: Serve, client: Client, pty: bool) -> None:
     closed: list[bool] = []
+    clock = StoppedClock()
 
     def handler(session: Session) -> None:
         session.out("started\n")
         closed.append(session.wait_closed())
 
+    def on_line(line: OutputLine) -> None:
+        clock.step = 0.05  # from now on, time passes and nothing more is printed
+
     server = serve(handler)
-    with client.runner(server.port) as runner, pytest.raises(CommandTimeoutError) as info:
-        runner.run("upgrade-staging", idle_timeout=0.2, pty=pty)
+    with (
+        client.runner(server.port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError) as info,
+    ):
+        runner.run("upgrade-staging", idle_timeout=0.2, pty=pty, on_line=on_line)
     assert wait_for(lambda: bool(closed))
     assert closed == [True]
     assert server.sessions[0].pty is pty
@@ -158,11 +182,49 @@ def test_the_idle_timeout_closes_the_channel(serve: Serve, client: Client, pty: 
     assert info.value.exit_code == 124
     assert info.value.tail == ("started",)
     assert "printed nothing for 0.2 s" in str(info.value)
-    fate = "which stops it" if pty else "it may still be running there"
-    assert fate in str(info.value)
+    fate = (
+        "its channel was closed and its pty hung up, which stops it"
+        if pty
+        else "its channel was closed, but without a pty it may still be running there"
+    )
+    assert str(info.value).endswith(f"printed nothing for 0.2 s; {fate}.")
+    assert 0.2 <= info.value.elapsed <= 0.3
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_the_idle_timeout_counts_from_the_last_output(
+    serve: Serve, client: Client, stream: str
+) -> None:
+    clock = StoppedClock()
+    first_seen = threading.Event()
+
+    def handler(session: Session) -> None:
+        write = session.out if stream == "stdout" else session.err
+        write("one\n")
+        first_seen.wait(10)
+        write("two\n")
+        session.wait_closed()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 0.15  # each line arrives 0.15 s after the one before
+        if line.text == "one":
+            first_seen.set()
+        else:
+            clock.step = 0.01  # then silence
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError, match=r"printed nothing for 0\.2 s") as info,
+    ):
+        runner.run("upgrade-staging", idle_timeout=0.2, on_line=on_line)
+    # 0.3 s after the start, but only 0.15 s after the last line: not idle yet.
+    assert info.value.tail == ("one", "two")
+    assert info.value.elapsed >= 0.3 + 0.2
 
 
 def test_the_overall_timeout_applies_even_while_output_flows(serve: Serve, client: Client) -> None:
+    clock = StoppedClock()
+
     def handler(session: Session) -> None:
         for _ in range(1000):
             if session.channel.closed:
@@ -171,11 +233,19 @@ def test_the_overall_timeout_applies_even_while_output_flows(serve: Serve, clien
             time.sleep(0.01)
         session.exit(0)  # not stopped: the runner would report success
 
+    def on_line(line: OutputLine) -> None:
+        clock.now += 0.1  # a line every 0.1 s: never idle for 5 s
+
     with (
-        client.runner(serve(handler).port) as runner,
-        pytest.raises(CommandTimeoutError, match=r"ran longer than its timeout of 0\.3 s"),
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError, match=r"ran longer than its timeout of 0\.35 s") as info,
     ):
-        runner.run("yes", timeout=0.3, idle_timeout=5, pty=True)
+        runner.run("yes", timeout=0.35, idle_timeout=5, pty=True, on_line=on_line)
+    # Lines come in batches: the timeout fires after the batch that crosses 0.35 s.
+    assert len(info.value.tail) >= 4
+    assert set(info.value.tail) == {"tick"}
+    assert info.value.elapsed >= 0.35
+    assert info.value.stopped
 
 
 def test_ctrl_c_closes_the_channel_and_says_what_is_known(serve: Serve, client: Client) -> None:
@@ -308,7 +378,10 @@ def test_an_encrypted_key_is_never_unlocked_and_the_passphrase_never_shown(
     assert server.commands == []
 
 
-def test_connection_refused_is_retried_with_backoff_then_reported(client: Client) -> None:
+def test_connection_refused_is_retried_with_backoff_then_reported(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lpsigning_mojo.external.ssh")
     with socket.socket() as reserved:  # bound but not listening: connections are refused
         reserved.bind(("127.0.0.1", 0))
         port = reserved.getsockname()[1]
@@ -321,6 +394,16 @@ def test_connection_refused_is_retried_with_backoff_then_reported(client: Client
         f"127.0.0.1 port {port} refused the connection (tried 3 times). "
         "Check that sshd runs there and listens on that port."
     )
+    assert info.value.host == runner.host
+    # What a person running with --verbose sees while it waits.
+    refused = f"127.0.0.1 port {port} refused the connection"
+    assert [r.getMessage() for r in caplog.records if r.name.endswith(".ssh")] == [
+        f"connecting to {runner.route.describe()} (attempt 1)",
+        f"{refused}; trying again in 1 s",
+        f"connecting to {runner.route.describe()} (attempt 2)",
+        f"{refused}; trying again in 2 s",
+        f"connecting to {runner.route.describe()} (attempt 3)",
+    ]
 
 
 def test_connecting_succeeds_once_the_server_comes_up(serve: Serve, client: Client) -> None:
@@ -350,3 +433,214 @@ def test_line_splitting_does_not_depend_on_where_packets_end(
         splitter.feed(data[start:end])
     splitter.feed(b"", final=True)
     assert [line.text for line in got] == lines
+
+
+def test_the_idle_timeout_fires_for_a_command_that_never_prints(
+    serve: Serve, client: Client
+) -> None:
+    clock = StoppedClock()
+    clock.step = 0.05
+
+    def handler(session: Session) -> None:
+        session.wait_closed()
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError, match=r"printed nothing for 0\.2 s") as info,
+    ):
+        runner.run("sleep 1000", idle_timeout=0.2)
+    assert info.value.tail == ()
+
+
+def test_a_lost_connection_says_when_and_what_and_how_to_go_on(
+    serve: Serve, client: Client
+) -> None:
+    clock = StoppedClock()
+    received = threading.Event()
+
+    def handler(session: Session) -> None:
+        session.out("deploying\n")
+        received.wait(10)
+        session.drop()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 65
+        received.set()
+
+    server = serve(handler)
+    with client.runner(server.port, clock=clock) as runner, pytest.raises(OutcomeUnknown) as info:
+        runner.run("upgrade-production", on_line=on_line)
+    error = info.value
+    assert error.command == "upgrade-production"
+    assert error.host == runner.host
+    assert error.elapsed == 65
+    assert str(error).startswith(
+        f"the connection to {runner.host} was lost 1m05s after 'upgrade-production' started, "
+        "so whether it succeeded is unknown. The last line of output was: 'deploying'"
+    )
+    assert error.hint == (
+        "Check on the host before running it again; it is never retried automatically"
+    )
+
+
+def test_the_exit_status_is_awaited_after_the_end_of_output(serve: Serve, client: Client) -> None:
+    def handler(session: Session) -> None:
+        session.out("done\n")
+        session.channel.shutdown_write()  # EOF first...
+        session.wait_closed(timeout=0.3)  # (a runner that stopped at EOF would close now)
+        session.exit(3)  # ...the status after
+
+    with client.runner(serve(handler).port) as runner:
+        result = runner.run("make")
+    assert result.exit_status == 3
+    assert [line.text for line in result.output] == ["done"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0.4, "0s"), (59.4, "59s"), (60, "1m00s"), (65, "1m05s"), (3599, "59m59s")],
+)
+def test_ctrl_c_says_how_long_the_command_ran(
+    serve: Serve, client: Client, seconds: float, shown: str
+) -> None:
+    clock = StoppedClock()
+
+    def handler(session: Session) -> None:
+        session.out("started\n")
+        session.wait_closed()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += seconds
+        raise KeyboardInterrupt
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandInterruptedError) as info,
+    ):
+        runner.run("upgrade-staging", on_line=on_line)
+    assert f"was interrupted after {shown};" in str(info.value)
+    assert info.value.elapsed == seconds
+
+
+def test_a_pty_asks_for_a_dumb_terminal_wide_enough_for_log_lines(
+    serve: Serve, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lpsigning_mojo.testing.standins import ssh as standin
+
+    asked: list[tuple[object, ...]] = []
+
+    def pty_request(
+        self: object, channel: object, term: bytes, width: int, height: int, *rest: object
+    ) -> bool:
+        asked.append((term, width, height))
+        self.pty = True  # type: ignore[attr-defined]
+        return True
+
+    monkeypatch.setattr(standin._Interface, "check_channel_pty_request", pty_request)
+    with client.runner(serve(lambda session: session.exit(0)).port) as runner:
+        runner.run("upgrade-staging", pty=True)
+    assert asked == [(b"dumb", 200, 50)]
+
+
+def test_a_session_the_server_will_not_open_is_a_connection_error(
+    serve: Serve, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paramiko.common import OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    from lpsigning_mojo.testing.standins import ssh as standin
+
+    refuse = [True]
+    original = standin._Interface.check_channel_request
+
+    def channel_request(self: object, kind: str, chanid: int) -> int:
+        if refuse[0]:
+            return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        return original(self, kind, chanid)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(standin._Interface, "check_channel_request", channel_request)
+    server = serve(lambda session: session.exit(0))
+    with client.runner(server.port) as runner:
+        with pytest.raises(SSHConnectError) as info:
+            runner.run("x")
+        assert str(info.value).startswith(f"{runner.host} would not open a session: ")
+        assert server.commands == []
+        refuse[0] = False
+        assert runner.run("x").exit_status == 0  # on a new connection
+    assert server.connections == 2
+
+
+def test_the_defaults_are_those_documented(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("Host srv\n  HostName 127.0.0.2\n  User configured\n  Port 2200\n")
+    runner = SSHRunner("srv", config_files=[config])
+    assert (runner.connect_attempts, runner.retry_delay) == (3, 2.0)
+    connector = runner.connector
+    assert (connector.connect_timeout, connector.banner_timeout, connector.auth_timeout) == (
+        15.0,
+        15.0,
+        30.0,
+    )
+    assert connector.allow_agent is True
+    assert runner.host == "configured@[127.0.0.2]:2200"
+    # An explicit user or port wins over the configuration.
+    assert SSHRunner("srv", user="me", port=22, config_files=[config]).host == "me@127.0.0.2"
+    timeouts = SSHRunner(
+        "srv", config_files=[config], connect_timeout=1, banner_timeout=2, auth_timeout=3
+    ).connector
+    assert (timeouts.connect_timeout, timeouts.banner_timeout, timeouts.auth_timeout) == (1, 2, 3)
+    assert SSHRunner("srv", config_files=[config], allow_agent=False).connector.allow_agent is False
+
+
+def test_a_run_says_what_ran_where_and_how_long_in_its_result_and_the_debug_log(
+    serve: Serve, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lpsigning_mojo.external.ssh")
+    clock = StoppedClock()
+    clock.now = 100.0
+
+    def handler(session: Session) -> None:
+        session.out("working\n")
+        session.exit(0)
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 5
+
+    with client.runner(serve(handler).port, clock=clock) as runner:
+        result = runner.run("upgrade-staging", on_line=on_line)
+    assert (result.command, result.host, result.exit_status, result.elapsed) == (
+        "upgrade-staging",
+        runner.host,
+        0,
+        5.0,
+    )
+    messages = [r.getMessage() for r in caplog.records if r.name.endswith(".ssh")]
+    assert f"running 'upgrade-staging' on {runner.host} (pty: False)" in messages
+    assert f"'upgrade-staging' on {runner.host} ended with status 0 after 5.0 s" in messages
+
+
+def test_a_timeout_names_the_command_the_host_and_the_time_it_ran(
+    serve: Serve, client: Client
+) -> None:
+    clock = StoppedClock()
+    clock.now = 100.0
+
+    def handler(session: Session) -> None:
+        session.out("started\n")
+        session.wait_closed()
+
+    def on_line(line: OutputLine) -> None:
+        clock.now += 3
+        clock.step = 1.0
+
+    with (
+        client.runner(serve(handler).port, clock=clock) as runner,
+        pytest.raises(CommandTimeoutError) as info,
+    ):
+        runner.run("upgrade-staging", timeout=6, on_line=on_line)
+    error = info.value
+    assert (error.command, error.host) == ("upgrade-staging", runner.host)
+    assert 6 <= error.elapsed <= 8
+    assert str(error) == (
+        f"'upgrade-staging' on {runner.host} ran longer than its timeout of 6 s; its channel "
+        "was closed, but without a pty it may still be running there."
+    )

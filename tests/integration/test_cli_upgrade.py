@@ -122,14 +122,17 @@ def test_upgrade_with_remote_status_mirrors_the_trigger(
     assert "it exited with status 3" in err
 
 
-def test_upgrade_production_runs_its_trigger_from_the_staging_account(
-    bastion: Path, spec: Path, capsys: pytest.CaptureFixture[str]
+def test_upgrade_production_checks_its_gates_first_and_refuses_without_them(
+    bastion: Path, spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    script(bastion, 'echo "$SSH_ORIGINAL_COMMAND"\n')
-    status, out, _ = main(capsys, "upgrade", "production", "--spec", str(spec))
-    assert status == 0
-    assert "sudo -n -iu stg-role -- upgrade-production" in out.splitlines()[1]
-    assert "upgrade-production succeeded after 00:0" in out
+    # This spec is no git repository and has no bundle, so the promotion gates cannot pass;
+    # tests/commands/test_release_cli.py runs production's trigger past them.
+    ran = tmp_path / "ran"
+    script(bastion, f'echo "$SSH_ORIGINAL_COMMAND" > {ran}\n')
+    status, _, err = main(capsys, "upgrade", "production", "--yes", "--spec", str(spec))
+    assert status == 1
+    assert "is not in a git repository" in err
+    assert not ran.exists()
 
 
 def test_upgrade_reports_outcome_unknown_when_the_connection_dies(

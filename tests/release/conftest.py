@@ -6,6 +6,7 @@ import dataclasses
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,10 +16,12 @@ from lpsigning_mojo.testing import FakeClock
 from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
 from lpsigning_mojo.testing.standins.launchpad import LaunchpadStandIn
 from lpsigning_mojo.testing.standins.lpsigning import LpSigningStandIn
+from lpsigning_mojo.testing.standins.mattermost import MattermostStandIn
 from lpsigning_mojo.testing.standins.ssh import InProcessSSHServer, new_key
 from tests.release.harness import (
     BASTION,
     IDENTITY,
+    STAGING_BUILD_LABEL,
     Bastion,
     Setup,
     build_world,
@@ -154,3 +157,131 @@ def staging(tmp_path: Path) -> Iterator[Staging]:
                 launchpad=launchpad,
             )
         assert not server.errors, f"the bastion's handler failed: {server.errors!r}"
+
+
+# -- production ------------------------------------------------------------------------------
+
+#: The bugs the lp-signing commits of the payload change name, and one spec commit names.
+PAYLOAD_BUGS = (1001, 1002, 1003)
+SPEC_BUG = 2001
+
+DEPLOYABLE_SCRIPT = """#!/bin/sh
+# A stand-in for a Deployable command: keeps what it was given, says what it did.
+n=$(ls "{records}" | wc -l)
+{{ echo "build_label=$LPSIGNING_MOJO_BUILD_LABEL revision=$LPSIGNING_MOJO_REVISION"
+  echo "request=$LPSIGNING_MOJO_DEPLOYABLE_REQUEST"; cat; }} > "{records}/$n.md"
+echo "{what} for $LPSIGNING_MOJO_BUILD_LABEL: https://deployable.example/requests/42"
+"""
+
+
+@dataclasses.dataclass
+class Production:
+    """A loopback staging and production, with Mattermost, Launchpad, Deployable and lp-signing.
+
+    ``source`` is a clone of lp-signing: ``base`` is what both instances run
+    at first, ``head`` two commits later (naming :data:`PAYLOAD_BUGS`).
+    ``requests`` and ``deployed`` are where the Deployable stand-in commands
+    keep what they were given.
+    """
+
+    staging: Staging
+    chat: MattermostStandIn
+    source: Path
+    base: str
+    head: str
+    requests: Path
+    deployed: Path
+
+    @property
+    def bastion(self) -> Bastion:
+        return self.staging.bastion
+
+    @property
+    def launchpad(self) -> LaunchpadStandIn:
+        return self.staging.launchpad
+
+    @property
+    def clock(self) -> FakeClock:
+        return self.staging.clock
+
+    def world(self, **kwargs: Any) -> tuple[ReleaseWorld, Console]:
+        return self.staging.world(**kwargs)
+
+    def remote_log(self) -> list[str]:
+        return self.staging.remote_log()
+
+    def requested(self) -> list[str]:
+        return [path.read_text() for path in sorted(self.requests.iterdir())]
+
+    def marked(self) -> list[str]:
+        return [path.read_text() for path in sorted(self.deployed.iterdir())]
+
+    def status_changes(self) -> list[int | None]:
+        """The bugs whose status the Launchpad stand-in changed, one entry per change."""
+        return [write.bug for write in self.launchpad.writes if write.kind == "patch"]
+
+
+def _script(path: Path, records: Path, what: str) -> Path:
+    records.mkdir()
+    path.write_text(DEPLOYABLE_SCRIPT.format(records=records, what=what))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def production(staging: Staging, monkeypatch: pytest.MonkeyPatch) -> Iterator[Production]:
+    work = staging.work
+    source = work / "lp-signing"
+    git(work, "init", "-q", str(source))
+    (source / "service.py").write_text("0\n")
+    git(source, "add", ".")
+    git(source, "commit", "-q", "-m", "Start lp-signing")
+    base = git(source, "rev-parse", "HEAD").strip()
+    for number, message in enumerate(
+        ["Sign kernels faster\n\nLP: #1001", "Rotate keys safely\n\nLP: #1002, #1003"], 1
+    ):
+        (source / "service.py").write_text(f"{number}\n")
+        git(source, "commit", "-q", "-am", message)
+    head = git(source, "rev-parse", "HEAD").strip()
+    # The spec: production pins base; its last release, then a staging change naming a bug.
+    bundle = staging.spec / "bundle.yaml"
+    bundle.write_text(bundle.read_text().replace(STAGING_BUILD_LABEL, base))
+    git(staging.clone, "commit", "-q", "-am", f"Deploy lp-signing build {base[:12]} on production")
+    git(staging.clone, "commit", "-q", "--allow-empty", "-m", f"Tidy the spec\n\nLP: #{SPEC_BUG}")
+    git(staging.clone, "push", "-q")
+    staging.bastion.build_label = base
+    staging.launchpad.add_bug(1001, title="Kernel signing is slow")
+    staging.launchpad.add_bug(
+        1002,
+        title="Keys rotate unsafely",
+        tasks={"lp-signing": "Fix Committed", "launchpad": "In Progress"},
+    )
+    staging.launchpad.add_bug(1003, title="Old key kept", tasks={"lp-signing": "Fix Released"})
+    staging.launchpad.add_bug(SPEC_BUG, title="The spec is untidy")
+    staging.setup.launchpad_credentials = staging.launchpad.write_credentials(
+        work / "lp-credentials"
+    )
+    requests, deployed = work / "requests", work / "deployed"
+    bin_directory = work / "bin"
+    bin_directory.mkdir()
+    monkeypatch.setenv(
+        "LPSIGNING_MOJO_DEPLOYABLE_REQUEST_COMMAND",
+        str(_script(bin_directory / "deployable-request", requests, "Requested")),
+    )
+    monkeypatch.setenv(
+        "LPSIGNING_MOJO_DEPLOYABLE_DEPLOYED_COMMAND",
+        str(_script(bin_directory / "deployable-deployed", deployed, "Marked deployed")),
+    )
+    monkeypatch.setenv("LPSIGNING_MOJO_DEPLOYABLE_URL", "https://deployable.example/lp-signing")
+    monkeypatch.setenv("LPSIGNING_MOJO_MATTERMOST_CHANNEL", "is-outage")
+    with MattermostStandIn() as chat:
+        staging.setup.mattermost_url = chat.hook_url
+        yield Production(
+            staging=staging,
+            chat=chat,
+            source=source,
+            base=base,
+            head=head,
+            requests=requests,
+            deployed=deployed,
+        )

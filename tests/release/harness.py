@@ -7,8 +7,9 @@
   staging bastion. It accepts only ``sudo -n -iu stg-launchpad-signing --
   ARGV``, as the role account: the lock's ``sh -c`` scripts run for real (in
   a temporary home, after the escaping ``sudo -i`` does), ``upgrade-staging``
-  deploys whatever the remote's bundle pins for staging, and ``juju status``
-  / ``juju config`` answer with that revision.
+  deploys whatever the remote's bundle pins for staging, ``upgrade-production``
+  what it pins for production (revision and ``build_label``), and ``juju
+  status`` / ``juju config`` answer with what staging runs.
 - :class:`Setup` and :func:`build_world`: everything a World needs to reach
   them, as JSON, so that a subprocess (``tests/release/crashrun.py``) builds
   the same World as the test.
@@ -29,9 +30,11 @@ from pathlib import Path
 from lpsigning_mojo.bundle import Template, render_bundle
 from lpsigning_mojo.config import Config
 from lpsigning_mojo.external.charmhub import CharmhubClient
+from lpsigning_mojo.external.chat import MattermostWebhook
 from lpsigning_mojo.external.git import GitCli
 from lpsigning_mojo.external.juju import JujuCli
 from lpsigning_mojo.external.launchpad import LaunchpadClient
+from lpsigning_mojo.external.local import LocalRunner
 from lpsigning_mojo.external.probe import ServiceKeyProbe
 from lpsigning_mojo.external.ssh import SSHRunner
 from lpsigning_mojo.instances import Instance, ManagementEnvironment
@@ -47,6 +50,8 @@ ROLE = "stg-launchpad-signing"
 BASTION = "launchpad-bastion-ps5.internal"
 MODEL = "stg-launchpad-signing"
 SHIPPED_URL = "http://staging.signing.lp.internal:8000/"
+#: The build_label the shipped spec pins for production (and staging's juju config reports).
+STAGING_BUILD_LABEL = "1f3c9a2b7d4e5f60718293a4b5c6d7e8f9012345"
 SPEC = Path("spec") / "lp-signing"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Ada Releaser",
@@ -102,18 +107,27 @@ class Bastion:
 
     ``upgrade`` is what ``upgrade-staging`` does (default: :meth:`deploy`);
     ``upgrades`` counts its runs; ``deployed`` is the revision juju reports;
-    ``agent`` the agent status of every unit.
+    ``build_label`` the payload staging runs (``juju config``); ``agent`` the
+    agent status of every unit. ``production_upgrade`` is what
+    ``upgrade-production`` does (default: :meth:`deploy_production`),
+    ``production_upgrades`` counts its runs and ``production`` holds what
+    production runs (revision and build_label).
     """
 
     def __init__(self, home: Path, remote: Path) -> None:
         self.home = home
         self.remote = remote
         self.deployed = pinned_revision(git(remote, "show", f"main:{SPEC}/bundle.yaml"))
+        self.build_label = STAGING_BUILD_LABEL
         self.agent = "idle"
         self.upgrades = 0
+        self.production_upgrades = 0
+        self.production: dict[str, object] = {}
         self.commands: list[list[str]] = []
         self.upgrade: Callable[[Session], None] = self.deploy
+        self.production_upgrade: Callable[[Session], None] = self.deploy_production
         self.started = threading.Event()
+        self.production_started = threading.Event()
         self.lock = threading.Lock()
 
     def __call__(self, session: Session) -> None:
@@ -133,6 +147,11 @@ class Bastion:
                 self.upgrades += 1
             self.started.set()
             self.upgrade(session)
+        elif argv == ["upgrade-production"]:
+            with self.lock:
+                self.production_upgrades += 1
+            self.production_started.set()
+            self.production_upgrade(session)
         elif argv[:1] == ["juju"]:
             self._juju(session, argv[1:])
         else:
@@ -164,6 +183,20 @@ class Bastion:
         session.out(f"lp-signing is at revision {revision}\n")
         session.exit(0)
 
+    def production_pins(self) -> dict[str, object]:
+        """What the remote's bundle pins for production: revision and build_label."""
+        text = git(self.remote, "show", f"main:{SPEC}/bundle.yaml")
+        _, bundle = render_bundle(Template.from_text(text), "production")
+        application = bundle.application("lp-signing")
+        return {"revision": application.revision, "build_label": application.build_label}
+
+    def deploy_production(self, session: Session) -> None:
+        """What upgrade-production does: IS's bastion runs Mojo with the remote's bundle."""
+        session.out("Running Mojo on is-bastion-il3-not-ps5.internal: lp-signing/production\n")
+        self.production = self.production_pins()
+        session.out(f"lp-signing is at revision {self.production['revision']}\n")
+        session.exit(0)
+
     def _juju(self, session: Session, args: list[str]) -> None:
         model = ["--model", MODEL]
         if args == ["status", *model, "lp-signing", "--format=json"]:
@@ -176,15 +209,17 @@ class Bastion:
             session.out(json.dumps(status))
             session.exit(0)
         elif args == ["config", *model, "lp-signing", "--format=json"]:
-            session.out(data_text("juju-config-lp-signing.json"))
+            config = json.loads(data_text("juju-config-lp-signing.json"))
+            config["settings"]["build_label"]["value"] = self.build_label
+            session.out(json.dumps(config))
             session.exit(0)
         else:
             session.err(f"ERROR unexpected juju call {args}\n")
             session.exit(2)
 
-    def lock_holder(self) -> str | None:
-        """The run id in the staging lock, if it is held."""
-        path = self.home / ".local/state/lpsigning-mojo/locks/staging/run-id"
+    def lock_holder(self, instance: str = "staging") -> str | None:
+        """The run id in ``instance``'s lock, if it is held."""
+        path = self.home / f".local/state/lpsigning-mojo/locks/{instance}/run-id"
         return path.read_text().strip() if path.exists() else None
 
 
@@ -199,23 +234,34 @@ class Setup:
     runs: Path
     launchpad_url: str | None = None
     launchpad_cache: Path | None = None
+    launchpad_credentials: Path | None = None
+    mattermost_url: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps({key: str(value) for key, value in dataclasses.asdict(self).items()})
+        return json.dumps(
+            {
+                key: None if value is None else str(value)
+                for key, value in dataclasses.asdict(self).items()
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Setup:
         data = json.loads(text)
+
+        def path(key: str) -> Path | None:
+            return None if data.get(key) is None else Path(data[key])
+
         return cls(
             spec=Path(data["spec"]),
             ssh_config=Path(data["ssh_config"]),
             known_hosts=Path(data["known_hosts"]),
             charmhub_url=data["charmhub_url"],
             runs=Path(data["runs"]),
-            launchpad_url=None if data["launchpad_url"] == "None" else data["launchpad_url"],
-            launchpad_cache=None
-            if data["launchpad_cache"] == "None"
-            else Path(data["launchpad_cache"]),
+            launchpad_url=data.get("launchpad_url"),
+            launchpad_cache=path("launchpad_cache"),
+            launchpad_credentials=path("launchpad_credentials"),
+            mattermost_url=data.get("mattermost_url"),
         )
 
 
@@ -252,8 +298,14 @@ def build_world(
     launchpad = None
     if setup.launchpad_url is not None:
         launchpad = LaunchpadClient(
-            setup.launchpad_url, cache_dir=setup.launchpad_cache, connect_timeout=1.0
+            setup.launchpad_url,
+            cache_dir=setup.launchpad_cache,
+            credentials_file=setup.launchpad_credentials,
+            connect_timeout=1.0,
         )
+    chat = None
+    if setup.mattermost_url is not None:
+        chat = MattermostWebhook(setup.mattermost_url, channel="is-outage", timeout=2.0)
     return ReleaseWorld(
         clock=clock,  # type: ignore[arg-type]
         prompt=prompt,
@@ -268,6 +320,8 @@ def build_world(
         open_source=GitCli,
         juju=juju,
         launchpad=launchpad,
+        chat=chat,
+        local=LocalRunner(),
     )
 
 

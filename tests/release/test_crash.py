@@ -55,8 +55,8 @@ def start(staging: Staging, *extra: str) -> subprocess.Popen[str]:
     )
 
 
-def kill_at(staging: Staging, point: str) -> str:
-    child = start(staging, "--pause", point)
+def kill_at(staging: Staging, point: str, *extra: str) -> str:
+    child = start(staging, "--pause", point, *extra)
     assert child.stdout is not None
     seen = []
     for line in child.stdout:

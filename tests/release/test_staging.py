@@ -17,7 +17,6 @@ from lpsigning_mojo.errors import (
     RemoteCommandFailed,
     SSHConnectError,
 )
-from lpsigning_mojo.release import steps
 from lpsigning_mojo.release.staging import (
     PLAN,
     StagingOptions,
@@ -25,7 +24,7 @@ from lpsigning_mojo.release.staging import (
     resumed_options,
 )
 from lpsigning_mojo.release.steps import instance_lock
-from lpsigning_mojo.release.world import Runners
+from lpsigning_mojo.release.world import Runners, Waits
 from lpsigning_mojo.remote import OutputLine
 from lpsigning_mojo.runbook import (
     Journal,
@@ -488,12 +487,9 @@ def test_units_still_executing_are_waited_for(staging: Staging) -> None:
     assert "Not settled yet: the agent of unit lp-signing/0 is executing, not idle" in console.text
 
 
-def test_units_that_never_settle_stop_at_verify(
-    staging: Staging, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(steps, "SETTLE_TIMEOUT", 60.0)
+def test_units_that_never_settle_stop_at_verify(staging: Staging) -> None:
     staging.bastion.agent = "lost"
-    report, _ = release(staging)
+    report, _ = release(staging, world_changes={"waits": Waits(settle_timeout=60.0)})
     assert_stopped(
         staging,
         report,

@@ -1,0 +1,239 @@
+"""The mutation score of each core module, after ``mutmut run`` (``./dev tox -e mutation``).
+
+Reads mutmut's results under ``mutants/`` and the configuration in
+``pyproject.toml``: the modules (``[tool.mutmut] only_mutate``) and the
+mutants left out, each with a reason (``[tool.mutation-score]``): those
+marked equivalent, and those of functions that run only at import, which
+mutmut cannot reach. For each module it prints killed / (total - left out)
+(a mutant that makes its tests hang counts as killed; one not yet checked, as
+a survivor) and exits 1 when a
+module scores below the threshold, when a mark names a mutant that no
+longer exists or no longer makes the change it describes, when a marked
+mutant was killed (so it was not equivalent), or when mutants are left
+unchecked. Run from the repository root::
+
+    python tests/mutation_score.py --run         # run mutmut (log: mutants/run.log), then the table
+    python tests/mutation_score.py               # the table of the last run
+    python tests/mutation_score.py --survivors   # and the diff of every survivor
+    python tests/mutation_score.py --retest      # after adding tests: run the survivors again
+    python tests/mutation_score.py --rst         # the table for docs/explanation/testing.rst
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), grouped as this score counts them.
+KILLED = {1, 3}
+TIMEOUT = {24, -24, 152, 255, 36}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+NOT_CHECKED = {None}
+
+
+def _config(root: Path) -> dict[str, Any]:
+    with (root / "pyproject.toml").open("rb") as file:
+        tool: dict[str, Any] = tomllib.load(file)["tool"]
+    return tool
+
+
+def _exit_codes(root: Path, path: str) -> dict[str, int | None]:
+    meta = root / "mutants" / (path + ".meta")
+    if not meta.exists():
+        return {}
+    codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    return codes
+
+
+def _module(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def _diff(name: str, path: str) -> str:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    return str(get_diff_for_mutant(name, path=path))
+
+
+def _changed_lines(diff: str) -> list[str]:
+    return [
+        line[1:].strip()
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+
+
+def _run_mutmut(root: Path, names: list[str] | None = None) -> None:
+    """``mutmut run`` (for ``names`` only, when given), its progress display to a log.
+
+    A failure to run is fatal.
+    """
+    (root / "mutants").mkdir(exist_ok=True)
+    log = root / "mutants" / "run.log"
+    mutmut = Path(sys.executable).parent / "mutmut"
+    children = os.environ.get("MUTATION_CHILDREN", "2")
+    print(f"mutmut run --max-children {children} (progress in {log.relative_to(root)})")
+    with log.open("w") as output:
+        done = subprocess.run(
+            [str(mutmut), "run", "--max-children", children, *(names or [])],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if done.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        sys.exit(f"mutmut run failed with status {done.returncode}; the end of {log}:\n{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--survivors", action="store_true", help="show each survivor's diff")
+    parser.add_argument(
+        "--run",
+        action="store_true",
+        help="run mutmut first (workers: $MUTATION_CHILDREN, default 2), its output to a log",
+    )
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="run mutmut again on the mutants that survived (mutmut keeps other results)",
+    )
+    parser.add_argument("--module", help="only this module (e.g. lpsigning_mojo.policy)")
+    parser.add_argument("--rst", action="store_true", help="print the table as reStructuredText")
+    args = parser.parse_args(argv)
+
+    root = Path.cwd()
+    if args.run:
+        _run_mutmut(root)
+    tool = _config(root)
+    if args.retest:
+        names = [
+            name
+            for path in tool["mutmut"]["only_mutate"]
+            if args.module is None or _module(path) == args.module
+            for name, code in _exit_codes(root, path).items()
+            if code not in KILLED
+        ]
+        if names:
+            _run_mutmut(root, names)
+    paths: list[str] = [
+        path
+        for path in tool["mutmut"]["only_mutate"]
+        if args.module is None or _module(path) == args.module
+    ]
+    settings = tool.get("mutation-score", {})
+    threshold = float(settings.get("threshold", 90))
+    marks = {mark["mutant"]: mark for mark in settings.get("equivalent", [])}
+    # Functions that run only while the module is imported: mutmut switches mutants on at
+    # call time, after the import, so no test can reach their mutants.
+    at_import = {mark["function"]: mark for mark in settings.get("import-time", [])}
+    seen_functions: set[str] = set()
+    problems: list[str] = []
+    rows: list[tuple[str, int, int, int, int, int, int, float]] = []
+    survivors: list[tuple[str, str]] = []
+    seen_marks: set[str] = set()
+
+    for path in paths:
+        exit_codes = _exit_codes(root, path)
+        if not exit_codes:
+            problems.append(f"{path} has no results: run `mutmut run` first")
+            continue
+        total = len(exit_codes)
+        killed = timeouts = equivalent = unchecked = 0
+        for name, code in sorted(exit_codes.items()):
+            function = name.rsplit("__mutmut_", 1)[0]
+            if function in at_import:
+                seen_functions.add(function)
+                if code in KILLED or code in TIMEOUT:
+                    problems.append(f"{name} is marked as run at import, but tests kill it")
+                equivalent += 1
+                continue
+            mark = marks.get(name)
+            if mark is not None:
+                seen_marks.add(name)
+                changed = _changed_lines(_diff(name, path))
+                if not any(mark["becomes"] in line for line in changed):
+                    problems.append(
+                        f"{name} is marked equivalent as making {mark['becomes']!r}, "
+                        f"but it now makes {changed!r}: check it again and update the mark"
+                    )
+                elif code in KILLED or code in TIMEOUT:
+                    problems.append(f"{name} is marked equivalent but the tests kill it")
+                equivalent += 1
+                continue
+            if code in KILLED:
+                killed += 1
+            elif code in TIMEOUT:
+                timeouts += 1
+            elif code in NOT_CHECKED:
+                unchecked += 1
+            else:
+                survivors.append((name, path))  # survived, or no test reaches it
+        counted = total - equivalent
+        # Unchecked mutants count as survivors: the score is never better than what was seen.
+        score = 100.0 * (killed + timeouts) / counted if counted else 100.0
+        rows.append((_module(path), total, equivalent, killed, timeouts, unchecked, counted, score))
+        if unchecked:
+            problems.append(
+                f"{_module(path)}: {unchecked} mutants were not checked (the run did not finish)"
+            )
+        if score < threshold:
+            problems.append(f"{_module(path)} scores {score:.1f}%, below {threshold:g}%")
+
+    modules = tuple(_module(path) + "." for path in paths)
+    for name in sorted(set(at_import) - seen_functions):
+        if name.startswith(modules):
+            problems.append(f"{name} is marked as run at import, but it has no mutants")
+    for name in sorted(set(marks) - seen_marks):
+        if not name.startswith(modules):
+            continue
+        problems.append(f"{name} is marked equivalent but there is no such mutant any more")
+
+    if args.rst:
+        print(".. list-table::")
+        print("   :header-rows: 1")
+        print()
+        header = ("Module", "Mutants", "Left out", "Killed", "Not checked", "Score")
+        print("\n".join(["   * - " + header[0], *(f"     - {h}" for h in header[1:])]))
+        for module, total, out, killed, timeouts, unchecked, _counted, score in rows:
+            print(f"   * - ``{module}``")
+            print(f"     - {total}")
+            print(f"     - {out}")
+            print(f"     - {killed + timeouts}")
+            print(f"     - {unchecked}")
+            print(f"     - {score:.1f}%")
+    else:
+        width = max((len(row[0]) for row in rows), default=10)
+        print(
+            f"{'module':<{width}}  {'mutants':>7}  {'out':>5}  {'killed':>6}  {'timeout':>7}  "
+            f"{'unchecked':>9}  {'survived':>8}  {'score':>6}"
+        )
+        for module, total, out, killed, timeouts, unchecked, counted, score in rows:
+            survived = counted - killed - timeouts - unchecked
+            print(
+                f"{module:<{width}}  {total:>7}  {out:>5}  {killed:>6}  {timeouts:>7}  "
+                f"{unchecked:>9}  {survived:>8}  {score:>5.1f}%"
+            )
+    if args.survivors:
+        for name, path in survivors:
+            print()
+            print(f"survived: {name}")
+            print(_diff(name, path))
+    for problem in problems:
+        print(f"mutation-score: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
