@@ -38,7 +38,10 @@ def rehearse(*args: str) -> tuple[int, dict[str, Any], str]:
     """Run ``lpsigning-mojo rehearse --format json ARGS``: status, report, what it printed."""
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        status = cli.main(["rehearse", "--format", "json", "--spec", str(SPEC), *args])
+        try:
+            status = cli.main(["rehearse", "--format", "json", "--spec", str(SPEC), *args])
+        except SystemExit as exit:  # argparse's own errors
+            status = exit.code if isinstance(exit.code, int) else 1
     report = json.loads(out.getvalue()) if out.getvalue().strip() else {}
     return status, report, err.getvalue()
 
