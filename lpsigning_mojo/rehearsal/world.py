@@ -52,6 +52,7 @@ from lpsigning_mojo.errors import UsageError
 
 if TYPE_CHECKING:
     from lpsigning_mojo.clock import Clock
+    from lpsigning_mojo.instances import Instances
     from lpsigning_mojo.release.world import ReleaseWorld, Waits
     from lpsigning_mojo.runbook import Prompt, Reporter
     from lpsigning_mojo.testing.standins.bastion import Bastion
@@ -88,20 +89,25 @@ SOURCE_COMMITS = (
 )
 #: Who releases in the rehearsal.
 RELEASER = ("Rehearsal Releaser", "releaser@rehearsal.invalid")
-_GIT_SETTINGS = (
-    "init.defaultBranch=main",
-    "commit.gpgsign=false",
-    "tag.gpgsign=false",
-    "core.hooksPath=/dev/null",
-    f"user.name={RELEASER[0]}",
-    f"user.email={RELEASER[1]}",
+#: Git settings of the world's repositories: its own identity, no signing.
+_REPOSITORY_SETTINGS = (
+    ("user.name", RELEASER[0]),
+    ("user.email", RELEASER[1]),
+    ("commit.gpgsign", "false"),
+    ("tag.gpgsign", "false"),
+)
+#: And for the world's own set-up commands: no hooks, ``main`` for new repositories.
+_SETUP_SETTINGS = (
+    *_REPOSITORY_SETTINGS,
+    ("init.defaultBranch", "main"),
+    ("core.hooksPath", "/dev/null"),
 )
 
 
 def git(cwd: Path, *args: str) -> str:
     """Run git for the world's own set-up, untouched by the user's git configuration."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    settings = [word for setting in _GIT_SETTINGS for word in ("-c", setting)]
+    settings = [word for key, value in _SETUP_SETTINGS for word in ("-c", f"{key}={value}")]
     done = subprocess.run(
         ["git", *settings, *args],
         cwd=cwd,
@@ -164,7 +170,6 @@ class LoopbackWorld:
         self.sites: dict[str, Site] = {}
         self.source_commits: list[str] = []
         self.servers: dict[str, str] = {}
-        self.ports: list[int] = []
 
     # -- building ---------------------------------------------------------------------------
 
@@ -199,7 +204,7 @@ class LoopbackWorld:
         if any(self.directory.iterdir()):
             raise UsageError(
                 f"{self.directory} is not empty: the rehearsal builds its world in a new directory",
-                hint="Name a directory that does not exist yet (or is empty) with --keep DIR",
+                hint="Name a directory that does not exist yet, or an empty one",
             )
         for path in (self.releaser, self.state):
             path.mkdir(mode=0o700)
@@ -273,15 +278,15 @@ class LoopbackWorld:
         """lp-signing's master: what staging runs."""
         return self.source_commits[-1]
 
-    def _make_spec(self, instances: Any) -> None:
+    def _make_spec(self, instances: Instances) -> None:
         from lpsigning_mojo.bundle import set_option
         from lpsigning_mojo.lint.config import find_config
         from lpsigning_mojo.mojospec import Spec
 
         git(self.directory, "init", "-q", "--bare", str(self.remote))
         git(self.directory, "clone", "-q", str(self.remote), str(self.clone))
-        for setting in (*_GIT_SETTINGS[1:3], *_GIT_SETTINGS[4:]):
-            git(self.clone, "config", *setting.split("=", 1))
+        for key, value in _REPOSITORY_SETTINGS:  # your git configuration is not the world's
+            git(self.clone, "config", key, value)
         git(self.clone, "config", "core.hooksPath", str(self.clone / ".git" / "hooks"))
         shutil.copytree(self.source_spec, self.spec, symlinks=True)
         config = find_config(self.source_spec)
@@ -333,7 +338,7 @@ class LoopbackWorld:
         )
         git(self.clone, "push", "-q", "-u", "origin", "main")
 
-    def _make_bastion(self, instances: Any) -> None:
+    def _make_bastion(self, instances: Instances) -> None:
         from lpsigning_mojo.testing.standins.bastion import Bastion, Trigger
         from lpsigning_mojo.testing.standins.juju import JujuModels
         from lpsigning_mojo.testing.standins.mojo import deployed_bundle, mojo_variables_for
@@ -392,7 +397,7 @@ class LoopbackWorld:
         bastion.save()
         self.bastion: Bastion = bastion
 
-    def _start_ssh(self, instances: Any) -> None:
+    def _start_ssh(self, instances: Instances) -> None:
         from lpsigning_mojo.testing.standins.ssh import InProcessSSHServer, new_key
 
         ssh = self.releaser / "ssh"
@@ -418,7 +423,6 @@ class LoopbackWorld:
             self._enter(process_server)
             port = process_server.port
             known = f"[127.0.0.1]:{port} {host_key.get_name()} {host_key.get_base64()}\n"
-        self.ports.append(port)
         (ssh / "known_hosts").write_text(known, encoding="utf-8")
         user = getpass.getuser()
         hosts = sorted({environment.bastion for environment in instances.environments.values()})
@@ -491,7 +495,7 @@ class LoopbackWorld:
         from lpsigning_mojo.external.ssh import SSHRunner
         from lpsigning_mojo.instances import Instance as SpecInstance
         from lpsigning_mojo.instances import ManagementEnvironment
-        from lpsigning_mojo.release.world import ReleaseSpec, ReleaseWorld, Runners
+        from lpsigning_mojo.release.world import ReleaseSpec, ReleaseWorld, Runners, Waits
         from lpsigning_mojo.remote import RoleAccountRunner
         from lpsigning_mojo.runbook import RunStore
 
@@ -525,9 +529,6 @@ class LoopbackWorld:
 
         webhook = config.get("mattermost.webhook")
         assert webhook is not None
-        extra: dict[str, Any] = {}
-        if self.waits is not None:
-            extra["waits"] = self.waits
         return ReleaseWorld(
             clock=clock,
             prompt=prompt,
@@ -544,7 +545,7 @@ class LoopbackWorld:
             launchpad=launchpad,
             chat=MattermostWebhook(webhook, channel=config.get("mattermost.channel"), clock=clock),
             local=LocalRunner(),
-            **extra,
+            waits=self.waits or Waits(),
         )
 
     # -- what the world looks like -----------------------------------------------------------
