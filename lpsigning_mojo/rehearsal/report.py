@@ -9,7 +9,7 @@ the expectations of the scenario with whether each held.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import attrs
 
@@ -225,13 +225,3 @@ class RehearsalReport:
         )
         lines.append(f"Rehearsal {'done' if self.ok else 'FAILED'}: {verdict}.")
         return lines
-
-
-def runs_steps(records: Sequence[RunRecord]) -> dict[str, float]:
-    """Seconds spent in each step, over ``records`` (``plan:step``)."""
-    spent: dict[str, float] = {}
-    for record in records:
-        for name, _outcome, duration in record.steps:
-            key = f"{record.plan}:{name}"
-            spent[key] = spent.get(key, 0.0) + (duration or 0.0)
-    return spent

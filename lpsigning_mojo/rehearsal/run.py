@@ -53,18 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RehearsalOptions", "RehearsalPerson", "rehearsal_waits", "rehearse"]
 
-#: What each stand-in replaces.
-REPLACES: Mapping[str, str] = {
-    "ssh": "the bastions launchpad-bastion-ps5.internal and is-bastion-il3-not-ps5.internal "
-    "(sudo -iu, upgrade-staging, upgrade-production, Mojo, juju)",
-    "charmhub": "Charmhub's API (api.charmhub.io), which 'juju info' reads",
-    "lp-signing staging": "the staging service, http://staging.signing.lp.internal:8000/",
-    "lp-signing production": "the production service (its address is not public)",
-    "launchpad": "Launchpad's API (api.launchpad.net) and its bugs",
-    "mattermost": "the ~is-outage channel's incoming webhook",
-    "deployable": "Deployable, through its request and deployed commands",
-}
-
 
 def rehearsal_waits() -> Waits:
     """The releases' waits in the rehearsal: the stand-ins answer at once, so ask often."""
@@ -414,13 +402,11 @@ def rehearse(
 
 def _stand_ins(rehearsal: _Rehearsal) -> None:
     world, say = rehearsal.world, rehearsal.say
-    say("Stand-ins on 127.0.0.1, each replacing a real system:")
-    shown = dict(world.servers)
-    shown["deployable"] = "commands recording into deployable/"
-    width = max(len(name) for name in shown)
-    for name, where in shown.items():
-        say(f"  {name:<{width}}  {where}")
-        say(f"  {'':<{width}}  replaces {REPLACES.get(name, name)}")
+    say("Stand-ins, each replacing a real system:")
+    width = max(len(name) for name in world.stand_ins)
+    for name, stand_in in world.stand_ins.items():
+        say(f"  {name:<{width}}  {stand_in.address}")
+        say(f"  {'':<{width}}  replaces {stand_in.replaces}")
     say(f"Your clone of the spec: {world.spec} (its remote: {world.remote})")
     say(f"lp-signing's source: {world.source} (master {world.master[:12]}, what staging runs)")
 
@@ -449,7 +435,7 @@ def _report(
         kept=options.keep is not None,
         scenario=options.fail,
         scenario_text=SCENARIOS.get(options.fail or "", NO_SCENARIO),
-        stand_ins={**world.servers, "deployable": str(world.deployable.directory)},
+        stand_ins={name: stand_in.address for name, stand_in in world.stand_ins.items()},
         runs=tuple(rehearsal.records),
         spec_commits=commits,
         bundles={

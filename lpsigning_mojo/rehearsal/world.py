@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from lpsigning_mojo.testing.standins.lpsigning import LpSigningStandIn
     from lpsigning_mojo.testing.standins.mattermost import MattermostStandIn
 
-__all__ = ["CHARM_BUG", "PAYLOAD_BUGS", "LoopbackWorld", "SSHServer", "Site", "git"]
+__all__ = ["CHARM_BUG", "PAYLOAD_BUGS", "LoopbackWorld", "SSHServer", "Site", "StandIn", "git"]
 
 SSHServer = Literal["in-process", "openssh"]
 
@@ -126,6 +126,14 @@ def git(cwd: Path, *args: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
+class StandIn:
+    """A stand-in of the world: where it answers, and the real system it replaces."""
+
+    address: str
+    replaces: str
+
+
+@attrs.frozen(kw_only=True)
 class Site:
     """Where an instance lives in the world: its stage, role account, bastion and model."""
 
@@ -169,7 +177,7 @@ class LoopbackWorld:
         self.colleague = self.directory / "colleague"
         self.sites: dict[str, Site] = {}
         self.source_commits: list[str] = []
-        self.servers: dict[str, str] = {}
+        self.stand_ins: dict[str, StandIn] = {}
 
     # -- building ---------------------------------------------------------------------------
 
@@ -220,13 +228,13 @@ class LoopbackWorld:
                 model=instance.juju_model or f"{environment.role}",
                 controller=f"{environment.bastion.split('.')[0]}-controller",
             )
-        self._start_services()
+        self._start_services(instances)
         self._make_source()
         self._make_spec(instances)
         self._make_bastion(instances)
         self._start_ssh(instances)
 
-    def _start_services(self) -> None:
+    def _start_services(self, instances: Instances) -> None:
         import importlib.util
 
         from lpsigning_mojo.errors import MissingExtraError
@@ -252,11 +260,31 @@ class LoopbackWorld:
         for number, (title, tasks) in BUGS.items():
             self.launchpad.add_bug(number, title=title, tasks=tasks)
         self.credentials = self.launchpad.write_credentials(self.releaser / "launchpad-credentials")
-        self.servers.update(
-            charmhub=self.charmhub.url,
-            launchpad=self.launchpad.service_root,
-            mattermost=self.chat.url,
-            **{f"lp-signing {name}": service.url for name, service in self.services.items()},
+        original = {site: instances.get(site).url for site in self.sites}
+        self.stand_ins.update(
+            charmhub=StandIn(
+                address=self.charmhub.url,
+                replaces="Charmhub's API (api.charmhub.io), which 'juju info' reads",
+            ),
+            launchpad=StandIn(
+                address=self.launchpad.service_root,
+                replaces="Launchpad's API (api.launchpad.net) and its bugs",
+            ),
+            mattermost=StandIn(
+                address=self.chat.url, replaces="the ~is-outage channel's incoming webhook"
+            ),
+            deployable=StandIn(
+                address=str(self.deployable.directory),
+                replaces="Deployable, through its request and deployed commands",
+            ),
+            **{
+                f"lp-signing {name}": StandIn(
+                    address=service.url,
+                    replaces=f"the {name} service, "
+                    + (original[name] or "whose address is not public"),
+                )
+                for name, service in self.services.items()
+            },
         )
 
     def _make_source(self) -> None:
@@ -435,7 +463,10 @@ class LoopbackWorld:
             ),
             encoding="utf-8",
         )
-        self.servers["ssh"] = f"127.0.0.1:{port} ({self.ssh})"
+        self.stand_ins["bastion"] = StandIn(
+            address=f"127.0.0.1:{port} ({self.ssh})",
+            replaces=" and ".join(hosts) + ", their role accounts, Mojo and juju",
+        )
         self._write_config()
 
     def _write_config(self) -> None:

@@ -271,7 +271,7 @@ def test_the_rehearsal_runs_the_same_against_a_real_openssh_sshd() -> None:
     status, report, printed = rehearse("--ssh", "openssh")
 
     assert status == 0, printed[-3000:]
-    assert report["stand_ins"]["ssh"].endswith("(openssh)")
+    assert report["stand_ins"]["bastion"].endswith("(openssh)")
     assert runs(report) == [
         ("release-staging", "done", False, None),
         ("release-production", "done", False, None),
