@@ -26,26 +26,16 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
 from lpsigning_mojo.clock import SYSTEM_CLOCK, Clock
 from lpsigning_mojo.errors import PromptError, UsageError
-from lpsigning_mojo.rehearsal.report import (
-    Expectation,
-    RehearsalReport,
-    RunRecord,
-    SpecCommit,
-)
-from lpsigning_mojo.rehearsal.scenarios import NO_SCENARIO, SCENARIOS
-from lpsigning_mojo.rehearsal.world import (
-    CHARM_BUG,
-    MULTI_STEP_BUG,
-    PAYLOAD_BUGS,
-    LoopbackWorld,
-    SSHServer,
-)
+from lpsigning_mojo.rehearsal.judge import Snapshot, judge
+from lpsigning_mojo.rehearsal.report import RehearsalReport, RunRecord
+from lpsigning_mojo.rehearsal.scenarios import SCENARIOS
+from lpsigning_mojo.rehearsal.world import CHARM_BUG, LoopbackWorld, SSHServer
 
 if TYPE_CHECKING:
     from lpsigning_mojo.release.world import ReleaseWorld, Waits
@@ -213,62 +203,6 @@ def _blocked(summary: RunSummary | None) -> tuple[dict[str, object], ...]:
     )
 
 
-def _stage_pins(world: LoopbackWorld, revision: str) -> dict[str, dict[str, object]]:
-    """What the spec at ``revision`` of the remote pins for lp-signing, per stage."""
-    from lpsigning_mojo.bundle import Template, render_bundle
-    from lpsigning_mojo.mojospec import Spec
-    from lpsigning_mojo.rehearsal.world import git
-
-    name = world.spec.relative_to(world.clone).as_posix()
-    text = git(world.remote, "show", f"{revision}:{name}/bundle.yaml")
-    template = Template.from_text(text)
-    pins: dict[str, dict[str, object]] = {}
-    for stage in Spec.load(world.spec).checked_stages:
-        application = render_bundle(template, stage)[1].application("lp-signing")
-        pins[stage] = {
-            "revision": application.revision,
-            "channel": application.channel,
-            "build_label": application.build_label,
-        }
-    return pins
-
-
-def _model_pins(world: LoopbackWorld) -> dict[str, dict[str, object]]:
-    found: dict[str, dict[str, object]] = {}
-    for name in world.sites:
-        state = world.model(name)
-        application = state["applications"].get("lp-signing", {})
-        found[name] = {
-            "revision": application.get("revision"),
-            "channel": application.get("channel"),
-            "build_label": application.get("options", {}).get("build_label"),
-            "status": application.get("workload"),
-            "deployments": state.get("deployments"),
-        }
-    return found
-
-
-def _spec_commits(world: LoopbackWorld, since: str) -> tuple[SpecCommit, ...]:
-    from lpsigning_mojo.commits import RUN_TRAILER, bug_references, parse_message
-    from lpsigning_mojo.rehearsal.world import git
-
-    commits = []
-    for commit, message in world.remote_log(since):
-        parsed = parse_message(message)
-        run = dict(parsed.trailers).get(RUN_TRAILER)
-        author = git(world.remote, "log", "-1", "--format=%an", commit).strip()
-        commits.append(
-            SpecCommit(
-                id=commit,
-                summary=parsed.summary,
-                author=author,
-                bugs=tuple(bug_references(message)),
-                run=run,
-            )
-        )
-    return tuple(commits)
-
-
 def _staging_release(rehearsal: _Rehearsal) -> Callable[[ReleaseWorld, str | None], RunReport]:
     from lpsigning_mojo.release.staging import StagingOptions, release_staging
 
@@ -389,10 +323,19 @@ def rehearse(
             rehearsal.durations["world"] = clock.monotonic() - started
             _stand_ins(rehearsal)
             base = world.remote_head()
-            before = (_stage_pins(world, base), _model_pins(world), _bug_statuses(world))
+            before = Snapshot.take(world, base)
             _run_scenario(rehearsal)
-            after = (_stage_pins(world, "main"), _model_pins(world), _bug_statuses(world))
-            report = _report(rehearsal, base, before, after)
+            report = judge(
+                world,
+                scenario=options.fail,
+                kept=options.keep is not None,
+                records=rehearsal.records,
+                durations=rehearsal.durations,
+                base=base,
+                before=before,
+                after=Snapshot.take(world, "main"),
+                clock=clock,
+            )
     finally:
         if options.keep is None:
             shutil.rmtree(directory.parent, ignore_errors=True)
@@ -409,185 +352,3 @@ def _stand_ins(rehearsal: _Rehearsal) -> None:
         say(f"  {'':<{width}}  replaces {stand_in.replaces}")
     say(f"Your clone of the spec: {world.spec} (its remote: {world.remote})")
     say(f"lp-signing's source: {world.source} (master {world.master[:12]}, what staging runs)")
-
-
-def _bug_statuses(world: LoopbackWorld) -> dict[int, dict[str, object]]:
-    from lpsigning_mojo.rehearsal.world import BUGS
-
-    return {number: world.launchpad.bug(number)["tasks"] for number in BUGS}  # type: ignore[misc]
-
-
-def _report(
-    rehearsal: _Rehearsal,
-    base: str,
-    before: tuple[Any, Any, Any],
-    after: tuple[Any, Any, Any],
-) -> RehearsalReport:
-    world, options = rehearsal.world, rehearsal.options
-    commits = _spec_commits(world, base)
-    moved = _bugs_moved(rehearsal.records, world, rehearsal.clock)
-    moved["statuses"] = {
-        str(number): {"before": before[2][number], "after": after[2][number]}
-        for number in before[2]
-    }
-    report = RehearsalReport(
-        directory=str(world.directory),
-        kept=options.keep is not None,
-        scenario=options.fail,
-        scenario_text=SCENARIOS.get(options.fail or "", NO_SCENARIO),
-        stand_ins={name: stand_in.address for name, stand_in in world.stand_ins.items()},
-        runs=tuple(rehearsal.records),
-        spec_commits=commits,
-        bundles={
-            stage: {"before": before[0][stage], "after": after[0][stage]} for stage in before[0]
-        },
-        models={name: {"before": before[1][name], "after": after[1][name]} for name in before[1]},
-        announcements=tuple(post.text or "" for post in world.chat.delivered),
-        bugs=moved,
-        deployable=tuple(
-            {
-                "number": record["number"],
-                "what": record["what"],
-                "build_label": dict(record["variables"]).get("LPSIGNING_MOJO_BUILD_LABEL"),  # type: ignore[call-overload]
-            }
-            for record in world.deployable.records()
-        ),
-        durations=dict(rehearsal.durations),
-        expectations=(),
-    )
-    return attrs.evolve(report, expectations=tuple(_expectations(rehearsal, report, before)))
-
-
-def _bugs_moved(
-    records: Sequence[RunRecord], world: LoopbackWorld, clock: Clock
-) -> dict[str, object]:
-    """What the production release's ``bugs`` step recorded (its last run)."""
-    from lpsigning_mojo.runbook import RunStore
-
-    found: dict[str, object] = {"moved": [], "already": [], "skipped": []}
-    production = [r for r in records if r.plan == "release-production" and r.run_id]
-    if not production:
-        return found
-    store = RunStore(world.runs_directory, clock=clock)
-    journal = store.load(str(production[-1].run_id))
-    outputs = journal.outputs("bugs")
-    for key in ("moved", "already", "skipped"):
-        value = outputs.get(key)
-        if isinstance(value, list):
-            found[key] = value
-    return found
-
-
-def _expectations(
-    rehearsal: _Rehearsal, report: RehearsalReport, before: tuple[Any, Any, Any]
-) -> list[Expectation]:
-    world, fail = rehearsal.world, rehearsal.options.fail
-    records = rehearsal.records
-    staging = [r for r in records if r.plan == "release-staging"]
-    production = [r for r in records if r.plan == "release-production"]
-    models = report.models
-    target = _latest_revision(world, before[0]["staging"])
-    found: list[Expectation] = []
-
-    def expect(what: str, held: bool, seen: object = "") -> None:
-        found.append(Expectation(what=what, held=bool(held), found=str(seen)))
-
-    expect(
-        "the staging release finished",
-        bool(staging) and staging[-1].status == "done",
-        staging[-1].line() if staging else "it did not run",
-    )
-    expect(
-        f"staging runs lp-signing revision {target} with master's build",
-        models["staging"]["after"]["revision"] == target
-        and models["staging"]["after"]["build_label"] == world.master,
-        models["staging"]["after"],
-    )
-    if fail == "push-race":
-        first = staging[0] if staging else None
-        expect(
-            "the first push was rejected because the remote moved",
-            first is not None and first.stopped_at == "push",
-            first.line() if first else "",
-        )
-        authors = [commit.author for commit in report.spec_commits]
-        expect(
-            "the colleague's commit and the release's are both on the remote, in that order",
-            len(authors) >= 2 and authors[0] != authors[1],
-            authors,
-        )
-    if fail == "staging-unhealthy":
-        last = production[-1] if production else None
-        expect(
-            "the production release stopped at its gates",
-            last is not None and last.stopped_at == "gates" and last.status != "done",
-            last.line() if last else "it did not run",
-        )
-        reasons = {str(gate["gate"]): str(gate["reason"]) for gate in last.blocked} if last else {}
-        expect(
-            "the staging-health gate blocked it, saying why (HTTP 500)",
-            "500" in reasons.get("staging-health", ""),
-            reasons,
-        )
-        expect(
-            "production still runs what it ran",
-            models["production"]["after"] == models["production"]["before"],
-            models["production"]["after"],
-        )
-        expect("nothing was announced", not report.announcements, len(report.announcements))
-        expect("no bug was moved", not report.bugs.get("moved"), report.bugs.get("moved"))
-        return found
-    expect(
-        "the production release finished",
-        bool(production) and production[-1].status == "done",
-        production[-1].line() if production else "it did not run",
-    )
-    if fail == "drop-during-upgrade-production":
-        first = production[0] if production else None
-        expect(
-            "the dropped connection left upgrade-production's outcome unknown (exit status 4)",
-            first is not None and first.status == "unknown" and first.stopped_at == "upgrade",
-            first.line() if first else "",
-        )
-        expect(
-            "the resume ran upgrade-production once more",
-            sum("upgrade-production" in command for command in world.bastion.commands) == 2,
-            [c for c in world.bastion.commands if "upgrade-production" in c],
-        )
-    expect(
-        f"production runs lp-signing revision {target} with staging's build_label",
-        models["production"]["after"]["revision"] == target
-        and models["production"]["after"]["build_label"] == world.master,
-        models["production"]["after"],
-    )
-    expect(
-        "exactly one announcement was posted",
-        len(report.announcements) == 1,
-        len(report.announcements),
-    )
-    moved = sorted(int(bug) for bug in report.bugs.get("moved") or [])  # type: ignore[attr-defined]
-    wanted = sorted({CHARM_BUG, *PAYLOAD_BUGS} - {MULTI_STEP_BUG})
-    expect(f"bugs {', '.join(map(str, wanted))} moved to Fix Released", moved == wanted, moved)
-    skipped = [entry.get("bug") for entry in report.bugs.get("skipped") or []]  # type: ignore[attr-defined]
-    expect(
-        f"the multi-step bug {MULTI_STEP_BUG} was skipped, with the reason",
-        skipped == [MULTI_STEP_BUG],
-        report.bugs.get("skipped"),
-    )
-    whats = [record["what"] for record in report.deployable]
-    expect(
-        "Deployable got one request, then one 'deployed'", whats == ["request", "deployed"], whats
-    )
-    return found
-
-
-def _latest_revision(world: LoopbackWorld, pins: Mapping[str, object]) -> int:
-    """The latest revision Charmhub's stand-in offers in the channel staging pins, for jammy."""
-    from lpsigning_mojo.charms import latest_revision, parse_base, parse_channel
-    from lpsigning_mojo.external.charmhub import CharmhubClient
-
-    channel = parse_channel(str(pins["channel"]))
-    releases = CharmhubClient(world.charmhub.url, retries=0).channel_map("lp-signing")
-    return latest_revision(
-        releases, track=channel.track, risk=channel.risk, base=parse_base("jammy")
-    )
