@@ -203,7 +203,8 @@ def _blocked(summary: RunSummary | None) -> tuple[dict[str, object], ...]:
     )
 
 
-def _staging_release(rehearsal: _Rehearsal) -> Callable[[ReleaseWorld, str | None], RunReport]:
+def _staging_release() -> Callable[[ReleaseWorld, str | None], RunReport]:
+    """What ``lpsigning-mojo release staging --latest --bug N`` runs."""
     from lpsigning_mojo.release.staging import StagingOptions, release_staging
 
     options = StagingOptions(latest=True, bugs=(CHARM_BUG,))
@@ -214,13 +215,14 @@ def _staging_release(rehearsal: _Rehearsal) -> Callable[[ReleaseWorld, str | Non
     return run
 
 
-def _production_release(rehearsal: _Rehearsal) -> Callable[[ReleaseWorld, str | None], RunReport]:
+def _production_release(world: LoopbackWorld) -> Callable[[ReleaseWorld, str | None], RunReport]:
+    """What ``lpsigning-mojo release production --build-label staging --source CLONE`` runs."""
     from lpsigning_mojo.release.production import ProductionOptions, release_production
 
-    options = ProductionOptions(build_label="staging", source=str(rehearsal.world.source))
+    options = ProductionOptions(build_label="staging", source=str(world.source))
 
-    def run(world: ReleaseWorld, resume: str | None) -> RunReport:
-        return release_production(world, options, resume=resume)
+    def run(release_world: ReleaseWorld, resume: str | None) -> RunReport:
+        return release_production(release_world, options, resume=resume)
 
     return run
 
@@ -247,11 +249,11 @@ def _run_scenario(rehearsal: _Rehearsal) -> None:
         push_on_next_commit(world.clone, world.remote, world.colleague, spec)
         say("(push-race: a colleague will push to the spec as soon as the release commits)")
     banner(f"Staging: $ {_command('release-staging', None)}")
-    staging = rehearsal.release("release-staging", "staging", _staging_release(rehearsal))
+    staging = rehearsal.release("release-staging", "staging", _staging_release())
     if fail == "push-race" and staging.status != "done" and staging.run_id is not None:
         banner(f"Staging, resumed: $ {_command('release-staging', staging.run_id)}")
         staging = rehearsal.release(
-            "release-staging", "staging", _staging_release(rehearsal), resume=staging.run_id
+            "release-staging", "staging", _staging_release(), resume=staging.run_id
         )
     if staging.status != "done":
         say("The staging release did not finish: the rehearsal stops before production.")
@@ -270,9 +272,7 @@ def _run_scenario(rehearsal: _Rehearsal) -> None:
             "upgrade-production starts its first Mojo phase)"
         )
     banner(f"Production: $ {_command('release-production', None)}")
-    production = rehearsal.release(
-        "release-production", "production", _production_release(rehearsal)
-    )
+    production = rehearsal.release("release-production", "production", _production_release(world))
     if fail == "drop-during-upgrade-production" and production.status == "unknown":
         banner(f"Production, resumed: $ {_command('release-production', production.run_id)}")
         say(
@@ -282,7 +282,7 @@ def _run_scenario(rehearsal: _Rehearsal) -> None:
         rehearsal.release(
             "release-production",
             "production",
-            _production_release(rehearsal),
+            _production_release(world),
             resume=production.run_id,
             answers={"What happened to step upgrade": "run it again"},
         )
