@@ -211,7 +211,7 @@ class RehearsalReport:
         lines.append("  Journals:")
         lines += [f"    {path}" for path in self.journals] or ["    none"]
         where = "kept" if self.kept else "removed (--keep DIR keeps it)"
-        lines.append(f"  World: {self.directory} ({where})")
+        lines.append(f"  World: {self.directory}, {where}")
         lines.append(f"  Expected ({self.scenario_text}):")
         lines += [
             f"    {'ok  ' if expectation.held else 'NOT '} {expectation.what}"
