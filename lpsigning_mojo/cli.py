@@ -52,6 +52,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.spec",
     "lpsigning_mojo.commands.commitmsg",
     "lpsigning_mojo.commands.log",
+    "lpsigning_mojo.commands.rehearse",
 )
 
 PROG = "lpsigning-mojo"
