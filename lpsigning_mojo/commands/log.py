@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory
 from lpsigning_mojo.errors import FileAccessError, UsageError
-from lpsigning_mojo.mojospec.layout import INSTANCES_FILE, upwards
-from lpsigning_mojo.mojospec.stages import Spec
 
 if TYPE_CHECKING:
+    from lpsigning_mojo.mojospec.stages import Spec
     from lpsigning_mojo.release.changelog import ChangeLog, Deployment, Entry
 
 __all__ = ["parse_date", "register"]
@@ -89,6 +88,8 @@ def _until(text: str) -> dt.datetime:
 
 
 def _repository_top(spec: Path) -> Path:
+    from lpsigning_mojo.mojospec.layout import upwards
+
     for directory in upwards(spec):
         if (directory / ".git").exists():
             return directory
@@ -102,6 +103,7 @@ def _deployments(spec: Spec) -> list[Deployment]:
     """The deployments this machine's release journals record (none without instances.yaml)."""
     from lpsigning_mojo.clock import SYSTEM_CLOCK
     from lpsigning_mojo.instances import load_instances
+    from lpsigning_mojo.mojospec.layout import INSTANCES_FILE
     from lpsigning_mojo.release.changelog import deployments
     from lpsigning_mojo.runbook.runs import RunStore, runs_directory
 
@@ -116,6 +118,7 @@ def _deployments(spec: Spec) -> list[Deployment]:
 
 def _log(args: argparse.Namespace) -> int:
     from lpsigning_mojo.external.git import GitCli
+    from lpsigning_mojo.mojospec.stages import Spec
     from lpsigning_mojo.release.changelog import read_change_log
 
     if args.since and args.until and args.since >= args.until:
