@@ -115,27 +115,32 @@ def parse_log(out: bytes, marker: bytes, *, patch: bool) -> tuple[Commit, ...]:
     if records[0].strip(b"\0\n"):
         raise GitOutputError(f"git log printed {records[0][:80]!r} before the first commit")
     commits = []
+    count = len(LOG_FIELDS)
+    parse_date = dt.datetime.fromisoformat
     for record in records[1:]:
-        fields = record.split(b"\0", len(LOG_FIELDS))
-        if len(fields) != len(LOG_FIELDS) + 1:
+        fields = record.split(b"\0", count)
+        if len(fields) != count + 1:
             raise GitOutputError(
                 f"git log printed a record this library cannot read: {record[:80]!r}"
             )
-        rest = fields[-1]
+        rest = fields.pop()
         rest = rest[1:] if rest.startswith(b"\0") else rest
         rest = rest[1:] if rest.startswith(b"\n") else rest
-        text = [field.decode("utf-8", "replace") for field in fields[:-1]]
-        commit_id, parents, an, ae, ad, cn, ce, cd, message = text
+        # One decoding for the fields: NUL is never part of a UTF-8 sequence, so this
+        # is the same as decoding each field on its own.
+        commit_id, parents, an, ae, ad, cn, ce, cd, message = (
+            b"\0".join(fields).decode("utf-8", "replace").split("\0")
+        )
         commits.append(
             Commit(
                 id=commit_id,
                 parents=tuple(parents.split()),
                 author_name=an,
                 author_email=ae,
-                authored_at=dt.datetime.fromisoformat(ad),
+                authored_at=parse_date(ad),
                 committer_name=cn,
                 committer_email=ce,
-                committed_at=dt.datetime.fromisoformat(cd),
+                committed_at=parse_date(cd),
                 message=message,
                 changes=() if patch else parse_raw(rest),
                 patch=rest.decode("utf-8", "replace") if patch else None,
@@ -161,8 +166,8 @@ def parse_raw(rest: bytes) -> tuple[Change, ...]:
             Change(
                 status=status[0],
                 path=path,
-                old_blob=None if set(old) == {"0"} else old,
-                new_blob=None if set(new) == {"0"} else new,
+                old_blob=None if old and not old.strip("0") else old,  # all zeros: none
+                new_blob=None if new and not new.strip("0") else new,
             )
         )
     return tuple(changes)
