@@ -142,7 +142,7 @@ def _print_log(args: argparse.Namespace) -> int:
     stages = tuple(dict.fromkeys(spec.stage(name) for name in args.stages)) if args.stages else None
     top = _repository_top(spec.directory.resolve())
     log = read_change_log(
-        GitCli(top),
+        GitCli(top, read_ahead=True),  # the log and the versions' contents, read together
         spec,
         top=top,
         stages=stages,

@@ -16,6 +16,7 @@ from lpsigning_mojo.external.git.model import Change, Commit, DirtyPath, Upstrea
 
 __all__ = [
     "LOG_FORMAT",
+    "LogReader",
     "parse_batch",
     "parse_log",
     "parse_status",
@@ -111,42 +112,85 @@ LOG_FORMAT = "%x00".join(LOG_FIELDS)
 
 
 def parse_log(out: bytes, marker: bytes, *, patch: bool) -> tuple[Commit, ...]:
-    records = out.split(b"\0" + marker + b"\0")
-    if records[0].strip(b"\0\n"):
-        raise GitOutputError(f"git log printed {records[0][:80]!r} before the first commit")
-    commits = []
+    """The commits in the whole output of ``git log`` (see :class:`LogReader`)."""
+    reader = LogReader(marker, patch=patch)
+    return (*reader.feed(out), *reader.close())
+
+
+class LogReader:
+    """Reads ``git log`` output as it comes: each record is read once it is complete.
+
+    The output is ``NUL MARKER NUL`` before each commit's record (the fields
+    of :data:`LOG_FORMAT`, NUL-separated, then the ``--raw -z`` changes or the
+    patch); ``marker`` is chosen at random for each run, so that no message
+    can contain it.
+    """
+
+    def __init__(self, marker: bytes, *, patch: bool) -> None:
+        self._separator = b"\0" + marker + b"\0"
+        self._patch = patch
+        self._buffer = bytearray()
+        self._started = False  # the first separator was read
+
+    def feed(self, chunk: bytes) -> list[Commit]:
+        """The commits whose records ``chunk`` completes."""
+        buffer = self._buffer
+        start = max(0, len(buffer) - len(self._separator) + 1)  # a separator may straddle
+        buffer += chunk
+        cut = buffer.rfind(self._separator, start)
+        if cut < 0:
+            return []
+        records = bytes(buffer[:cut]).split(self._separator)
+        del buffer[: cut + len(self._separator)]
+        if not self._started:
+            self._check_start(records.pop(0))
+            self._started = True
+        return [_parse_record(record, patch=self._patch) for record in records]
+
+    def close(self) -> list[Commit]:
+        """The last commit, once the output has ended (none if there was none)."""
+        record = bytes(self._buffer)
+        self._buffer.clear()
+        if not self._started:
+            self._check_start(record)
+            return []
+        return [_parse_record(record, patch=self._patch)]
+
+    @staticmethod
+    def _check_start(head: bytes) -> None:
+        if head.strip(b"\0\n"):
+            raise GitOutputError(f"git log printed {head[:80]!r} before the first commit")
+
+
+def _parse_record(record: bytes, *, patch: bool) -> Commit:
     count = len(LOG_FIELDS)
-    parse_date = dt.datetime.fromisoformat
-    for record in records[1:]:
-        fields = record.split(b"\0", count)
-        if len(fields) != count + 1:
-            raise GitOutputError(
-                f"git log printed a record this library cannot read: {record[:80]!r}"
-            )
-        rest = fields.pop()
-        rest = rest[1:] if rest.startswith(b"\0") else rest
-        rest = rest[1:] if rest.startswith(b"\n") else rest
-        # One decoding for the fields: NUL is never part of a UTF-8 sequence, so this
-        # is the same as decoding each field on its own.
-        commit_id, parents, an, ae, ad, cn, ce, cd, message = (
-            b"\0".join(fields).decode("utf-8", "replace").split("\0")
-        )
-        commits.append(
-            Commit(
-                id=commit_id,
-                parents=tuple(parents.split()),
-                author_name=an,
-                author_email=ae,
-                authored_at=parse_date(ad),
-                committer_name=cn,
-                committer_email=ce,
-                committed_at=parse_date(cd),
-                message=message,
-                changes=() if patch else parse_raw(rest),
-                patch=rest.decode("utf-8", "replace") if patch else None,
-            )
-        )
-    return tuple(commits)
+    fields = record.split(b"\0", count)
+    if len(fields) != count + 1:
+        raise GitOutputError(f"git log printed a record this library cannot read: {record[:80]!r}")
+    rest = fields.pop()
+    rest = rest[1:] if rest.startswith(b"\0") else rest
+    rest = rest[1:] if rest.startswith(b"\n") else rest
+    # One decoding for all the fields: NUL is never part of a UTF-8 sequence, so this
+    # is the same as decoding each field on its own.
+    commit_id, parents, an, ae, ad, cn, ce, cd, message = (
+        b"\0".join(fields).decode("utf-8", "replace").split("\0")
+    )
+    return Commit(
+        id=commit_id,
+        parents=tuple(parents.split()),
+        author_name=an,
+        author_email=ae,
+        authored_at=_DATE(ad),
+        committer_name=cn,
+        committer_email=ce,
+        committed_at=_DATE(cd),
+        message=message,
+        changes=() if patch else parse_raw(rest),
+        patch=rest.decode("utf-8", "replace") if patch else None,
+    )
+
+
+_DATE = dt.datetime.fromisoformat
 
 
 def parse_raw(rest: bytes) -> tuple[Change, ...]:
