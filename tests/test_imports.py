@@ -83,7 +83,9 @@ def test_building_the_parser_imports_no_heavy_library(argv: list[str]) -> None:
     data = json.loads(done.stdout)
     if argv != ["build"]:
         assert "usage: lpsigning-mojo" in data["out"]
-    # Every command module was imported, so each was checked.
-    assert set(cli.COMMAND_MODULES) <= set(data["modules"])
+    if argv[0] == "log":  # a command line builds its own command's parser only
+        assert not set(cli.COMMAND_MODULES) - {"lpsigning_mojo.commands.log"} & set(data["modules"])
+    else:  # every command module was imported, so each was checked
+        assert set(cli.COMMAND_MODULES) <= set(data["modules"])
     heavy = sorted(m for m in data["modules"] if m.split(".")[0] in PARSER_HEAVY)
     assert heavy == []

@@ -112,10 +112,17 @@ class StageChange:
             return [f"does not render: {self.error}"]
         if self.first is not None:
             return [f"first version: {_pins(name, pins)}" for name, pins in self.first.items()]
-        lines = [
-            line.removeprefix("~ ").replace(" options.build_label: ", " build_label: ")
-            for line in self.diff.lines()
-        ]
+        diff = self.diff
+        if diff.added or diff.removed:
+            lines = [
+                line.removeprefix("~ ").replace(" options.build_label: ", " build_label: ")
+                for line in diff.lines()
+            ]
+        else:  # the usual case, thousands of times in a log: the changed values alone
+            lines = [
+                change.describe().replace(" options.build_label: ", " build_label: ")
+                for change in diff.changes
+            ]
         if self.recovered:
             lines.insert(0, "renders again" + (", changed since it last did:" if lines else ""))
         return lines

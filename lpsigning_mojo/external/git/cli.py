@@ -570,7 +570,7 @@ class GitCli:
         log = self._spawn(args, stdin=False)
         cat: subprocess.Popen[bytes] | None = None
         try:
-            cat = self._spawn(["cat-file", "--batch"], stdin=True)
+            cat = self._spawn(["cat-file", "--batch", "--buffer"], stdin=True)
             pump = _ReadAhead(log, cat, LogReader(marker, patch=False))
             if not pump.run(time.monotonic() + self.timeout):
                 raise self._timed_out(command)
