@@ -14,7 +14,13 @@ import pytest
 
 from lpsigning_mojo.errors import GitOutputError, GitRevisionError, GitTimeoutError
 from lpsigning_mojo.external.git import GitCli
-from lpsigning_mojo.external.git.parse import LOG_FORMAT, LogReader, parse_log
+from lpsigning_mojo.external.git.parse import (
+    LOG_FORMAT,
+    BatchReader,
+    LogReader,
+    parse_batch,
+    parse_log,
+)
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Alice Example",
@@ -207,3 +213,39 @@ def test_output_before_the_first_commit_is_refused_in_pieces_too() -> None:
     empty = LogReader(b"m", patch=False)
     assert empty.feed(b"\n") == []
     assert empty.close() == []
+
+
+@pytest.mark.parametrize("size", [1, 5, 100, 1 << 16])
+def test_cat_file_output_read_in_pieces_is_the_output_read_whole(history: Path, size: int) -> None:
+    ids = _git(history, "rev-list", "--objects", "--no-object-names", "HEAD~40..HEAD", "--")
+    blobs = [
+        object_id
+        for object_id in ids.decode().split()
+        if _git(history, "cat-file", "-t", object_id) == b"blob\n"
+    ]
+    out = _git(history, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in blobs).encode())
+    whole = parse_batch(out, blobs, history, "git cat-file --batch")
+    reader = BatchReader(history, "git cat-file --batch")
+    for object_id in blobs:
+        reader.expect(object_id)
+    for start in range(0, len(out), size):
+        reader.feed(out[start : start + size])
+    assert reader.close() == whole
+    assert list(whole) == blobs
+    assert len(blobs) > 40
+
+
+def test_cat_file_output_that_ends_early_or_names_a_missing_object_is_refused(
+    history: Path,
+) -> None:
+    blob = _git(history, "rev-parse", "HEAD:bundle.yaml").decode().strip()
+    out = _git(history, "cat-file", "--batch", stdin=f"{blob}\n".encode())
+    reader = BatchReader(history, "git cat-file --batch")
+    reader.expect(blob)
+    reader.feed(out[:-10])
+    with pytest.raises(GitOutputError, match="git cat-file --batch printed"):
+        reader.close()
+    missing = BatchReader(history, "git cat-file --batch")
+    missing.expect("0" * 39 + "1")
+    with pytest.raises(GitRevisionError, match="is not in"):
+        missing.feed(b"0000000000000000000000000000000000000001 missing\n")

@@ -41,6 +41,7 @@ from lpsigning_mojo.external.git.arguments import (
 from lpsigning_mojo.external.git.model import Commit, Upstream, WorkTreeStatus
 from lpsigning_mojo.external.git.parse import (
     LOG_FORMAT,
+    BatchReader,
     LogReader,
     parse_batch,
     parse_log,
@@ -571,7 +572,8 @@ class GitCli:
         cat: subprocess.Popen[bytes] | None = None
         try:
             cat = self._spawn(["cat-file", "--batch", "--buffer"], stdin=True)
-            pump = _ReadAhead(log, cat, LogReader(marker, patch=False))
+            blobs = BatchReader(self.directory, "git cat-file --batch")
+            pump = _ReadAhead(log, cat, LogReader(marker, patch=False), blobs)
             if not pump.run(time.monotonic() + self.timeout):
                 raise self._timed_out(command)
         except BaseException:
@@ -587,10 +589,7 @@ class GitCli:
                             stream.close()
         done = self._finished(command, pump.log_status, b"", pump.log_stderr)
         if done.exit_status == 0 and pump.blobs is not None:
-            with contextlib.suppress(GitError):
-                self._read = parse_batch(
-                    pump.blobs, list(pump.wanted), self.directory, "git cat-file --batch"
-                )
+            self._read = pump.blobs
         return done, tuple(pump.commits)
 
     def read_blobs(self, ids: Iterable[str]) -> Mapping[str, bytes]:
@@ -614,42 +613,45 @@ class GitCli:
 class _ReadAhead:
     """The I/O of :meth:`GitCli._log_reading_ahead`: a log, and a cat-file fed by it.
 
-    Every output is read as it comes (so neither process ever waits on a
-    full pipe), ids are written to cat-file without blocking, and cat-file's
-    input is closed once the log has ended and every id is written.
+    Every output is read as it comes, so that neither process ever waits on
+    a full pipe, and parsed as it comes, so that little is kept; ids are
+    written to cat-file without blocking, and its input is closed once the
+    log has ended and every id is written.
     """
 
     def __init__(
-        self, log: subprocess.Popen[bytes], cat: subprocess.Popen[bytes], reader: LogReader
+        self,
+        log: subprocess.Popen[bytes],
+        cat: subprocess.Popen[bytes],
+        commits: LogReader,
+        blobs: BatchReader,
     ) -> None:
         assert log.stdout is not None
         assert log.stderr is not None
         assert cat.stdin is not None
         assert cat.stdout is not None
         assert cat.stderr is not None
-        self.log, self.cat, self.reader = log, cat, reader
+        self.log, self.cat = log, cat
+        self._commits, self._blobs = commits, blobs
         self.commits: list[Commit] = []
-        self.wanted: dict[str, None] = {}  # blob ids, in the order cat-file was given them
-        self.blobs: bytes | None = None  # what cat-file printed, if it took every id
+        #: The contents cat-file printed, if it read every blob the log named.
+        self.blobs: dict[str, bytes] | None = None
         self.log_status = -1
         self.log_stderr = b""
         self._log_out, self._log_err = log.stdout.fileno(), log.stderr.fileno()
         self._cat_in, self._cat_out = cat.stdin.fileno(), cat.stdout.fileno()
-        self._chunks: dict[int, list[bytes]] = {
-            self._log_err: [],
-            self._cat_out: [],
-            cat.stderr.fileno(): [],
-        }
+        self._errors: dict[int, list[bytes]] = {self._log_err: [], cat.stderr.fileno(): []}
+        self._asked: set[str] = set()
         self._pending = bytearray()  # ids not yet written
         self._feeding = True  # more ids may come
-        self._broken = False  # cat-file stopped taking ids
+        self._failed = False  # cat-file stopped taking ids, or printed what cannot be read
         self._selector = selectors.PollSelector()
 
     def run(self, deadline: float) -> bool:
         """Move the bytes until both processes are done; ``False`` if the deadline came first."""
         os.set_blocking(self._cat_in, False)
         with self._selector as selector:
-            for fd in (self._log_out, *self._chunks):
+            for fd in (self._log_out, self._cat_out, *self._errors):
                 selector.register(fd, selectors.EVENT_READ)
             while selector.get_map():
                 left = deadline - time.monotonic()
@@ -665,9 +667,10 @@ class _ReadAhead:
             cat_status = self.cat.wait(max(deadline - time.monotonic(), 0.001))
         except subprocess.TimeoutExpired:
             return False
-        self.log_stderr = b"".join(self._chunks[self._log_err])
-        if cat_status == 0 and not self._broken:
-            self.blobs = b"".join(self._chunks[self._cat_out])
+        self.log_stderr = b"".join(self._errors[self._log_err])
+        if cat_status == 0 and not self._failed:
+            with contextlib.suppress(GitError):
+                self.blobs = self._blobs.close()
         return True
 
     def _read(self, fd: int) -> None:
@@ -675,25 +678,32 @@ class _ReadAhead:
         if not chunk:
             self._selector.unregister(fd)
             if fd == self._log_out:
-                self._add(self.reader.close())
+                self._add(self._commits.close())
                 self._feeding = False
                 self._flush()
         elif fd == self._log_out:
-            self._add(self.reader.feed(chunk))
+            self._add(self._commits.feed(chunk))
             self._flush()
+        elif fd == self._cat_out:
+            if not self._failed:
+                try:
+                    self._blobs.feed(chunk)
+                except GitError:  # read_blobs will say what is wrong
+                    self._failed = True
         else:
-            self._chunks[fd].append(chunk)
+            self._errors[fd].append(chunk)
 
     def _add(self, commits: list[Commit]) -> None:
         self.commits += commits
-        if self._broken:
+        if self._failed:
             return
-        wanted, pending = self.wanted, self._pending
+        asked, pending = self._asked, self._pending
         for commit in commits:
             for change in commit.changes:
                 blob = change.new_blob
-                if blob is not None and blob not in wanted:
-                    wanted[blob] = None
+                if blob is not None and blob not in asked:
+                    asked.add(blob)
+                    self._blobs.expect(blob)
                     pending += blob.encode("ascii") + b"\n"
 
     def _flush(self) -> None:
@@ -710,11 +720,11 @@ class _ReadAhead:
         except BlockingIOError:
             return
         except BrokenPipeError:  # cat-file ended early: read ahead no further
-            self._broken = True
+            self._failed = True
             self._pending.clear()
         if not self._pending:
             self._selector.unregister(self._cat_in)
-            if not self._feeding or self._broken:
+            if not self._feeding or self._failed:
                 self._close_input()
 
     def _close_input(self) -> None:

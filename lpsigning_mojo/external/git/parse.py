@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import deque
 from pathlib import Path
 
 from lpsigning_mojo.errors import (
@@ -16,6 +17,7 @@ from lpsigning_mojo.external.git.model import Change, Commit, DirtyPath, Upstrea
 
 __all__ = [
     "LOG_FORMAT",
+    "BatchReader",
     "LogReader",
     "parse_batch",
     "parse_log",
@@ -218,23 +220,84 @@ def parse_raw(rest: bytes) -> tuple[Change, ...]:
 
 
 def parse_batch(out: bytes, wanted: list[str], directory: Path, command: str) -> dict[str, bytes]:
-    blobs: dict[str, bytes] = {}
-    position = 0
+    """The contents ``git cat-file --batch`` printed for ``wanted`` (see :class:`BatchReader`)."""
+    reader = BatchReader(directory, command)
     for object_id in wanted:
-        end = out.find(b"\n", position)
-        header = out[position:end].decode("ascii", "replace").split()
-        if end < 0 or not header or header[0] != object_id:
-            raise GitOutputError(f"{command} printed {out[position : position + 80]!r}")
-        if header[1:] == ["missing"]:
-            raise GitRevisionError(
-                f"Object {object_id} is not in {directory}",
-                repository=directory,
-                command=command,
-                hint="Fetch first, or read the ids from this repository's log",
-            )
-        if len(header) != 3 or header[1] != "blob":
-            raise GitArgumentError(f"Object {object_id} in {directory} is not a file's content")
-        size = int(header[2])
-        blobs[object_id] = out[end + 1 : end + 1 + size]
-        position = end + 1 + size + 1  # the content, then a newline
-    return blobs
+        reader.expect(object_id)
+    with memoryview(out) as view:
+        end = reader._objects(out, view)
+    return reader.close(out[end : end + 80])
+
+
+class BatchReader:
+    """Reads ``git cat-file --batch`` output as it comes: the content of each object asked for.
+
+    :meth:`expect` each id as it is written to cat-file; :meth:`feed` what
+    cat-file prints, in any pieces; :meth:`close` once it has ended. Each
+    object is ``ID blob SIZE`` LF, the content, LF (``ID missing`` LF for one
+    the repository does not have: :class:`~lpsigning_mojo.errors.GitRevisionError`).
+    """
+
+    def __init__(self, directory: Path, command: str) -> None:
+        #: The contents read so far, by object id, in the order asked.
+        self.blobs: dict[str, bytes] = {}
+        self._wanted: deque[str] = deque()
+        self._buffer = bytearray()
+        self._directory = directory
+        self._command = command
+
+    def expect(self, object_id: str) -> None:
+        """``object_id`` was asked for: its object comes after those asked before."""
+        self._wanted.append(object_id)
+
+    def feed(self, chunk: bytes) -> None:
+        """Read the objects that ``chunk`` completes."""
+        buffer = self._buffer
+        buffer += chunk
+        with memoryview(buffer) as view:
+            end = self._objects(buffer, view)
+        if end:
+            del buffer[:end]
+
+    def close(self, rest: bytes | None = None) -> dict[str, bytes]:
+        """The contents, once the output has ended: every object asked for must be there."""
+        if self._wanted:
+            printed = bytes(self._buffer[:80]) if rest is None else rest
+            raise GitOutputError(f"{self._command} printed {printed!r}")
+        return self.blobs
+
+    def _objects(self, data: bytes | bytearray, view: memoryview) -> int:
+        """Read the complete objects in ``data`` (``view`` on it, to copy each content once).
+
+        Returns where the first incomplete object starts.
+        """
+        wanted, blobs = self._wanted, self.blobs
+        position = 0
+        size_of = len(data)
+        while wanted:
+            object_id = wanted[0]
+            end = data.find(b"\n", position)
+            if end < 0:
+                return position
+            header = str(view[position:end], "ascii", "replace").split()
+            if not header or header[0] != object_id:
+                printed = bytes(view[position : position + 80])
+                raise GitOutputError(f"{self._command} printed {printed!r}")
+            if header[1:] == ["missing"]:
+                raise GitRevisionError(
+                    f"Object {object_id} is not in {self._directory}",
+                    repository=self._directory,
+                    command=self._command,
+                    hint="Fetch first, or read the ids from this repository's log",
+                )
+            if len(header) != 3 or header[1] != "blob":
+                raise GitArgumentError(
+                    f"Object {object_id} in {self._directory} is not a file's content"
+                )
+            stop = end + 1 + int(header[2])
+            if stop >= size_of:  # the content, or the LF after it, is still to come
+                return position
+            blobs[object_id] = view[end + 1 : stop].tobytes()
+            wanted.popleft()
+            position = stop + 1
+        return position
