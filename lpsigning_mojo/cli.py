@@ -4,6 +4,9 @@ Each subcommand lives in a module of :mod:`lpsigning_mojo.commands` that
 defines ``register(subparsers)``; the parser it adds sets ``handler`` to a
 function taking the parsed arguments and returning an exit status. The work
 itself lives in the library, so scripts get the same result by calling it.
+A module imports what building its parser needs; its handlers import the
+rest. A command line whose command names its module (``log``, ``bundle``)
+builds that module's parser alone; anything else builds them all.
 
 Conventions every command gets from here: ``lpsigning-mojo help [COMMAND
 [SUBCOMMAND]]``; a mistyped command or choice is answered with the closest
