@@ -101,6 +101,10 @@ def _repository_top(spec: Path) -> Path:
 
 def _deployments(spec: Spec) -> list[Deployment]:
     """The deployments this machine's release journals record (none without instances.yaml)."""
+    from lpsigning_mojo.runbook.progress import state_directory
+
+    if not state_directory().is_dir():  # nothing was ever run here: spare the journals' code
+        return []
     from lpsigning_mojo.runbook.runs import RunStore, runs_directory
 
     if not runs_directory().is_dir():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import selectors
 import shlex
 import signal
@@ -511,7 +510,7 @@ class GitCli:
     ) -> tuple[Commit, ...]:
         if changes and patch:
             raise GitArgumentError("Ask the log for changed paths or for a patch, not both")
-        marker = "lpsm-" + secrets.token_hex(12)
+        marker = "lpsm-" + os.urandom(12).hex()  # what secrets.token_hex does
         args = [
             "log",
             "-z",
