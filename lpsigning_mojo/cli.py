@@ -4,6 +4,9 @@ Each subcommand lives in a module of :mod:`lpsigning_mojo.commands` that
 defines ``register(subparsers)``; the parser it adds sets ``handler`` to a
 function taking the parsed arguments and returning an exit status. The work
 itself lives in the library, so scripts get the same result by calling it.
+A module imports what building its parser needs; its handlers import the
+rest. A command line whose command names its module (``log``, ``bundle``)
+builds that module's parser alone; anything else builds them all.
 
 Conventions every command gets from here: ``lpsigning-mojo help [COMMAND
 [SUBCOMMAND]]``; a mistyped command or choice is answered with the closest
@@ -102,6 +105,27 @@ def _leaves(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand registered."""
+    return _build(COMMAND_MODULES, conventions=True)
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for a command line: only its command's, when a module bears the command's name.
+
+    ``lpsigning-mojo log ...`` then imports and builds ``log`` alone, not
+    every command; anything else (no command, an option, ``help``,
+    ``completion``, a command named otherwise than its module, a mistyped
+    one) gets the full parser, with its listing and suggestions.
+    """
+    command = argv[0] if argv else ""
+    own = [name for name in COMMAND_MODULES if name.rpartition(".")[2] == command]
+    if own:
+        parser = _build(own, conventions=False)
+        if command in _subcommands(parser):
+            return parser
+    return build_parser()
+
+
+def _build(modules: Sequence[str], *, conventions: bool) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description=(
@@ -114,10 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         title="commands", metavar="COMMAND", parser_class=_Parser, required=True
     )
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(subparsers)
-    _register_completion(subparsers, parser)
-    _register_help(subparsers, parser)
+    if conventions:
+        _register_completion(subparsers, parser)
+        _register_help(subparsers, parser)
     for leaf in _leaves(parser):
         leaf.set_defaults(usage_parser=leaf)
     return parser
@@ -202,7 +227,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
-    parser = build_parser()
-    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(_parser_for(words), words)
     handler: Handler = args.handler
     return guarded(PROG, lambda: handler(args))

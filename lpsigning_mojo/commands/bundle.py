@@ -13,12 +13,12 @@ from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.files import edit_text, read_text
 from lpsigning_mojo.mojospec import DEFAULT_STAGES, MANIFEST, Spec, find_spec_dir, stage_name
 from lpsigning_mojo.numbers import decimal_number, integer, whole_number
-from lpsigning_mojo.policy import ReleasePolicy
 
 if TYPE_CHECKING:
     # The bundle package (Jinja2, PyYAML, attrs) is imported by the handlers
     # that use it, so building the parser for any command stays cheap.
     from lpsigning_mojo.bundle import EditResult
+    from lpsigning_mojo.policy import ReleasePolicy
 
 __all__ = ["register"]
 

@@ -9,12 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from lpsigning_mojo._boundary import guarded
-from lpsigning_mojo.clock import SYSTEM_CLOCK
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_instances
-from lpsigning_mojo.commands._table import print_json
 from lpsigning_mojo.errors import (
     ExitStatus,
     LpsigningMojoError,
@@ -22,13 +17,11 @@ from lpsigning_mojo.errors import (
     RemoteCommandKilled,
     UsageError,
 )
-from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
-from lpsigning_mojo.runbook.progress import Progress, elapsed, open_log
-from lpsigning_mojo.triggers import RemoteCommand, exec_command, upgrade_command
-from lpsigning_mojo.untrusted import printable
 
 if TYPE_CHECKING:
     from lpsigning_mojo.external.ssh import SSHRunner
+    from lpsigning_mojo.remote import CommandRunner, OutputLine, RunResult
+    from lpsigning_mojo.triggers import RemoteCommand
 
 __all__ = ["register", "run_exec", "run_instances", "run_upgrade"]
 
@@ -112,6 +105,8 @@ def register(subparsers: Any) -> None:
 
 
 def run_instances(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.commands._table import print_json
+
     instances = spec_instances(args)
     if args.format == "json":
         print_json(instances.to_json())
@@ -143,6 +138,8 @@ def _connected(plan: RemoteCommand) -> Iterator[tuple[SSHRunner, RemoteCommand]]
     Connecting counts against the plan's timeout: the plan given back has
     what is left of it.
     """
+    import attrs
+
     from lpsigning_mojo.external.ssh import SSHRunner
 
     runner = SSHRunner(plan.environment.ssh_destination, user=plan.environment.login_user)
@@ -198,12 +195,16 @@ def _failure(result: RunResult, message: str, hint: str | None = None) -> Remote
 
 def _bounded(args: argparse.Namespace, call: Callable[[], int]) -> int:
     """``call()``; with ``--remote-status`` every failure of the tool's own exits 255."""
+    from lpsigning_mojo._boundary import guarded
+
     if not args.remote_status:
         return call()
     return guarded("lpsigning-mojo", call, failure=ExitStatus.NO_REMOTE_STATUS)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.triggers import upgrade_command
+
     plan = upgrade_command(
         spec_instances(args), args.instance, timeout=args.timeout, idle_timeout=args.idle_timeout
     )
@@ -246,6 +247,10 @@ def _run_logged(
     header: Sequence[str] = (),
 ) -> int:
     """Run ``plan`` showing progress, with its full output (after ``header``) in a new log file."""
+    from lpsigning_mojo.clock import SYSTEM_CLOCK
+    from lpsigning_mojo.runbook.progress import Progress, elapsed, open_log
+    from lpsigning_mojo.untrusted import printable
+
     path, log = open_log(f"{plan.name}-{plan.instance.name}")
     tty = sys.stdout.isatty()
     with log:
@@ -288,6 +293,9 @@ def _run_logged(
 
 
 def run_exec(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.triggers import exec_command
+    from lpsigning_mojo.untrusted import printable
+
     argv = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not argv or argv[0].startswith("-"):
         # argparse passes on what follows INSTANCE untouched: never run an option as a command.

@@ -6,14 +6,16 @@ import argparse
 import shutil
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_instances
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.errors import LpsigningMojoError, UsageError
 from lpsigning_mojo.numbers import whole_number
-from lpsigning_mojo.runbook.progress import LogFile, list_logs, log_directory, prune_logs
 from lpsigning_mojo.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.runbook.progress import LogFile
 
 __all__ = ["parse_age", "register"]
 
@@ -114,6 +116,8 @@ def _instance_name(args: argparse.Namespace) -> str | None:
 
 
 def run_logs(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.runbook.progress import list_logs, log_directory
+
     if not args.prune and (args.older_than is not None or args.keep is not None or args.dry_run):
         raise UsageError("--older-than, --keep and --dry-run go with --prune")
     if args.prune and args.older_than is None and args.keep is None:
@@ -158,6 +162,8 @@ def _state(log: LogFile) -> str:
 
 
 def _show(logs: list[LogFile], which: str, instance: str | None) -> int:
+    from lpsigning_mojo.runbook.progress import log_directory
+
     if not logs:
         whose = f" of {instance}" if instance else ""
         raise LpsigningMojoError(f"there are no logs{whose} in {log_directory()}")
@@ -181,6 +187,7 @@ def _show(logs: list[LogFile], which: str, instance: str | None) -> int:
 
 def _prune(args: argparse.Namespace, logs: list[LogFile]) -> int:
     from lpsigning_mojo.clock import SYSTEM_CLOCK
+    from lpsigning_mojo.runbook.progress import prune_logs
 
     result = prune_logs(
         logs,

@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory
-from lpsigning_mojo.commands._table import print_json
 from lpsigning_mojo.errors import LpsigningMojoError, UsageError
-from lpsigning_mojo.mojospec.plan import PlannedPhase, StagePlan, plan_stage
-from lpsigning_mojo.mojospec.stages import Spec
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.mojospec.plan import PlannedPhase, StagePlan
+    from lpsigning_mojo.mojospec.stages import Spec
+
+    _Planned = list[tuple[PlannedPhase, dict[str, object] | None]]
 
 __all__ = ["register"]
 
@@ -109,9 +112,6 @@ def _render(phase: PlannedPhase, plan: StagePlan) -> dict[str, object]:
     return {"text": rendered.text, "applications": applications}
 
 
-_Planned = list[tuple[PlannedPhase, dict[str, object] | None]]
-
-
 def _stage_json(plan: StagePlan, phases: _Planned) -> dict[str, object]:
     spec = plan.spec
     return {
@@ -127,6 +127,10 @@ def _stage_json(plan: StagePlan, phases: _Planned) -> dict[str, object]:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.commands._table import print_json
+    from lpsigning_mojo.mojospec.plan import plan_stage
+    from lpsigning_mojo.mojospec.stages import Spec
+
     spec = Spec.load(spec_directory(args))
     stages = (
         tuple(dict.fromkeys(spec.stage(name) for name in args.stages))

@@ -40,11 +40,11 @@ from lpsigning_mojo.bundle.versions import StageVersion, VersionTracker
 from lpsigning_mojo.commits import bug_references, reverted_commit
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.external.git import Commit, Git
-from lpsigning_mojo.instances import Instances
 from lpsigning_mojo.mojospec.layout import BUNDLE_FILE
 from lpsigning_mojo.mojospec.stages import Spec, Stage
 
 if TYPE_CHECKING:
+    from lpsigning_mojo.instances import Instances
     from lpsigning_mojo.runbook.runs import RunSummary
 
 __all__ = [
@@ -112,10 +112,17 @@ class StageChange:
             return [f"does not render: {self.error}"]
         if self.first is not None:
             return [f"first version: {_pins(name, pins)}" for name, pins in self.first.items()]
-        lines = [
-            line.removeprefix("~ ").replace(" options.build_label: ", " build_label: ")
-            for line in self.diff.lines()
-        ]
+        diff = self.diff
+        if diff.added or diff.removed:
+            lines = [
+                line.removeprefix("~ ").replace(" options.build_label: ", " build_label: ")
+                for line in diff.lines()
+            ]
+        else:  # the usual case, thousands of times in a log: the changed values alone
+            lines = [
+                change.describe().replace(" options.build_label: ", " build_label: ")
+                for change in diff.changes
+            ]
         if self.recovered:
             lines.insert(0, "renders again" + (", changed since it last did:" if lines else ""))
         return lines
@@ -359,66 +366,67 @@ def _read_change_log(
     paths = sorted({path for found in candidates.values() for path in found})
     if not paths:
         raise UsageError(f"the spec {spec.directory} is not inside the repository {top_path}")
-    commits = tuple(reversed(git.log(revision, paths=paths, changes=True, first_parent=True)))
+    commits = git.log(revision, paths=paths, changes=True, first_parent=True)
     wanted = {change.new_blob for commit in commits for change in commit.changes}
     wanted.discard(None)
     blobs = git.read_blobs(sorted(b for b in wanted if b is not None))
     tracker = VersionTracker(variables=variables, path=None)
+    names = [stage.name for stage in chosen]
     current: dict[str, str] = {}  # path -> blob id, for the files that exist
-    effective: dict[str, str | None] = {stage.name: None for stage in chosen}
-    following: dict[str, str | None] = {stage.name: None for stage in chosen}
+    effective: dict[str, str | None] = dict.fromkeys(names)
+    following: dict[str, str | None] = dict.fromkeys(names)
     entries: list[Entry] = []
-    for commit in commits:
+    every = not stages
+    for commit in reversed(commits):
         added_or_removed = False
         for change in commit.changes:
             if change.new_blob is None:
                 current.pop(change.path, None)
                 added_or_removed = True
             else:
-                added_or_removed = added_or_removed or change.path not in current
+                if change.path not in current:
+                    added_or_removed = True
                 current[change.path] = change.new_blob
         if added_or_removed:  # Mojo's lookup may now find another file
-            for stage in chosen:
-                effective[stage.name] = next(
-                    (path for path in candidates[stage.name] if path in current), None
-                )
+            for name in names:
+                effective[name] = next((path for path in candidates[name] if path in current), None)
         versions: dict[str, StageVersion] = {}
         by_blob: dict[tuple[str, str], list[str]] = {}
         first: set[str] = set()
-        for stage in chosen:
-            path = effective[stage.name]
+        for name in names:
+            path = effective[name]
             blob = None if path is None else current[path]
-            if blob == following[stage.name]:
+            if blob == following[name]:
                 continue
-            if following[stage.name] is None:
-                first.add(stage.name)
-            following[stage.name] = blob
+            if following[name] is None:
+                first.add(name)
+            following[name] = blob
             if path is None or blob is None:
-                versions[stage.name] = tracker.forget(stage.name)
+                versions[name] = tracker.forget(name)
             else:
-                by_blob.setdefault((path, blob), []).append(stage.name)
-        for (path, blob), names in by_blob.items():
+                by_blob.setdefault((path, blob), []).append(name)
+        for (path, blob), members in by_blob.items():
             tracker.path = path
-            versions.update(tracker.advance(blob, blobs[blob].decode("utf-8", "replace"), names))
+            versions.update(tracker.advance(blob, blobs[blob].decode("utf-8", "replace"), members))
         changes: list[StageChange] = []
         if versions:
-            for stage in chosen:
-                version = versions.get(stage.name)
+            for name in names:
+                version = versions.get(name)
                 if version is None:
                     continue
                 if version.error is None and not version.recovered and version.diff.empty:
                     continue
                 changes.append(
                     StageChange(
-                        stage=stage.name,
+                        stage=name,
                         diff=version.diff,
                         error=version.error,
                         recovered=version.recovered,
-                        first=_first(version) if stage.name in first else None,
+                        first=_first(version) if name in first else None,
                     )
                 )
         # A change that no stage sees is listed when every stage is followed.
-        if changes or not stages:
+        if changes or every:
             entries.append(_entry(commit, tuple(changes)))
     entries = _with_reverts(entries)
     entries = _with_deployments(git, entries, runs)
