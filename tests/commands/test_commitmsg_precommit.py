@@ -71,5 +71,6 @@ def test_pre_commit_try_repo_check_commit_msg(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "Failed" in output
-    assert ".git/COMMIT_EDITMSG_BAD:2:1: the line after the summary must be blank (no-blank-line)" in output
+    no_blank = "the line after the summary must be blank (no-blank-line)"
+    assert f".git/COMMIT_EDITMSG_BAD:2:1: {no_blank}" in output
     assert ".git/COMMIT_EDITMSG_BAD:4:1: 'LP #1' is not a bug line" in output
