@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument
 
 if TYPE_CHECKING:
@@ -105,6 +106,15 @@ examples:
   lpsigning-mojo release production --file-bug "Signing fails after the rollout"
       file a bug on lp-signing about the newest production run, with its journal
 """
+
+_RUNS_EXAMPLES = [
+    ("lpsigning-mojo runs", "the runs on this machine, newest first"),
+    ("lpsigning-mojo runs show last", "what the newest run did, step by step"),
+    (
+        "lpsigning-mojo runs show 20261130T074031Z-d69b24 --format json",
+        "that run's journal summary, every step's outputs included, for a script",
+    ),
+]
 
 #: The gates ``--override`` may name (the lock is broken with --break-lock instead).
 GATE_NAMES = ("spec", "staging-charm", "build-label", "staging-health", "soak")
@@ -203,7 +213,8 @@ def register(subparsers: Any) -> None:
         help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
     )
     add_spec_argument(staging)
-    staging.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(staging, what="the journal's summary, or the dry run's steps; progress on "
+               "standard error")  # fmt: skip
     staging.set_defaults(handler=run_release_staging)
 
     production = releases.add_parser(
@@ -265,25 +276,41 @@ def register(subparsers: Any) -> None:
         help="break a stale lock after showing who holds it (asks; --yes confirms)",
     )
     add_spec_argument(production)
-    production.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(production, what="the journal's summary, or the dry run's steps; progress on "
+               "standard error")  # fmt: skip
     production.set_defaults(handler=run_release_production)
 
-    runs = subparsers.add_parser(
+    runs = add_command(
+        subparsers,
         "runs",
         help="list the runs of releases, or show one",
         description="The journals of release runs, under $XDG_STATE_HOME/lpsigning-mojo/runs "
         "(~/.local/state/lpsigning-mojo/runs): 'runs' or 'runs list' lists them, newest "
         "first; 'runs show RUN_ID' shows one step by step ('last': the newest).",
+        example=_RUNS_EXAMPLES,
     )
-    runs.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(runs, what="every run as 'runs show' gives it")
     runs.set_defaults(handler=run_runs, run=None)
     actions = runs.add_subparsers(title="actions", metavar="ACTION")
-    listing = actions.add_parser("list", help="list the runs, newest first")
-    listing.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS)
+    listing = add_command(
+        actions,
+        "list",
+        help="list the runs, newest first",
+        description="List the runs whose journals are on this machine, newest first.",
+        example=_RUNS_EXAMPLES[:1],
+    )
+    add_format(listing, default=argparse.SUPPRESS, what="every run as 'runs show' gives it")
     listing.set_defaults(handler=run_runs, run=None)
-    show = actions.add_parser("show", help="show one run, step by step")
+    show = add_command(
+        actions,
+        "show",
+        help="show one run, step by step",
+        description="Show one run step by step: each step's outcome and time, its options, "
+        "who started it, and the sentence it stopped on.",
+        example=_RUNS_EXAMPLES[1:],
+    )
     show.add_argument("run", metavar="RUN_ID", help="a run id, or 'last' for the newest run")
-    show.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS)
+    add_format(show, default=argparse.SUPPRESS, what="the journal's summary, step by step")
     show.set_defaults(handler=run_runs)
 
 
@@ -635,6 +662,7 @@ def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
             "confirm:   asked first, unless --yes",
         ]
     config = Config.load()
+    out = sys.stderr if getattr(args, "format", "text") == "json" else sys.stdout
     with contextlib.ExitStack() as stack:
         world = build_world(
             spec_directory=directory,
@@ -642,13 +670,13 @@ def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
             config=config,
             runs=RunStore(clock=SYSTEM_CLOCK),
             yes=args.yes,
-            out=sys.stdout,
+            out=out,
             stack=stack,
         )
         report = trigger_gates(world, instance.name, given, source=_source(args.source, config))
-        print("Promotion gates:")
+        print("Promotion gates:", file=out)
         for line in report.lines():
-            print(f"  {line}")
+            print(f"  {line}", file=out)
         if not report.ok:
             names = tuple(result.gate for result in report.blocked)
             raise GatesBlockedError(
@@ -689,13 +717,13 @@ def run_runs(args: argparse.Namespace) -> int:
     from lpsigning_mojo.commands._table import print_json, print_table
     from lpsigning_mojo.errors import RunNotFoundError
     from lpsigning_mojo.runbook import RunStore
-    from lpsigning_mojo.runbook.runs import summarise
+    from lpsigning_mojo.runbook.runs import RunListing, summarise
 
     runs = RunStore(clock=SYSTEM_CLOCK)
     if args.run is None:
         found = runs.runs()
         if args.format == "json":
-            print_json([run.to_json() for run in found])
+            print_json(RunListing(directory=runs.directory, runs=tuple(found)).to_json())
             return 0
         if not found:
             print(f"No runs in {runs.directory}.")

@@ -94,8 +94,8 @@ def test_a_dry_run_as_json_lists_every_step_and_touches_nothing(
     captured = capsys.readouterr()
     assert status == 0, captured.err
     report = json.loads(captured.out)
-    assert report["status"] == "dry-run"
-    steps = {step["name"]: step["describe"] for step in report["steps"]}
+    assert (report["status"], report["dry_run"], report["exit_code"]) == ("dry-run", True, 0)
+    steps = {step["step"]: step["describe"] for step in report["steps"]}
     assert list(steps) == [
         "preflight", "target", "bugs", "edit", "commit", "push", "upgrade", "verify", "summary",
     ]  # fmt: skip
@@ -226,7 +226,7 @@ def test_a_production_dry_run_as_json_touches_nothing(
     captured = capsys.readouterr()
     assert status == 0, captured.err
     report = json.loads(captured.out)
-    steps = {step["name"]: step["describe"] for step in report["steps"]}
+    steps = {step["step"]: step["describe"] for step in report["steps"]}
     assert list(steps)[:2] == ["gates", "edit"]
     assert any(line.startswith("passed      staging-charm: ") for line in steps["gates"])
     assert production.chat.posts == []
