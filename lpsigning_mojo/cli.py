@@ -179,7 +179,7 @@ def _register_completion(subparsers: Any, root: argparse.ArgumentParser) -> None
         help="print a shell completion script (bash or zsh)",
         description="Print the completion script for SHELL, generated from the commands and "
         "options of this version. Load it from your shell's startup file. The script is "
-        "for the shell to read, so there is no --format json.",
+        "for the shell to read, so it has no --format json.",
         example=[
             ("source <(lpsigning-mojo completion bash)", "in ~/.bashrc"),
             ("source <(lpsigning-mojo completion zsh)", "in ~/.zshrc, after compinit"),

@@ -25,15 +25,54 @@ Example = tuple[str, str]
 
 
 def examples(items: Sequence[Example]) -> str:
-    """The ``examples:`` section of an epilog: each command line, then what it does."""
+    """The ``examples:`` section of an epilog: each command line (a long one continued
+    with ``\\``, as a shell reads it), then what it does."""
     lines = ["examples:"]
     for command, what in items:
-        lines.append(f"  {command}")
+        lines.append("  " + " \\\n        ".join(_command_lines(command)))
         if what:
             lines.extend(
-                textwrap.wrap(what, _WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6)
+                textwrap.wrap(
+                    what,
+                    _WIDTH,
+                    initial_indent=" " * 6,
+                    subsequent_indent=" " * 6,
+                    break_on_hyphens=False,
+                )
             )
     return "\n".join(lines) + "\n"
+
+
+def _words(command: str) -> list[str]:
+    """The shell words of ``command``, as written (quotes and ``$(...)`` kept whole)."""
+    words, word, quote, depth = [], "", "", 0
+    for character in command:
+        if character == " " and not quote and not depth:
+            if word:
+                words.append(word)
+            word = ""
+            continue
+        word += character
+        if quote:
+            quote = "" if character == quote else quote
+        elif character in "'\"":
+            quote = character
+        elif character == "(":
+            depth += 1
+        elif character == ")":
+            depth -= 1
+    return [*words, word] if word else words
+
+
+def _command_lines(command: str) -> list[str]:
+    """``command`` in lines that fit the page, split between shell words only."""
+    lines: list[str] = []
+    for word in _words(command):
+        if lines and len(lines[-1]) + 1 + len(word) <= _WIDTH - 12:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def _paragraphs(text: str) -> str:

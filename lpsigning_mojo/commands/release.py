@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from lpsigning_mojo.commands._help import add_command, add_format
+from lpsigning_mojo.commands._help import add_command, add_format, examples
 from lpsigning_mojo.commands._spec import add_spec_argument
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _exit_statuses(trigger: str = "upgrade-staging") -> str:
 
     unknown = f"the connection was lost while {trigger} ran: resume"
     if trigger == "upgrade-production":
-        unknown = "whether upgrade-production (or the announcement) happened is unknown: resume"
+        unknown = "whether upgrade-production (or the announcement) ran is unknown: resume"
     rows = [
         (0, "the release is done (or the dry run printed every step)"),
         (LpsigningMojoError.exit_code, "a step failed: the sentence says why; resume once fixed"),
@@ -74,41 +74,61 @@ def _exit_statuses(trigger: str = "upgrade-staging") -> str:
     return "\n".join(f"  {code:<4} {text}" for code, text in rows)
 
 
-EXAMPLES = """\
-examples:
-  lpsigning-mojo release staging --latest --dry-run
-      show every step (the diff, the commit message, the push, the remote
-      command, the checks) of pinning the latest revision; change nothing
-  lpsigning-mojo release staging --revision 89 --bug 2034567
-      pin revision 89 (Charmhub must hold it) and name a bug it fixes
-  lpsigning-mojo release staging --latest --source ~/src/lp-signing --since 1f3c9a2
-      also name the bugs in the LP: #N lines of lp-signing's commits since 1f3c9a2
-  lpsigning-mojo release staging --resume last
-      continue the newest unfinished staging release where it stopped
-  lpsigning-mojo runs show last
-      show what the newest run did, step by step
-"""
+EXAMPLES = examples(
+    [
+        (
+            "lpsigning-mojo release staging --latest --dry-run",
+            "show every step (the diff, the commit message, the push, the remote command, the "
+            "checks) of pinning the latest revision; change nothing",
+        ),
+        (
+            "lpsigning-mojo release staging --revision 89 --bug 2034567",
+            "pin revision 89 (Charmhub must hold it) and name a bug it fixes",
+        ),
+        (
+            "lpsigning-mojo release staging --latest --source ~/src/lp-signing --since 1f3c9a2",
+            "also name the bugs in the LP: #N lines of lp-signing's commits since 1f3c9a2",
+        ),
+        (
+            "lpsigning-mojo release staging --resume last",
+            "continue the newest unfinished staging release where it stopped",
+        ),
+        ("lpsigning-mojo runs show last", "show what the newest run did, step by step"),
+    ]
+)
 
 
-PRODUCTION_EXAMPLES = """\
-examples:
-  lpsigning-mojo release production --dry-run
-      show every gate's result and every step (the release note, the
-      announcement, the remote command, the bug transitions); change nothing
-  lpsigning-mojo release production --build-label staging --source ~/src/lp-signing
-      deploy the payload staging runs now, with the LP: #N lines of the
-      lp-signing commits it brings
-  lpsigning-mojo release production --override soak --reason "hotfix for LP: #2034567"
-      proceed although staging has not run it long enough (recorded, with
-      your name, in the journal and the commit message)
-  lpsigning-mojo release production --resume last
-      continue the newest unfinished production release where it stopped
-  lpsigning-mojo release production --file-bug "Signing fails after the rollout"
-      file a bug on lp-signing about the newest production run, with its journal
-"""
+PRODUCTION_EXAMPLES = examples(
+    [
+        (
+            "lpsigning-mojo release production --dry-run",
+            "show every gate's result and every step (the release note, the announcement, "
+            "the remote command, the bug transitions); change nothing",
+        ),
+        (
+            "lpsigning-mojo release production --build-label staging --source ~/src/lp-signing",
+            "deploy the payload staging runs now, with the LP: #N lines of the lp-signing "
+            "commits it brings",
+        ),
+        (
+            'lpsigning-mojo release production --override soak --reason "hotfix for LP: #2034567"',
+            "proceed although staging has not run it long enough (recorded, with your name, "
+            "in the journal and the commit message)",
+        ),
+        (
+            "lpsigning-mojo release production --resume last",
+            "continue the newest unfinished production release where it stopped",
+        ),
+        (
+            'lpsigning-mojo release production --file-bug "Signing fails after the rollout"',
+            "file a bug on lp-signing about the newest production run, with its journal",
+        ),
+    ]
+)
 
 _RUNS_EXAMPLES = [
     ("lpsigning-mojo runs", "the runs on this machine, newest first"),
+    ("lpsigning-mojo runs list --format json", "the same, for a script"),
     ("lpsigning-mojo runs show last", "what the newest run did, step by step"),
     (
         "lpsigning-mojo runs show 20261130T074031Z-d69b24 --format json",
@@ -297,7 +317,7 @@ def register(subparsers: Any) -> None:
         "list",
         help="list the runs, newest first",
         description="List the runs whose journals are on this machine, newest first.",
-        example=_RUNS_EXAMPLES[:1],
+        example=_RUNS_EXAMPLES[:2],
     )
     add_format(listing, default=argparse.SUPPRESS, what="every run as 'runs show' gives it")
     listing.set_defaults(handler=run_runs, run=None)
@@ -307,7 +327,7 @@ def register(subparsers: Any) -> None:
         help="show one run, step by step",
         description="Show one run step by step: each step's outcome and time, its options, "
         "who started it, and the sentence it stopped on.",
-        example=_RUNS_EXAMPLES[1:],
+        example=_RUNS_EXAMPLES[2:],
     )
     show.add_argument("run", metavar="RUN_ID", help="a run id, or 'last' for the newest run")
     add_format(show, default=argparse.SUPPRESS, what="the journal's summary, step by step")
