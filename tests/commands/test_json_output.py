@@ -130,6 +130,25 @@ def test_help_and_completion_say_they_have_no_json(capsys: pytest.CaptureFixture
         assert "so it has no --format json." in " ".join(capsys.readouterr().out.split())
 
 
+def test_the_check_refuses_a_key_not_listed_a_missing_one_and_another_type() -> None:
+    good = {
+        "path": "m",
+        "ok": False,
+        "problems": [{"code": "c", "message": "m", "line": 1, "column": 1}],
+    }
+    assert_documented("json-check-commit-msg", good)
+    for bad in (
+        {**good, "stage": "staging"},
+        {"path": "m", "ok": True},
+        {**good, "ok": "yes"},
+        {**good, "path": None},
+        {**good, "problems": [{"code": "c", "message": "m", "line": True, "column": 1}]},
+        {**good, "problems": [{"code": "c", "message": "m", "line": 1}]},
+    ):
+        with pytest.raises(AssertionError):
+            assert_documented("json-check-commit-msg", bad)
+
+
 # -- bundle ------------------------------------------------------------------------------
 
 
