@@ -587,6 +587,7 @@ def run_release_production(args: argparse.Namespace) -> int:
     from lpsigning_mojo.commands._table import print_json
     from lpsigning_mojo.config import Config
     from lpsigning_mojo.errors import UsageError
+    from lpsigning_mojo.release.bugs import BugFiling
     from lpsigning_mojo.release.production import file_bug_about, release_production
     from lpsigning_mojo.runbook import RunStore
 
@@ -630,7 +631,7 @@ def run_release_production(args: argparse.Namespace) -> int:
         if args.file_bug is not None:
             url = file_bug_about(world, args.resume, args.file_bug, dry_run=args.dry_run)
             if args.format == "json":
-                print_json({"filed": url is not None, "url": url})
+                print_json(BugFiling(url=url, dry_run=args.dry_run).to_json())
             return 0
         report = release_production(
             world,
