@@ -107,8 +107,12 @@ def _formats(parser: argparse.ArgumentParser) -> tuple[str, ...]:
 def test_every_command_but_help_and_completion_has_json_and_a_section() -> None:
     commands = _commands(cli.build_parser())
     with_json = {path for path, parser in commands.items() if "json" in _formats(parser)}
-    assert set(commands) - with_json == {"help", "completion"}
-    assert with_json == set(SECTIONS)
+    assert set(commands) - with_json == {"help", "completion"}, (
+        "every command takes --format json (lpsigning_mojo.commands._help.add_format)"
+    )
+    assert with_json == set(SECTIONS), (
+        f"a command's JSON needs its section in {PAGE.name}, named in SECTIONS here"
+    )
     assert set(SECTIONS.values()) <= set(sections())
 
 
