@@ -149,11 +149,18 @@ def _build(modules: Sequence[str], *, conventions: bool) -> argparse.ArgumentPar
 
 
 def _register_help(subparsers: Any, root: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    from lpsigning_mojo.commands._help import add_command
+
+    parser = add_command(
+        subparsers,
         "help",
         help="show the help of lpsigning-mojo, or of a command",
-        description="Show the help of COMMAND (and SUBCOMMAND), or list the commands.",
-        epilog="Examples: lpsigning-mojo help; lpsigning-mojo help bundle set-revision",
+        description="Show the help of COMMAND (and SUBCOMMAND), or list the commands. It "
+        "prints help for people, so it has no --format json.",
+        example=[
+            ("lpsigning-mojo help", "list the commands"),
+            ("lpsigning-mojo help bundle set-revision", "the help of bundle set-revision"),
+        ],
     )
     parser.add_argument(
         "command",
@@ -190,14 +197,19 @@ def _help(root: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _register_completion(subparsers: Any, root: argparse.ArgumentParser) -> None:
     from lpsigning_mojo.commands._completion import SHELLS
+    from lpsigning_mojo.commands._help import add_command
 
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "completion",
         help="print a shell completion script (bash or zsh)",
         description="Print the completion script for SHELL, generated from the commands and "
-        "options of this version. Load it from your shell's startup file.",
-        epilog="Examples: in ~/.bashrc, source <(lpsigning-mojo completion bash); "
-        "in ~/.zshrc, after compinit, source <(lpsigning-mojo completion zsh)",
+        "options of this version. Load it from your shell's startup file. The script is "
+        "for the shell to read, so it has no --format json.",
+        example=[
+            ("source <(lpsigning-mojo completion bash)", "in ~/.bashrc"),
+            ("source <(lpsigning-mojo completion zsh)", "in ~/.zshrc, after compinit"),
+        ],
     )
     parser.add_argument("shell", metavar="SHELL", choices=SHELLS, help="bash or zsh")
     parser.set_defaults(handler=lambda args: _completion(root, args.shell))

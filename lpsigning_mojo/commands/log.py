@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory
 from lpsigning_mojo.errors import FileAccessError, UsageError
 
@@ -30,7 +31,8 @@ _UNCHANGED = "no stage's rendered bundle changed (comments or layout only)"
 
 def register(subparsers: Any) -> None:
     """Add ``log``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "log",
         help="the deployment history, from the spec's git history",
         description=(
@@ -41,6 +43,16 @@ def register(subparsers: Any) -> None:
             "name the commit they revert. Where this machine holds release journals, each "
             "change says which run deployed it, and when. Newest first."
         ),
+        example=[
+            (
+                "lpsigning-mojo log --stage production --since 2026-01-01",
+                "what production's bundle changed this year, and which run deployed it",
+            ),
+            (
+                "lpsigning-mojo log --format markdown > history.md",
+                "the whole history, for release notes",
+            ),
+        ],
     )
     add_spec_argument(parser)
     parser.add_argument(
@@ -59,7 +71,8 @@ def register(subparsers: Any) -> None:
         metavar="DATE",
         help="only changes committed before DATE (a day alone: up to its end)",
     )
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    add_format(parser, "markdown", what="every entry and what it changed in each stage; "
+               "markdown: a section per entry")  # fmt: skip
     parser.set_defaults(handler=_log)
 
 

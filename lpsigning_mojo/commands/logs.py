@@ -8,6 +8,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_instances
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.errors import LpsigningMojoError, UsageError
@@ -42,7 +43,8 @@ def _count(text: str) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``logs``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "logs",
         help="list, show and prune the logs of upgrade triggers",
         description=(
@@ -51,14 +53,15 @@ def register(subparsers: Any) -> None:
             "remove old ones with --prune. A log that a running upgrade is writing is marked "
             "'running' and never removed."
         ),
-        epilog=(
-            "examples:\n"
-            "  lpsigning-mojo logs staging\n"
-            "  lpsigning-mojo logs staging --show last\n"
-            "  lpsigning-mojo logs --prune --older-than 30d --dry-run\n"
-            "  lpsigning-mojo logs --prune --keep 20"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example=[
+            ("lpsigning-mojo logs staging", "staging's logs, oldest first"),
+            ("lpsigning-mojo logs staging --show last", "the newest of them"),
+            (
+                "lpsigning-mojo logs --prune --older-than 30d --dry-run",
+                "which logs are older than 30 days; remove nothing",
+            ),
+            ("lpsigning-mojo logs --prune --keep 20", "remove all but the newest 20 logs"),
+        ],
     )
     parser.add_argument(
         "instance",
@@ -92,12 +95,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="with --prune: say what would go; remove nothing"
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people (default) or json for scripts (the list, or what --prune did)",
-    )
+    add_format(parser, what="the list, or what --prune did; --show prints the log itself")
     add_spec_argument(parser)
     parser.set_defaults(handler=run_logs)
 
@@ -116,7 +114,7 @@ def _instance_name(args: argparse.Namespace) -> str | None:
 
 
 def run_logs(args: argparse.Namespace) -> int:
-    from lpsigning_mojo.runbook.progress import list_logs, log_directory
+    from lpsigning_mojo.runbook.progress import LogListing, list_logs, log_directory
 
     if not args.prune and (args.older_than is not None or args.keep is not None or args.dry_run):
         raise UsageError("--older-than, --keep and --dry-run go with --prune")
@@ -132,7 +130,7 @@ def run_logs(args: argparse.Namespace) -> int:
     if args.prune:
         return _prune(args, logs)
     if args.format == "json":
-        print_json({"directory": str(log_directory()), "logs": [log.to_json() for log in logs]})
+        print_json(LogListing(directory=log_directory(), logs=tuple(logs)).to_json())
         return 0
     if not logs:
         whose = f" of {instance}" if instance else ""

@@ -14,20 +14,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument
 
 __all__ = ["register", "run_rehearse"]
-
-EXAMPLES = """\
-examples:
-  lpsigning-mojo rehearse
-      a staging release to the latest revision, then a production release
-      of what staging runs, then the report
-  lpsigning-mojo rehearse --fail staging-unhealthy
-      production's gate blocks the release: staging's service is down
-  lpsigning-mojo rehearse --keep /tmp/world --format json
-      keep the world (repositories, journals, models) and print the report as JSON
-"""
 
 
 def register(subparsers: Any) -> None:
@@ -38,25 +28,39 @@ def register(subparsers: Any) -> None:
         textwrap.fill(f"{name}: {text}", 78, initial_indent="  ", subsequent_indent="      ")
         for name, text in SCENARIOS.items()
     )
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "rehearse",
         help="rehearse a whole release (staging, then production) against loopback stand-ins",
-        description=textwrap.fill(
+        description=(
             "Build a world of stand-ins on this machine (the spec's remote and your clone, the "
             "bastions with Mojo and juju, Charmhub, the lp-signing services, Launchpad, "
             "Mattermost, Deployable), then run a staging release to the latest revision and a "
             "production release of what staging runs, through exactly the code of "
             "'lpsigning-mojo release', answering yes to its confirmations. Each step is printed "
             "as it happens, then a report. Needs no network, no root and no sshd; every server "
-            "it starts is stopped, and the world is removed unless --keep.",
-            78,
+            "it starts is stopped, and the world is removed unless --keep."
         ),
-        epilog=f"scenarios (--fail):\n{scenarios}\n\n{EXAMPLES}\nexit statuses:\n"
+        example=[
+            (
+                "lpsigning-mojo rehearse",
+                "a staging release to the latest revision, then a production release of what "
+                "staging runs, then the report",
+            ),
+            (
+                "lpsigning-mojo rehearse --fail staging-unhealthy",
+                "production's gate blocks the release: staging's service is down",
+            ),
+            (
+                "lpsigning-mojo rehearse --keep /tmp/world --format json",
+                "keep the world (repositories, journals, models) and print the report as JSON",
+            ),
+        ],
+        after=f"scenarios (--fail):\n{scenarios}\n\nexit statuses:\n"
         "  0    every expectation of the rehearsal held\n"
         "  1    one did not (the report says which), or the rehearsal could not run\n"
         "  2    the command line is wrong\n"
         "  130  interrupted with Ctrl-C (every server is stopped first)\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--fail",
@@ -77,7 +81,7 @@ def register(subparsers: Any) -> None:
         "(/usr/sbin/sshd, started as you)",
     )
     add_spec_argument(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(parser, what="the report: the runs, the spec commits, what each model runs")
     parser.set_defaults(handler=run_rehearse)
 
 

@@ -55,7 +55,7 @@ class RunRecord:
             "journal": self.journal,
             "duration": round(self.duration, 3),
             "steps": [
-                {"name": name, "outcome": outcome, "duration": duration}
+                {"step": name, "outcome": outcome, "duration": duration}
                 for name, outcome, duration in self.steps
             ],
             "blocked": [dict(gate) for gate in self.blocked],

@@ -37,6 +37,7 @@ import attrs
 
 from lpsigning_mojo.bundle.diff import BundleDiff
 from lpsigning_mojo.bundle.versions import StageVersion, VersionTracker
+from lpsigning_mojo.clock import iso_utc
 from lpsigning_mojo.commits import bug_references, reverted_commit
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.external.git import Commit, Git
@@ -82,7 +83,7 @@ class Deployment:
             "instance": self.instance,
             "stage": self.stage,
             "commit": self.commit,
-            "at": _iso(self.at),
+            "at": iso_utc(self.at),
         }
 
 
@@ -128,12 +129,19 @@ class StageChange:
         return lines
 
     def to_json(self) -> dict[str, object]:
+        """``stage``, ``error``, ``recovered``, the diff's keys (see
+        :meth:`BundleDiff.to_json <lpsigning_mojo.bundle.BundleDiff.to_json>`), ``first``
+        (each application's pins, as ``bundle show`` gives them) and ``deployed``."""
+        diff = self.diff.to_json()
+        diff.pop("stage")  # one diff object serves every stage that changed alike
         return {
             "stage": self.stage,
             "error": self.error,
             "recovered": self.recovered,
-            **self.diff.to_json(),
-            "first": None if self.first is None else {k: dict(v) for k, v in self.first.items()},
+            **diff,
+            "first": None
+            if self.first is None
+            else [{"application": name, **pins} for name, pins in self.first.items()],
             "deployed": None if self.deployed is None else self.deployed.to_json(),
         }
 
@@ -155,12 +163,7 @@ def _first(version: StageVersion) -> Mapping[str, Mapping[str, object]] | None:
     if bundle is None:
         return None
     return {
-        name: {
-            "charm": app.charm,
-            "channel": app.channel,
-            "revision": app.revision,
-            "build_label": app.build_label,
-        }
+        name: {key: value for key, value in app.to_json().items() if key != "application"}
         for name, app in bundle.applications.items()
     }
 
@@ -508,7 +511,3 @@ def _newest_ancestor(git: Git, entries: Sequence[Entry], commit: str) -> int:
 
 def _within(moment: dt.datetime, since: dt.datetime | None, until: dt.datetime | None) -> bool:
     return (since is None or moment >= since) and (until is None or moment < until)
-
-
-def _iso(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc).isoformat()

@@ -27,6 +27,7 @@ from lpsigning_mojo import cli
 from lpsigning_mojo.rehearsal.world import CHARM_BUG, MULTI_STEP_BUG, PAYLOAD_BUGS
 from lpsigning_mojo.testing.standins import descendants, process_alive
 from tests.conftest import REPO_ROOT
+from tests.json_schema import assert_documented
 
 SPEC = REPO_ROOT / "spec" / "lp-signing"
 #: The revision the Charmhub stand-in's sample offers in latest/edge for jammy.
@@ -77,6 +78,7 @@ def test_a_rehearsal_releases_staging_then_production_and_leaves_nothing_behind(
     status, report, printed = rehearse()
 
     assert status == 0, printed[-3000:]
+    assert_documented("json-rehearse", report)
     assert report["ok"] is True
     assert all(expectation["held"] for expectation in report["expectations"])
     assert runs(report) == [
