@@ -19,16 +19,16 @@ if TYPE_CHECKING:
         diff_bundles,
         diff_templates,
         unified_diff,
+        unified_diff_lines,
     )
     from lpsigning_mojo.bundle.edit import (
         EditResult,
-        render_bundle,
         set_channel,
         set_option,
         set_revision,
     )
     from lpsigning_mojo.bundle.model import Application, Bundle, Machine, Position, Relation
-    from lpsigning_mojo.bundle.template import Origin, Rendered, Template
+    from lpsigning_mojo.bundle.template import Origin, Rendered, Template, render_bundle
 
 _SOURCES = {
     "BundleDiff": "diff",
@@ -36,8 +36,9 @@ _SOURCES = {
     "diff_bundles": "diff",
     "diff_templates": "diff",
     "unified_diff": "diff",
+    "unified_diff_lines": "diff",
     "EditResult": "edit",
-    "render_bundle": "edit",
+    "render_bundle": "template",
     "set_channel": "edit",
     "set_option": "edit",
     "set_revision": "edit",
@@ -70,6 +71,7 @@ __all__ = [
     "set_option",
     "set_revision",
     "unified_diff",
+    "unified_diff_lines",
 ]
 
 
