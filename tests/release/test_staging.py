@@ -15,6 +15,7 @@ from lpsigning_mojo.errors import (
     LockHeldError,
     OutcomeUnknown,
     RemoteCommandFailed,
+    ResumeMismatchError,
     SSHConnectError,
 )
 from lpsigning_mojo.release.staging import (
@@ -22,6 +23,7 @@ from lpsigning_mojo.release.staging import (
     StagingOptions,
     release_staging,
     resumed_options,
+    staging_plan,
 )
 from lpsigning_mojo.release.steps import instance_lock
 from lpsigning_mojo.release.world import Runners, Waits
@@ -34,6 +36,7 @@ from lpsigning_mojo.runbook import (
     RunStore,
     StreamReporter,
 )
+from lpsigning_mojo.runbook import Session as RunSession
 from lpsigning_mojo.testing import FakeClock
 from lpsigning_mojo.testing.standins import free_port
 from lpsigning_mojo.testing.standins.ssh import Session
@@ -562,3 +565,23 @@ def test_two_runs_at_once_meet_at_the_lock(staging: Staging) -> None:
         thread.join(30)
     assert first[0].status == "done"
     assert staging.bastion.upgrades == 1
+
+
+@pytest.mark.parametrize("bugs", [["x"], [None], [{}], [1e300], [True]])
+def test_a_journal_whose_bugs_were_changed_by_hand_is_refused_on_resume(
+    staging: Staging, bugs: list[object]
+) -> None:
+    runs = RunStore(staging.setup.runs, clock=FakeClock())
+    header = runs.header(
+        run_id="20260101T000000Z-aaaaaa",
+        plan=PLAN,
+        instance="staging",
+        options={"instance": "staging", "revision": 90, "bugs": bugs},
+        steps=list(staging_plan(staging.world()[0], StagingOptions(revision=90)).step_names),
+        session=RunSession.current(),
+    )
+    runs.create(header).close()
+    run_id, options = resumed_options(runs, "last")
+    assert options.bugs == ()
+    with pytest.raises(ResumeMismatchError, match="was started with other options"):
+        release(staging, options, resume=run_id)
