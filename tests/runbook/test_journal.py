@@ -44,6 +44,16 @@ def test_runs_live_under_xdg_state_home(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert RunStore(clock=FakeClock()).directory == tmp_path / "lpsigning-mojo" / "runs"
 
 
+def test_a_relative_xdg_state_home_is_ignored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Relative, the journals would move with the current directory: a run started in one
+    # place could not be resumed from another ("there is no unfinished run").
+    monkeypatch.setenv("XDG_STATE_HOME", "state")
+    monkeypatch.chdir(tmp_path)
+    assert runs_directory() == Path.home() / ".local/state/lpsigning-mojo/runs"
+
+
 def test_every_record_is_synced_and_the_new_file_is_made_durable(
     runs: RunStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
