@@ -305,6 +305,10 @@ class RemoteDirLock:
             owner = LockOwner.from_json(loads_json(rest, error=ValueError))  # type: ignore[arg-type]
         except (ValueError, KeyError, TypeError):
             return answer, LockOwner.unknown(run_id.strip())
+        if owner.run_id != run_id.strip():
+            # The run-id file is what every command compares (and a break must match):
+            # an owner record naming another run, or none, is not this lock's record.
+            return answer, LockOwner.unknown(run_id.strip())
         return answer, owner
 
     def owner(self) -> LockOwner | None:

@@ -269,3 +269,24 @@ def test_an_owner_record_with_control_characters_is_shown_on_one_line_escaped(
     assert holder is not None
     lock.break_lock(holder)
     assert lock.owner() is None
+
+
+@pytest.mark.parametrize("run_id_file", [None, "other-run"])
+def test_a_lock_whose_run_id_file_disagrees_with_its_owner_record_can_be_broken(
+    tmp_path: Path, run_id_file: str | None
+) -> None:
+    lock = _hostile_lock(
+        tmp_path, '{"run_id":"run-9","user":"u","host":"h","pid":1,"started":1767225600}'
+    )
+    run_id_path = Path(lock.path) / "run-id"
+    if run_id_file is None:
+        run_id_path.unlink()
+    else:
+        run_id_path.write_text(run_id_file + "\n")
+    holder = lock.owner()
+    assert holder is not None
+    assert not holder.known
+    # It used to be shown as run-9's and then refused: "now held by run run-9 ..., not by
+    # the run you were shown; it was not broken".
+    lock.break_lock(holder)
+    assert lock.owner() is None
