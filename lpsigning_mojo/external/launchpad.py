@@ -319,6 +319,11 @@ def _bounded_launchpad(budget: _Budget, register: Callable[[Any], None]) -> Any:
             except BaseException as error:
                 if isinstance(error, _TooLarge):
                     conn.close()  # the rest of the answer is still on its way: never reuse it
+                if type(error).__module__ == "httplib2.decode":  # httplib2 >= 0.32's limits
+                    conn.close()
+                    raise _TooLarge(
+                        f"sent a compressed answer that expands too far ({error})"
+                    ) from None
                 if budget.expired.is_set():
                     raise _OutOfTime("the deadline passed") from None
                 raise

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -411,6 +412,14 @@ def flood() -> Iterator[tuple[str, list[str]]]:
             with connection:
                 try:
                     connection.recv(65536)
+                    if how[-1] == "gzip":
+                        bomb = zlib.compress(b"\0" * (64 << 20), 9)
+                        connection.sendall(
+                            b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.sun.wadl+xml\r\n"
+                            b"Content-Encoding: deflate\r\n"
+                            b"Content-Length: %d\r\n\r\n" % len(bomb) + bomb
+                        )
+                        continue
                     if how[-1] == "announced":
                         connection.sendall(
                             b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.sun.wadl+xml\r\n"
@@ -467,6 +476,22 @@ def test_an_answer_too_large_is_refused_without_being_read_or_parsed(
     )
     cached = sum(path.stat().st_size for path in tmp_path.rglob("*") if path.is_file())
     assert cached < 2 << 20
+
+
+@needs_launchpadlib
+def test_a_compressed_answer_that_expands_too_far_is_one_sentence(
+    flood: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    pytest.importorskip("httplib2.decode", reason="httplib2 < 0.32 has no decoding limits")
+    root, hows = flood
+    hows.append("gzip")
+    with pytest.raises(LaunchpadUnavailableError) as caught:
+        LaunchpadClient(root, cache_dir=tmp_path, timeout=20).bug(1001)
+    # It was httplib2's DecodeRatioError: "unexpected error ... This is a bug".
+    assert str(caught.value).startswith(
+        f"Cannot read bug #1001: Launchpad at {root} sent a compressed answer that expands "
+        "too far (Amplification ratio"
+    )
 
 
 @needs_launchpadlib
