@@ -359,6 +359,11 @@ def _rehearse_in(
                 after=Snapshot.take(world, "main"),
                 clock=clock,
             )
+    except KeyboardInterrupt:
+        if options.keep is None:  # the release said "Resume it with: ..."; not here
+            out.write("The rehearsal's world is removed, so its runs cannot be resumed.\n")
+            out.flush()
+        raise
     finally:
         if options.keep is None:
             shutil.rmtree(directory.parent, ignore_errors=True)

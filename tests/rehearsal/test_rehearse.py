@@ -249,6 +249,7 @@ def test_ctrl_c_stops_every_server_and_command_and_removes_the_world(tmp_path: P
     printed = "".join(seen) + rest
 
     assert process.returncode == 130, printed[-3000:]
+    assert "The rehearsal's world is removed, so its runs cannot be resumed." in printed
     assert children
     assert not [pid for pid in children if process_alive(pid)]
     assert not list(tmp_path.glob("lpsigning-mojo-rehearsal-*"))
