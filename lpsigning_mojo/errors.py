@@ -138,13 +138,18 @@ class LpsigningMojoError(Exception):
         return ":".join(parts)
 
     def __str__(self) -> str:
-        text = self.message + "."
+        text = _ended(self.message)
         if self.location:
             text = f"{self.location}: {text}"
         if self.hint:
             hint = self.hint.rstrip(".")
-            text = f"{text} {hint[:1].upper()}{hint[1:]}."
+            text = f"{text} {_ended(hint[:1].upper() + hint[1:])}"
         return text
+
+
+def _ended(sentence: str) -> str:
+    """``sentence`` with a full stop, unless it ends with its own ``?`` or ``!``."""
+    return sentence if sentence.endswith(("?", "!")) else sentence + "."
 
 
 class UsageError(LpsigningMojoError):

@@ -24,6 +24,7 @@ from lpsigning_mojo.errors import (
     CommandTimeoutError,
     DriftFoundError,
     ExitStatus,
+    FileAccessError,
     LiveStateError,
     LpsigningMojoError,
     NotCheckableError,
@@ -136,3 +137,20 @@ def test_a_message_quoting_outside_text_is_printed_escaped(
 ) -> None:
     guarded("lpsigning-mojo", raising(LpsigningMojoError("juju said:\n\x1b[2Jhidden")))
     assert capsys.readouterr().err == "lpsigning-mojo: juju said:\n\\x1b[2Jhidden.\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            FileAccessError("x.msg: not UTF-8 text", hint="is this the right file?"),
+            "x.msg: not UTF-8 text. Is this the right file?",
+        ),
+        (UsageError("no scenario 'a'; did you mean 'b'?"), "no scenario 'a'; did you mean 'b'?"),
+        (UsageError("bad argument", hint="check it."), "bad argument. Check it."),
+    ],
+)
+def test_a_sentence_that_asks_keeps_its_question_mark_alone(
+    error: LpsigningMojoError, said: str
+) -> None:
+    assert str(error) == said

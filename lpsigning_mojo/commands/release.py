@@ -682,6 +682,19 @@ def _when(seconds: float) -> str:
 
 
 def _lines(summary: Any) -> Iterator[str]:
+    """What ``runs show`` prints, control characters escaped.
+
+    A journal holds what other systems said (a remote command's last lines in
+    a step's error, a lock owner's name): shown as they are, their escape
+    sequences would act on the terminal.
+    """
+    from lpsigning_mojo.untrusted import printable
+
+    for line in _summary_lines(summary):
+        yield printable(line, newlines=True)
+
+
+def _summary_lines(summary: Any) -> Iterator[str]:
     yield from summary.lines()
     given = {key: value for key, value in summary.options.items() if value not in (None, False, [])}
     yield f"Options: {json.dumps(given, separators=(', ', ': '))}"
@@ -709,16 +722,18 @@ def run_runs(args: argparse.Namespace) -> int:
         if not found:
             print(f"No runs in {runs.directory}.")
             return 0
+        from lpsigning_mojo.untrusted import printable
+
         rows = [("RUN", "RELEASE", "INSTANCE", "STATUS", "STARTED (UTC)", "STOPPED AT")]
         for run in found:
             rows.append(
                 (
-                    run.run_id,
-                    run.plan,
-                    run.instance or "-",
+                    printable(run.run_id),
+                    printable(run.plan),
+                    printable(run.instance or "-"),
                     run.status,
                     _when(run.started),
-                    run.stopped_at or "-",
+                    printable(run.stopped_at or "-"),
                 )
             )
         print_table(rows)

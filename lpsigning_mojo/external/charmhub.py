@@ -191,7 +191,8 @@ class CharmhubClient:
                 max_bytes=MAX_BODY,
             )
         except HttpTimeoutError:
-            raise _Transient(f"no complete answer within {timeout:g} s") from None
+            # The last try gets what is left of the deadline (6.97795 s): shown to a tenth.
+            raise _Transient(f"no complete answer within {round(timeout, 1):g} s") from None
         except HttpConnectionError as error:
             raise _Transient(_reason(error.message, url)) from None
         except HttpResponseError as error:

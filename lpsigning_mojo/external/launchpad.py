@@ -63,6 +63,7 @@ __all__ = [
     "CONSUMER",
     "DEFAULT_SERVICE_ROOT",
     "ENVIRONMENT_VARIABLE",
+    "MAX_BODY",
     "STATUSES",
     "Bug",
     "BugTask",
@@ -81,6 +82,11 @@ ENVIRONMENT_VARIABLE = "LPSIGNING_MOJO_LAUNCHPAD_URL"
 API_VERSION = "devel"
 #: The OAuth consumer name of anonymous sessions (and the application name in User-Agent).
 CONSUMER = "lpsigning-mojo"
+#: The most bytes of one answer read from Launchpad. Its largest answer is the
+#: description of its web service (WADL), a few megabytes; a larger one is
+#: refused unread, since parsing it (as XML, in Python) would take minutes
+#: after the time budget, which bounds only the network.
+MAX_BODY = 32 << 20
 #: Bug task statuses, as Launchpad names them.
 STATUSES = (
     "New",
@@ -194,6 +200,37 @@ class _OutOfTime(Exception):
     """The call's total time ran out."""
 
 
+class _TooLarge(Exception):
+    """An answer is larger than :data:`MAX_BODY`: says how it was found out."""
+
+
+class _LimitedResponse(http.client.HTTPResponse):
+    """An answer of at most :data:`MAX_BODY` bytes, announced or read, never held whole."""
+
+    def begin(self) -> None:
+        super().begin()
+        self._read_so_far = 0
+        if self.length is not None and self.length > MAX_BODY:
+            raise _TooLarge(
+                f"announced an answer of {self.length} bytes, over the limit of {MAX_BODY}"
+            )
+
+    def read(self, amt: int | None = None) -> bytes:
+        if amt is not None:
+            return self._counted(super().read(amt))
+        pieces = []
+        while piece := self._counted(super().read(1 << 16)):
+            pieces.append(piece)
+        return b"".join(pieces)
+
+    def _counted(self, piece: bytes) -> bytes:
+        self._read_so_far += len(piece)
+        if self._read_so_far > MAX_BODY:
+            self.close()
+            raise _TooLarge(f"sent an answer of more than {MAX_BODY} bytes")
+        return piece
+
+
 class _Unavailable(Exception):
     """Launchpad answered 502 or 503, or accepted no connection in time: says which."""
 
@@ -273,12 +310,20 @@ def _bounded_launchpad(budget: _Budget, register: Callable[[Any], None]) -> Any:
                     seconds = f"{budget.connect_timeout:g} s"
                     raise _Unavailable(f"accepted no connection within {seconds}") from None
             conn.sock.settimeout(budget.remaining())
+            conn.response_class = _LimitedResponse
             timer = threading.Timer(budget.remaining(), cut, (conn, conn.sock))
             timer.daemon = True
             timer.start()
             try:
                 answer = super()._conn_request(conn, *args)
-            except BaseException:
+            except BaseException as error:
+                if isinstance(error, _TooLarge):
+                    conn.close()  # the rest of the answer is still on its way: never reuse it
+                if type(error).__module__ == "httplib2.decode":  # httplib2 >= 0.32's limits
+                    conn.close()
+                    raise _TooLarge(
+                        f"sent a compressed answer that expands too far ({error})"
+                    ) from None
                 if budget.expired.is_set():
                     raise _OutOfTime("the deadline passed") from None
                 raise
@@ -467,6 +512,7 @@ class LaunchpadClient:
         except (
             _OutOfTime,
             _Unavailable,
+            _TooLarge,
             OSError,
             http.client.HTTPException,
             httplib2.HttpLib2Error,
@@ -474,7 +520,7 @@ class LaunchpadClient:
             self._drop(write)  # its connections may be cut: start afresh
             if isinstance(error, (_OutOfTime, TimeoutError)):
                 reason = f"sent no complete answer within {self.timeout:g} s"
-            elif isinstance(error, _Unavailable):
+            elif isinstance(error, (_Unavailable, _TooLarge)):
                 reason = str(error)
             else:
                 reason = _describe(error)

@@ -24,7 +24,7 @@ the old text whole. See :func:`edit_text` for what it refuses and why.
 from __future__ import annotations
 
 from lpsigning_mojo.files import editing, reading
-from lpsigning_mojo.files.editing import Edited, edit_text
+from lpsigning_mojo.files.editing import Edited, edit_text, signals_clean_up
 from lpsigning_mojo.files.reading import read_bytes, read_text, read_toml, resolved
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "read_text",
     "read_toml",
     "resolved",
+    "signals_clean_up",
 ]
 
 #: The most bytes read from one file (16 MiB). Bundles, manifests and

@@ -29,7 +29,7 @@ from lpsigning_mojo.files.reading import (
 if TYPE_CHECKING:
     from lpsigning_mojo.clock import Clock
 
-__all__ = ["LOCK_TIMEOUT", "Edited", "edit_text"]
+__all__ = ["LOCK_TIMEOUT", "Edited", "edit_text", "signals_clean_up"]
 
 #: How long (seconds) :func:`edit_text` waits for another edit of the same
 #: file to finish before it gives up without changing anything.
@@ -66,13 +66,17 @@ class _Signalled(BaseException):
     """A signal arrived while a temporary file existed; it is re-sent after clean-up."""
 
     def __init__(self, number: int) -> None:
-        super().__init__(number)
+        super().__init__(f"ended by {signal.Signals(number).name}")
         self.number = number
 
 
 @contextmanager
-def _signals_clean_up() -> Iterator[None]:
-    """Turn SIGTERM, SIGHUP and SIGQUIT into :class:`_Signalled` meanwhile, if they would kill."""
+def signals_clean_up() -> Iterator[None]:
+    """Turn SIGTERM, SIGHUP and SIGQUIT into :class:`_Signalled` meanwhile, if they would kill.
+
+    The block's clean-up (``finally``, ``with``) runs, then the signal is sent
+    again with its default action, so the process ends as the signal says.
+    """
 
     def handler(number: int, frame: FrameType | None) -> None:
         raise _Signalled(number)
@@ -360,7 +364,7 @@ def _replace(
 ) -> None:
     """Write ``data`` to a temporary file beside ``real``, then rename it over ``real``."""
     temporary = ""
-    with _signals_clean_up():
+    with signals_clean_up():
         try:
             temporary = str(real.with_name(f".{real.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"))
             descriptor = os.open(

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, TextIO
 import attrs
 
 from lpsigning_mojo.clock import SYSTEM_CLOCK, Clock
-from lpsigning_mojo.errors import PromptError, UsageError
+from lpsigning_mojo.errors import FileAccessError, PromptError, UsageError
+from lpsigning_mojo.files import resolved, signals_clean_up
 from lpsigning_mojo.rehearsal.judge import Snapshot, judge
 from lpsigning_mojo.rehearsal.report import RehearsalReport, RunRecord
 from lpsigning_mojo.rehearsal.scenarios import SCENARIOS
@@ -298,17 +299,39 @@ def rehearse(
     server and bastion command is stopped, also when the rehearsal is
     interrupted (Ctrl-C raises :class:`KeyboardInterrupt` once they are).
     """
-    if options.keep is not None:
-        keep = options.keep.expanduser()
-        if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
+    directory = _world_directory(options)
+    started = clock.monotonic()
+    # SIGTERM and SIGHUP end the rehearsal as Ctrl-C does: servers stopped, world removed.
+    with signals_clean_up():
+        return _rehearse_in(directory, options, out=out, clock=clock, started=started)
+
+
+def _world_directory(options: RehearsalOptions) -> Path:
+    """Where the world is built: ``--keep DIR`` (new or empty), else a new temporary one."""
+    if options.keep is None:
+        return Path(tempfile.mkdtemp(prefix="lpsigning-mojo-rehearsal-")) / "world"
+    keep = options.keep.expanduser()
+    try:
+        directory = resolved(keep)
+        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
             raise UsageError(
                 f"--keep {options.keep}: it exists and is not an empty directory",
                 hint="Name a new directory: the rehearsal builds its world there and leaves it",
             )
-        directory = keep.resolve()
-    else:
-        directory = Path(tempfile.mkdtemp(prefix="lpsigning-mojo-rehearsal-")) / "world"
-    started = clock.monotonic()
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileAccessError as error:
+        raise UsageError(f"--keep {error.message}", hint=error.hint) from None
+    except OSError as error:
+        raise UsageError(
+            f"--keep {options.keep}: the directory cannot be made ({error.strerror})",
+            hint="Name a new directory in a place you can write to",
+        ) from None
+    return directory
+
+
+def _rehearse_in(
+    directory: Path, options: RehearsalOptions, *, out: TextIO, clock: Clock, started: float
+) -> RehearsalReport:
     try:
         world = LoopbackWorld(
             directory,
@@ -336,6 +359,11 @@ def rehearse(
                 after=Snapshot.take(world, "main"),
                 clock=clock,
             )
+    except KeyboardInterrupt:
+        if options.keep is None:  # the release said "Resume it with: ..."; not here
+            out.write("The rehearsal's world is removed, so its runs cannot be resumed.\n")
+            out.flush()
+        raise
     finally:
         if options.keep is None:
             shutil.rmtree(directory.parent, ignore_errors=True)

@@ -446,10 +446,13 @@ def staging_health_gate(facts: PromotionFacts) -> Verdict:
             f"{name} has no URL, so its health cannot be checked",
             unblock=f"give {name} a url in instances.yaml",
         )
+    url, reason = staging.health.url, staging.health.reason
+    # A failure to talk HTTP names the URL itself ("URL sent no complete answer...").
+    said = reason if reason.startswith(url) else f"{url}: {reason}"
     if staging.health.healthy:
-        return passed(f"{staging.health.url}: {staging.health.reason}")
+        return passed(said)
     return blocked(
-        f"{staging.health.url}: {staging.health.reason}",
+        said,
         unblock=f"make {name} healthy (it must answer GET /service-key), then resume",
     )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import attrs
 
-from lpsigning_mojo.errors import GitError, LpsigningMojoError
+from lpsigning_mojo.errors import CommandInterruptedError, GitError, LpsigningMojoError
 from lpsigning_mojo.external.git import Git
 from lpsigning_mojo.external.juju import DeployedState
 from lpsigning_mojo.external.probe import ProbeResult
@@ -107,12 +107,16 @@ def _staging_facts(world: ReleaseWorld, staging: Instance) -> StagingFacts:
     else:
         try:
             state = world.juju(staging).deployed_state(APPLICATION)
+        except CommandInterruptedError:
+            raise  # Ctrl-C stops the run; it says nothing about staging
         except LpsigningMojoError as failure:
             error = str(failure).rstrip(".")
     health: ProbeResult | None = None
     if staging.url is not None:
         try:
             health = world.probe.check(staging.url)
+        except CommandInterruptedError:
+            raise
         except LpsigningMojoError as failure:
             health = ProbeResult(url=staging.url, healthy=False, reason=str(failure).rstrip("."))
     return StagingFacts(
@@ -188,6 +192,8 @@ def _lock_facts(world: ReleaseWorld, instance: Instance, run_id: str | None) -> 
     lock = instance_lock(world, instance)
     try:
         owner = lock.owner()
+    except CommandInterruptedError:
+        raise
     except LpsigningMojoError as error:
         return LockFacts(where=lock.where, run_id=run_id, error=str(error).rstrip("."))
     return LockFacts(where=lock.where, owner=owner, run_id=run_id)

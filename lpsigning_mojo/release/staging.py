@@ -163,7 +163,11 @@ class StagingOptions:
             revision=revision if isinstance(revision, int) else None,
             latest=bool(data.get("latest")),
             force=bool(data.get("force")),
-            bugs=tuple(int(bug) for bug in bugs) if isinstance(bugs, list) else (),
+            # Whole numbers only: anything else (a journal changed by hand) is dropped,
+            # so the resume is refused as started with other options, not a traceback.
+            bugs=tuple(bug for bug in bugs if isinstance(bug, int) and not isinstance(bug, bool))
+            if isinstance(bugs, list)
+            else (),
             source=source if isinstance(source, str) else None,
             since=since if isinstance(since, str) else None,
         )

@@ -26,9 +26,10 @@ The release lock lives where the instance's upgrade trigger runs
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import attrs
 
@@ -42,6 +43,7 @@ from lpsigning_mojo.bundle import (
 )
 from lpsigning_mojo.commits import RUN_TRAILER, parse_message
 from lpsigning_mojo.errors import (
+    JournalError,
     MergeProposalNeededError,
     PreflightError,
     RemoteCommandFailed,
@@ -61,6 +63,7 @@ from lpsigning_mojo.runbook import (
     Outputs,
     Progress,
     RemoteDirLock,
+    Reporter,
     Step,
     StepState,
     ask_what_happened,
@@ -535,6 +538,52 @@ class Push(Step[ReleaseWorld]):
 # -- the upgrade trigger -----------------------------------------------------------------------
 
 
+class _KeptLog:
+    """The log of a remote command's output, which never stops the command.
+
+    It is opened before the command starts, so a log that cannot be created
+    is a :class:`~lpsigning_mojo.errors.JournalError` while nothing has
+    happened yet. Once the command runs, a write that fails (the disk is
+    full) is said once and logging stops; the command goes on, its output
+    still shown: abandoning a remote upgrade half way for a local log would
+    leave the instance in an unknown state.
+    """
+
+    def __init__(self, path: Path, reporter: Reporter) -> None:
+        self.path = path
+        self.reporter = reporter
+        self.failed = False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.file: TextIO = path.open("a", encoding="utf-8")
+        except OSError as error:
+            raise JournalError(
+                f"cannot open the log of the upgrade ({error.strerror})",
+                path=path,
+                hint="Free some space or fix the permissions, then resume the run",
+            ) from None
+
+    def __enter__(self) -> _KeptLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+
+    def write(self, text: str) -> None:
+        if self.failed:
+            return
+        try:
+            self.file.write(text)
+            self.file.flush()
+        except OSError as error:
+            self.failed = True
+            self.reporter.warn(
+                f"  Its log {self.path} cannot be written any more ({error.strerror}); "
+                "the rest of its output is shown here only."
+            )
+
+
 @attrs.frozen(kw_only=True)
 class Upgrade(Step[ReleaseWorld]):
     """Run the instance's upgrade trigger as its role account, once per spec commit.
@@ -589,12 +638,11 @@ class Upgrade(Step[ReleaseWorld]):
         command = self.command(world)
         runner = world.runners(command.environment)
         path = self.log_path(world, journal)
-        path.parent.mkdir(parents=True, exist_ok=True)
         world.reporter.info(f"  Running {command.command_line} on {command.environment.bastion}")
         world.reporter.info(f"  Its whole output goes to {path}")
         key = self.key(world, journal)
         with (
-            path.open("a", encoding="utf-8") as log,
+            _KeptLog(path, world.reporter) as log,
             journal.effect(key, command=command.command_line, log=str(path)) as effect,
         ):
             log.write(f"# {command.command_line}\n# as {command.environment.account}\n")
@@ -602,7 +650,6 @@ class Upgrade(Step[ReleaseWorld]):
 
                 def on_line(line: OutputLine) -> None:
                     log.write(line.text + "\n")
-                    log.flush()
                     progress.line(line)
 
                 result = command.run(runner, on_line=on_line)

@@ -23,6 +23,7 @@ Removal renames the directory first (atomic), then empties it.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import time
 from collections.abc import Mapping
@@ -39,7 +40,7 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.remote import CommandRunner, RunResult
 from lpsigning_mojo.runbook.world import World
-from lpsigning_mojo.untrusted import loads_json
+from lpsigning_mojo.untrusted import loads_json, printable
 
 __all__ = ["DEFAULT_LOCK_DIRECTORY", "Lock", "LockOwner", "RemoteDirLock", "take_lock"]
 
@@ -48,6 +49,21 @@ __all__ = ["DEFAULT_LOCK_DIRECTORY", "Lock", "LockOwner", "RemoteDirLock", "take
 DEFAULT_LOCK_DIRECTORY = ".local/state/lpsigning-mojo/locks"
 
 _MARK = "lpsigning-mojo-lock:"
+
+#: How much of each field of an owner record a message shows (the record
+#: comes from the management environment, where anyone with the role
+#: account's access may have written it).
+_SHOWN = 80
+
+#: The latest start time an owner record may hold (9999-12-31 23:59:59 UTC).
+_LAST_TIME = 253402300799.0
+
+
+def _shown(value: object) -> str:
+    """``value`` safe to print on one line: control characters escaped, at most _SHOWN long."""
+    text = printable(str(value))
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
 
 # Shared by every command. A taker writes run-id, then owner.json, right after
 # its mkdir, each by a rename (so neither is ever seen half written); "settle"
@@ -150,14 +166,16 @@ class LockOwner:
 
     def describe(self) -> str:
         """``run R (plan P) by user@host, PID n, since 2026-01-01 12:00:00 UTC``."""
+        run = f"run {_shown(self.run_id)}"
         if not self.known:
-            run = f"run {self.run_id}" if self.run_id else "an unknown run"
+            run = run if self.run_id else "an unknown run"
             return (
                 f"{run} with no readable owner record (its taker may have stopped while taking it)"
             )
         since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(self.started))
-        plan = f" (plan {self.plan})" if self.plan else ""
-        return f"run {self.run_id}{plan} by {self.user}@{self.host}, PID {self.pid}, since {since}"
+        plan = f" (plan {_shown(self.plan)})" if self.plan else ""
+        who = f"{_shown(self.user)}@{_shown(self.host)}"
+        return f"{run}{plan} by {who}, PID {self.pid}, since {since}"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -171,12 +189,20 @@ class LockOwner:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LockOwner:
+        """The owner in a record; ``ValueError`` (or ``KeyError``, ``TypeError``) if unusable.
+
+        A start time that is not a time (NaN, or past the year 9999) makes
+        the record unreadable, as a missing field does.
+        """
+        started = float(data["started"])
+        if not math.isfinite(started) or not 0 <= started <= _LAST_TIME:
+            raise ValueError(f"the owner record's start time {started!r} is not a time")
         return cls(
             run_id=str(data["run_id"]),
             user=str(data["user"]),
             host=str(data["host"]),
             pid=int(data["pid"]),
-            started=float(data["started"]),
+            started=started,
             plan=None if data.get("plan") is None else str(data["plan"]),
         )
 
@@ -278,6 +304,10 @@ class RemoteDirLock:
         try:
             owner = LockOwner.from_json(loads_json(rest, error=ValueError))  # type: ignore[arg-type]
         except (ValueError, KeyError, TypeError):
+            return answer, LockOwner.unknown(run_id.strip())
+        if owner.run_id != run_id.strip():
+            # The run-id file is what every command compares (and a break must match):
+            # an owner record naming another run, or none, is not this lock's record.
             return answer, LockOwner.unknown(run_id.strip())
         return answer, owner
 

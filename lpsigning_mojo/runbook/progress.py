@@ -64,7 +64,9 @@ def state_directory() -> Path:
 
     Logs (``logs/``) and run journals (``runs/``) live under it.
     """
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    state = os.environ.get("XDG_STATE_HOME") or ""
+    if not os.path.isabs(state):  # a relative one is ignored, as the XDG spec says
+        state = os.path.join(Path.home(), ".local", "state")
     return Path(state) / "lpsigning-mojo"
 
 

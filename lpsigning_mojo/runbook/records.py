@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import os
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 
-from lpsigning_mojo.errors import JournalError
+from lpsigning_mojo.errors import FileAccessError, FileTooLargeError, JournalError
+from lpsigning_mojo.files import read_bytes
 
 __all__ = [
     "FORMAT_VERSION",
+    "MAX_JOURNAL_BYTES",
     "EffectKey",
     "EffectRecord",
     "EffectStatus",
@@ -35,6 +38,7 @@ __all__ = [
     "Session",
     "StepState",
     "check_json",
+    "check_records",
     "effect_records",
     "effects_in_directory",
     "parse_journal",
@@ -44,6 +48,14 @@ __all__ = [
 
 #: The version of the record format, in every ``run`` record.
 FORMAT_VERSION = 1
+
+#: The most bytes of journal read. A run writes a few kilobytes (one line a
+#: step, a note or an effect); a larger file was not written by a run.
+MAX_JOURNAL_BYTES = 16 * 2**20
+
+#: The latest wall time a record may hold (9999-12-31 23:59:59 UTC): any
+#: later one cannot be shown as a date.
+_LAST_TIME = 253402300799.0
 
 Outcome = Literal["done", "skipped", "failed", "interrupted", "unknown"]
 RunStatus = Literal["done", "failed", "interrupted", "unknown"]
@@ -180,14 +192,135 @@ def parse_journal(data: bytes, *, path: str = "<journal>") -> tuple[list[Record]
 
 
 def read_journal_file(path: Path) -> tuple[list[Record], int]:
-    """:func:`parse_journal` of the file at ``path``."""
+    """:func:`parse_journal` of the file at ``path``, each record checked (:func:`check_records`).
+
+    Only a regular file of at most :data:`MAX_JOURNAL_BYTES` is read: a FIFO
+    or a device in the runs directory (which would never end) is an error,
+    never a wait.
+    """
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise JournalError("the journal does not exist", path=path) from None
-    except OSError as error:
-        raise JournalError(f"the journal cannot be read ({error.strerror})", path=path) from None
-    return parse_journal(data, path=str(path))
+        data = read_bytes(path, limit=MAX_JOURNAL_BYTES)
+    except FileTooLargeError:
+        raise JournalError(
+            f"the journal is larger than {MAX_JOURNAL_BYTES // 2**20} MiB, which no run writes",
+            path=path,
+            hint="Move the file aside: it is not a journal this tool wrote",
+        ) from None
+    except FileAccessError as error:
+        if not os.path.lexists(path):
+            raise JournalError("the journal does not exist", path=path) from None
+        reason = error.message.removeprefix(f"{path}: ")
+        raise JournalError(
+            f"the journal cannot be read ({reason})",
+            path=path,
+            hint="Move it aside, or make it a readable file again",
+        ) from None
+    records, torn = parse_journal(data, path=str(path))
+    check_records(records, path=str(path))
+    return records, torn
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_optional_text(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_object(value: object) -> bool:
+    return value is None or isinstance(value, dict)
+
+
+def _is_session(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and _is_text(value.get("user"))
+        and _is_text(value.get("host"))
+        and isinstance(value.get("pid"), int)
+        and not isinstance(value.get("pid"), bool)
+    )
+
+
+def _is_texts(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _one_of(*choices: str) -> Callable[[object], bool]:
+    return lambda value: value in choices
+
+
+# What each record type must hold (absent optional fields read as None), so
+# that every reader can trust a record once it is read. A type not listed
+# here (from a newer version) is kept and ignored.
+_REQUIRED: Mapping[str, Mapping[str, Callable[[object], bool]]] = {
+    "run": {
+        "run_id": _is_text,
+        "plan": _is_text,
+        "instance": _is_optional_text,
+        "options": _is_object,
+        "steps": _is_texts,
+        "session": _is_session,
+        "version": _is_optional_text,
+    },
+    "resume": {"session": _is_session},
+    "step-start": {"step": _is_text},
+    "step-end": {
+        "step": _is_text,
+        "outcome": _one_of("done", "skipped", "failed", "interrupted", "unknown"),
+        "phase": lambda value: value is None or value in ("check", "run", "resolve"),
+        "duration": lambda value: value is None or _is_number(value),
+        "outputs": _is_object,
+        "error": _is_optional_text,
+        "reason": _is_optional_text,
+    },
+    "note": {"kind": _is_text, "step": _is_optional_text, "data": _is_object},
+    "effect": {
+        "key": _is_texts,
+        "phase": _one_of("start", "end"),
+        "status": lambda value: value is None or value in ("done", "failed", "unknown"),
+        "step": _is_optional_text,
+        "data": _is_object,
+        "error": _is_optional_text,
+    },
+    "stop": {
+        "status": _one_of("failed", "interrupted", "unknown"),
+        "step": _is_optional_text,
+        "error": _is_optional_text,
+    },
+}
+
+
+def check_records(records: Sequence[Record], *, path: str = "<journal>") -> None:
+    """Raise :class:`~lpsigning_mojo.errors.JournalError` for a record of the wrong shape.
+
+    Each record needs a wall time ``at`` (a finite number of seconds that
+    can be shown as a date) and the fields its type is read for, each of its
+    type: a journal changed by hand or by a bug is refused, naming the file,
+    line and field, rather than failing later in whoever reads it.
+    """
+    for number, record in enumerate(records, 1):
+        at = record.get("at")
+        problem = None
+        if not isinstance(at, (int, float)) or not _is_number(at) or not 0 <= at <= _LAST_TIME:
+            problem = "its time 'at' is not a number of seconds"
+        else:
+            for field, valid in _REQUIRED.get(record["type"], {}).items():
+                if not valid(record.get(field)):
+                    problem = f"its field {field!r} is missing or of the wrong kind"
+                    break
+        if problem is not None:
+            raise JournalError(
+                f"this {record['type']!r} record of the journal is not one this tool wrote: "
+                f"{problem} (the file was changed by hand, or the disk lost data)",
+                path=path,
+                line=number,
+                hint="Move the file aside to start again without it, or mend that line",
+            )
 
 
 def check_json(value: object, *, what: str) -> None:

@@ -35,6 +35,7 @@ from lpsigning_mojo.runbook.records import (
     read_journal_file,
     strongest_effect,
 )
+from lpsigning_mojo.untrusted import printable
 
 __all__ = ["RunListing", "RunStore", "RunSummary", "StepSummary", "runs_directory", "summarise"]
 
@@ -151,7 +152,8 @@ class RunListing:
 
 
 def _note_text(note: Note) -> str:
-    return ", ".join(f"{key}={value}" for key, value in note.data.items())
+    # A note may hold what another system sent (the owner record of a broken lock).
+    return printable(", ".join(f"{key}={value}" for key, value in note.data.items()))
 
 
 def summarise(journal: Journal) -> RunSummary:

@@ -171,6 +171,32 @@ def test_runs_without_any(capsys: pytest.CaptureFixture[str]) -> None:
     assert "there are no runs in" in capsys.readouterr().err
 
 
+def test_runs_show_what_a_journal_quotes_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    from lpsigning_mojo.clock import SYSTEM_CLOCK
+    from lpsigning_mojo.runbook import RunStore, Session
+
+    runs = RunStore(clock=SYSTEM_CLOCK)
+    header = runs.header(
+        run_id=runs.new_run_id(),
+        plan="release-staging",
+        instance="staging",
+        options={},
+        steps=["upgrade\x1b[2J"],
+        session=Session(user="ada\x1b[31m", host="laptop", pid=1),
+    )
+    with runs.create(header) as journal:
+        said = "upgrade-staging failed: \x1b]0;pwned\x07\x1b[2J"
+        journal.stopped("failed", step="upgrade\x1b[2J", error=said)
+    assert main(["runs", "show", "last"]) == 0
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "Stopped: upgrade-staging failed: \\x1b]0;pwned\\x07\\x1b[2J" in out
+    assert "by ada\\x1b[31m@laptop" in out
+    assert "upgrade\\x1b[2J" in out
+
+
 # -- release production, and production's trigger ------------------------------------------
 
 

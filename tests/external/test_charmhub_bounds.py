@@ -7,6 +7,7 @@ real, so the bounds are small and the limits on the time taken generous.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -53,6 +54,17 @@ def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_total_deadline(
     assert said[0] == (
         "Asking Charmhub again in 1 s (attempt 2 of 4): no complete answer within 0.5 s."
     )
+
+
+def test_the_last_try_says_its_time_to_a_tenth_of_a_second(
+    charmhub_server: CharmhubStandIn,
+) -> None:
+    # The last try gets what is left of the deadline, once "within 6.97795 s".
+    charmhub_server.inject("trickle", "trickle", "trickle", "trickle")
+    hub, _, _ = client(charmhub_server, timeout=0.7, retries=3, deadline=1.9)
+    with pytest.raises(CharmhubUnavailableError) as caught:
+        hub.channel_map("lp-signing")
+    assert re.search(r"no complete answer within \d+(\.\d)? s \(tried", str(caught.value))
 
 
 @pytest.mark.parametrize("fault", ["endless", "endless-chunked"])

@@ -7,7 +7,9 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from lpsigning_mojo.errors import (
     MissingExtraError,
     ProjectNotFoundError,
 )
+from lpsigning_mojo.external import launchpad as launchpad_module
 from lpsigning_mojo.external.launchpad import (
     STATUSES,
     Bug,
@@ -382,6 +385,113 @@ def black_hole() -> Iterator[str]:
     finally:
         filler.close()
         listener.close()
+
+
+@pytest.fixture
+def flood() -> Iterator[tuple[str, list[str]]]:
+    """A service root answering every request with endless bytes; ``how`` picks the headers.
+
+    Append ``"announced"`` (a Content-Length of 1 GiB, no body sent) or
+    ``"unannounced"`` (no length: bytes until the connection closes) to the list.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    how: list[str] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            if stop.is_set():
+                connection.close()
+                return
+            with connection:
+                try:
+                    connection.recv(65536)
+                    if how[-1] == "gzip":
+                        bomb = zlib.compress(b"\0" * (64 << 20), 9)
+                        connection.sendall(
+                            b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.sun.wadl+xml\r\n"
+                            b"Content-Encoding: deflate\r\n"
+                            b"Content-Length: %d\r\n\r\n" % len(bomb) + bomb
+                        )
+                        continue
+                    if how[-1] == "announced":
+                        connection.sendall(
+                            b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.sun.wadl+xml\r\n"
+                            b"Content-Length: 1073741824\r\n\r\n<application"
+                        )
+                        continue
+                    connection.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.sun.wadl+xml\r\n"
+                        b"Connection: close\r\n\r\n"
+                    )
+                    while True:
+                        connection.sendall(b"x" * 65536)
+                except OSError:
+                    continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    address = listener.getsockname()
+    try:
+        yield f"http://127.0.0.1:{address[1]}/", how
+    finally:
+        stop.set()
+        socket.create_connection(address).close()  # wakes the accept() up
+        thread.join(timeout=5)
+        listener.close()
+
+
+@needs_launchpadlib
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        ("announced", "announced an answer of 1073741824 bytes, over the limit of 2097152"),
+        ("unannounced", "sent an answer of more than 2097152 bytes"),
+    ],
+)
+def test_an_answer_too_large_is_refused_without_being_read_or_parsed(
+    flood: tuple[str, list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+    said: str,
+) -> None:
+    # 1 GiB of "WADL" used to be read whole, cached, then parsed as XML for minutes.
+    monkeypatch.setattr(launchpad_module, "MAX_BODY", 2 << 20)
+    root, hows = flood
+    hows.append(how)
+    started = time.monotonic()
+    with pytest.raises(LaunchpadUnavailableError) as caught:
+        LaunchpadClient(root, cache_dir=tmp_path, timeout=20).bug(1001)
+    assert time.monotonic() - started < 5
+    assert str(caught.value) == (
+        f"Cannot read bug #1001: Launchpad at {root} {said}. Check the network or the "
+        "service root (LPSIGNING_MOJO_LAUNCHPAD_URL), or try again later."
+    )
+    cached = sum(path.stat().st_size for path in tmp_path.rglob("*") if path.is_file())
+    assert cached < 2 << 20
+
+
+@needs_launchpadlib
+def test_a_compressed_answer_that_expands_too_far_is_one_sentence(
+    flood: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    pytest.importorskip("httplib2.decode", reason="httplib2 < 0.32 has no decoding limits")
+    root, hows = flood
+    hows.append("gzip")
+    with pytest.raises(LaunchpadUnavailableError) as caught:
+        LaunchpadClient(root, cache_dir=tmp_path, timeout=20).bug(1001)
+    # It was httplib2's DecodeRatioError: "unexpected error ... This is a bug".
+    assert str(caught.value).startswith(
+        f"Cannot read bug #1001: Launchpad at {root} sent a compressed answer that expands "
+        "too far (Amplification ratio"
+    )
 
 
 @needs_launchpadlib

@@ -249,12 +249,72 @@ def test_ctrl_c_stops_every_server_and_command_and_removes_the_world(tmp_path: P
     printed = "".join(seen) + rest
 
     assert process.returncode == 130, printed[-3000:]
+    assert "The rehearsal's world is removed, so its runs cannot be resumed." in printed
     assert children
     assert not [pid for pid in children if process_alive(pid)]
     assert not list(tmp_path.glob("lpsigning-mojo-rehearsal-*"))
     ports = [int(port) for port in _ports_printed(printed)]
     assert ports
     assert all(_refused(port) for port in ports)
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_every_server_and_command_and_remove_the_world(
+    tmp_path: Path, number: signal.Signals
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lpsigning_mojo", "rehearse", "--spec", str(SPEC)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen: list[str] = []
+    for line in process.stdout:
+        seen.append(line)
+        if "mojo: phase 1" in line:  # upgrade-staging is running on the bastion
+            break
+    children = [pid for pid in descendants(process.pid) if process_alive(pid)]
+    process.send_signal(number)
+    rest, _ = process.communicate(timeout=60)
+    printed = "".join(seen) + rest
+
+    # It ends as the signal says, once its world is cleaned up (the world used to stay in TMPDIR).
+    assert process.returncode == -number, printed[-3000:]
+    assert children
+    assert not [pid for pid in children if process_alive(pid)]
+    assert not list(tmp_path.glob("lpsigning-mojo-rehearsal-*"))
+    ports = [int(port) for port in _ports_printed(printed)]
+    assert ports
+    assert all(_refused(port) for port in ports)
+
+
+@pytest.mark.parametrize(
+    ("keep", "said"),
+    [
+        ("loop", "--keep {tmp}/loop: a loop of symbolic links. Point the link at the file itself."),
+        (
+            "file/world",
+            "--keep {tmp}/file/world: the directory cannot be made (Not a directory). "
+            "Name a new directory in a place you can write to.",
+        ),
+    ],
+)
+def test_a_keep_directory_that_cannot_be_one_is_a_usage_error(
+    tmp_path: Path, keep: str, said: str
+) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop")
+    (tmp_path / "file").write_text("mine\n")
+
+    status, report, printed = rehearse("--keep", str(tmp_path / keep))
+
+    assert status == 2
+    assert report == {}
+    assert printed == f"lpsigning-mojo: {said.format(tmp=tmp_path)}\n"
+    assert (tmp_path / "file").read_text() == "mine\n"
 
 
 def _ports_printed(text: str) -> list[str]:

@@ -214,6 +214,20 @@ BLOCKED = [
         "http://s/service-key: HTTP 500 Internal Server Error",
         "GET /service-key",
     ),
+    (
+        "staging-health",
+        facts(
+            staging={
+                "health": ProbeResult(
+                    url="http://s/service-key",
+                    healthy=False,
+                    reason="http://s/service-key sent no complete answer within 10 s",
+                )
+            }
+        ),
+        "http://s/service-key sent no complete answer",  # the URL once, not twice
+        "GET /service-key",
+    ),
     ("staging-health", facts(staging={"health": None}), "staging has no URL", "instances.yaml"),
     ("lock", facts(lock={"error": "SSH refused"}), "cannot be read: SSH refused", "access"),
     ("lock", facts(lock={"owner": OWNER}), "held by run run-0 (plan x) by bob@laptop", "break"),
@@ -250,6 +264,7 @@ def test_each_gate_blocks_saying_why_and_what_unblocks_it(
     status, said, fix = verdict(gate, given)
     assert status == "blocked"
     assert reason in said
+    assert said.count("http://") <= 1
     assert fix is not None
     assert unblock in fix
 

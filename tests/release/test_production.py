@@ -15,6 +15,7 @@ import pytest
 
 from lpsigning_mojo.commits import parse_message
 from lpsigning_mojo.errors import (
+    CommandInterruptedError,
     LockHeldError,
     OutcomeUnknown,
     RemoteCommandFailed,
@@ -691,3 +692,25 @@ def test_file_bug_dry_run_shows_it_and_files_nothing(production: Production) -> 
     assert "would file a bug on lp-signing about run" in console.text
     assert "tags:  deployment" in console.text
     assert production.launchpad.writes[-1].kind == "patch"  # only the release's own
+
+
+def test_ctrl_c_while_the_gates_read_staging_stops_the_run_as_interrupted(
+    production: Production,
+) -> None:
+    class Interrupted:
+        def deployed_state(self, application: str) -> object:
+            raise CommandInterruptedError(
+                "'juju config' on the bastion was interrupted after 0s",
+                command="juju config",
+                stopped=True,
+            )
+
+    before = production.remote_log()
+    report, console = release(
+        production, live(production), world_changes={"juju": lambda instance: Interrupted()}
+    )
+    # Not "failed: 2 gates are blocked": the person pressed Ctrl-C, and the run says so.
+    assert (report.status, report.exit_code) == ("interrupted", 130), console.text
+    assert "gates are blocked" not in console.text
+    assert journal(production, report.run_id).status == "interrupted"
+    assert production.remote_log() == before

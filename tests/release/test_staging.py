@@ -15,6 +15,7 @@ from lpsigning_mojo.errors import (
     LockHeldError,
     OutcomeUnknown,
     RemoteCommandFailed,
+    ResumeMismatchError,
     SSHConnectError,
 )
 from lpsigning_mojo.release.staging import (
@@ -22,8 +23,9 @@ from lpsigning_mojo.release.staging import (
     StagingOptions,
     release_staging,
     resumed_options,
+    staging_plan,
 )
-from lpsigning_mojo.release.steps import instance_lock
+from lpsigning_mojo.release.steps import Upgrade, instance_lock
 from lpsigning_mojo.release.world import Runners, Waits
 from lpsigning_mojo.remote import OutputLine
 from lpsigning_mojo.runbook import (
@@ -34,6 +36,7 @@ from lpsigning_mojo.runbook import (
     RunStore,
     StreamReporter,
 )
+from lpsigning_mojo.runbook import Session as RunSession
 from lpsigning_mojo.testing import FakeClock
 from lpsigning_mojo.testing.standins import free_port
 from lpsigning_mojo.testing.standins.ssh import Session
@@ -561,4 +564,55 @@ def test_two_runs_at_once_meet_at_the_lock(staging: Staging) -> None:
         release_upgrade.set()
         thread.join(30)
     assert first[0].status == "done"
+    assert staging.bastion.upgrades == 1
+
+
+@pytest.mark.parametrize("bugs", [["x"], [None], [{}], [1e300], [True]])
+def test_a_journal_whose_bugs_were_changed_by_hand_is_refused_on_resume(
+    staging: Staging, bugs: list[object]
+) -> None:
+    runs = RunStore(staging.setup.runs, clock=FakeClock())
+    header = runs.header(
+        run_id="20260101T000000Z-aaaaaa",
+        plan=PLAN,
+        instance="staging",
+        options={"instance": "staging", "revision": 90, "bugs": bugs},
+        steps=list(staging_plan(staging.world()[0], StagingOptions(revision=90)).step_names),
+        session=RunSession.current(),
+    )
+    runs.create(header).close()
+    run_id, options = resumed_options(runs, "last")
+    assert options.bugs == ()
+    with pytest.raises(ResumeMismatchError, match="was started with other options"):
+        release(staging, options, resume=run_id)
+
+
+def test_a_full_disk_under_the_upgrade_log_does_not_stop_upgrade_staging(
+    staging: Staging, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    full = tmp_path / "upgrade.log"
+    full.symlink_to("/dev/full")  # every write fails with ENOSPC, as on a full disk
+    monkeypatch.setattr(Upgrade, "log_path", lambda self, world, journal: full)
+    report, console = release(staging)
+    # It used to abandon upgrade-staging half way ("unexpected error (OSError...)"), and
+    # the resume ran it again without asking.
+    assert (report.status, report.exit_code) == ("done", 0), console.text
+    assert staging.bastion.upgrades == 1
+    assert "cannot be written any more (No space left on device)" in console.text
+
+
+def test_an_upgrade_log_that_cannot_be_made_stops_before_upgrade_staging(
+    staging: Staging, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("not a directory\n")
+    monkeypatch.setattr(
+        Upgrade, "log_path", lambda self, world, journal: tmp_path / "file" / "upgrade.log"
+    )
+    report, console = release(staging)
+    assert (report.status, report.exit_code) == ("failed", 1), console.text
+    assert "cannot open the log of the upgrade (File exists)" in str(report.error)
+    assert staging.bastion.upgrades == 0
+    monkeypatch.undo()
+    resumed, console = resume(staging)
+    assert resumed.status == "done", console.text
     assert staging.bastion.upgrades == 1

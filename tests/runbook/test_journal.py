@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from lpsigning_mojo.errors import (
     RunNotFoundError,
 )
 from lpsigning_mojo.runbook import Journal, RunStore, Session, runs_directory
+from lpsigning_mojo.runbook.records import MAX_JOURNAL_BYTES
 from lpsigning_mojo.testing import FakeClock
 from tests.runbook.conftest import Boom
 
@@ -39,6 +42,16 @@ def test_runs_live_under_xdg_state_home(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert runs_directory() == tmp_path / "lpsigning-mojo" / "runs"
     assert RunStore(clock=FakeClock()).directory == tmp_path / "lpsigning-mojo" / "runs"
+
+
+def test_a_relative_xdg_state_home_is_ignored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Relative, the journals would move with the current directory: a run started in one
+    # place could not be resumed from another ("there is no unfinished run").
+    monkeypatch.setenv("XDG_STATE_HOME", "state")
+    monkeypatch.chdir(tmp_path)
+    assert runs_directory() == Path.home() / ".local/state/lpsigning-mojo/runs"
 
 
 def test_every_record_is_synced_and_the_new_file_is_made_durable(
@@ -248,3 +261,105 @@ def test_an_effect_started_with_no_end_is_unknown(runs: RunStore) -> None:
     status = runs.effect_status(("k",))
     assert status is not None
     assert (status.status, status.at) == ("unknown", 5.0)
+
+
+@pytest.fixture
+def bounded() -> Iterator[None]:
+    """Fail (instead of waiting forever) if the code under test blocks for 10 seconds."""
+
+    def expired(number: int, frame: object) -> None:
+        raise AssertionError("the journal reader blocked for 10 seconds")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(10)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.usefixtures("bounded")
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_a_journal_that_is_not_a_regular_file_is_an_error_never_a_wait(
+    runs: RunStore, kind: str
+) -> None:
+    journal = new(runs)
+    journal.close()
+    odd = runs.directory / "20260101T000000Z-0dd0dd.jsonl"
+    if kind == "fifo":
+        os.mkfifo(odd)
+    elif kind == "device":
+        odd.symlink_to("/dev/zero")
+    else:
+        odd.mkdir()
+    for read in (
+        runs.runs,
+        lambda: runs.load("20260101T000000Z-0dd0dd"),
+        lambda: runs.open("20260101T000000Z-0dd0dd"),
+        lambda: runs.effect_status(("announce", "x")),
+    ):
+        with pytest.raises(JournalError) as caught:
+            read()
+        message = str(caught.value)
+        assert message.startswith(f"{odd}: ")
+        assert "the journal" in message
+        assert "regular file" in message or "directory" in message
+    assert journal.path is not None
+    assert runs.load(journal.run_id).records == journal.records
+
+
+def test_a_journal_too_large_for_any_run_is_refused_unread(runs: RunStore) -> None:
+    path = runs.directory / "20260101T000000Z-b16b16.jsonl"
+    runs.directory.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.truncate(MAX_JOURNAL_BYTES + 1)
+    with pytest.raises(JournalError) as caught:
+        runs.runs()
+    assert str(caught.value) == (
+        f"{path}: the journal is larger than 16 MiB, which no run writes. "
+        "Move the file aside: it is not a journal this tool wrote."
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"type":"note","kind":"x"}', "its time 'at' is not a number of seconds"),
+        ('{"type":"note","kind":"x","at":NaN}', "its time 'at' is not a number of seconds"),
+        ('{"type":"note","kind":"x","at":1e300}', "its time 'at' is not a number of seconds"),
+        ('{"type":"note","kind":"x","at":"noon"}', "its time 'at' is not a number of seconds"),
+        ('{"type":"note","at":1}', "its field 'kind' is missing or of the wrong kind"),
+        ('{"type":"note","kind":"x","at":1,"data":[1]}', "its field 'data' is missing"),
+        ('{"type":"stop","at":1}', "its field 'status' is missing or of the wrong kind"),
+        ('{"type":"step-end","at":1,"step":"edit","outcome":7}', "its field 'outcome' is"),
+        ('{"type":"step-start","at":1,"step":["edit"]}', "its field 'step' is missing"),
+        ('{"type":"effect","at":1,"key":"ab","phase":"start"}', "its field 'key' is missing"),
+        ('{"type":"resume","at":1,"session":3}', "its field 'session' is missing"),
+    ],
+)
+def test_a_record_of_the_wrong_shape_is_an_error_naming_its_line(
+    runs: RunStore, line: str, problem: str
+) -> None:
+    journal = new(runs)
+    journal.close()
+    assert journal.path is not None
+    with journal.path.open("a") as handle:
+        handle.write(line + "\n")
+    for read in (runs.runs, lambda: runs.load(journal.run_id), lambda: runs.open(journal.run_id)):
+        with pytest.raises(JournalError) as caught:
+            read()
+        assert str(caught.value).startswith(f"{journal.path}:2: this ")
+        assert problem in str(caught.value)
+
+
+def test_a_header_of_the_wrong_shape_is_an_error_naming_its_line(runs: RunStore) -> None:
+    runs.directory.mkdir(parents=True, exist_ok=True)
+    path = runs.directory / "20260101T000000Z-aaaaaa.jsonl"
+    path.write_text('{"type":"run","at":1,"run_id":5,"plan":[],"steps":"ab","session":3}\n')
+    with pytest.raises(JournalError) as caught:
+        runs.runs()
+    assert str(caught.value).startswith(
+        f"{path}:1: this 'run' record of the journal is not one this tool wrote: "
+        "its field 'run_id' is missing or of the wrong kind"
+    )

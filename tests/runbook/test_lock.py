@@ -221,3 +221,72 @@ def test_break_lock_without_a_terminal_needs_yes(runs: RunStore, lock: RemoteDir
     assert lock.owner() == owner("stale")
     report = execute(plan(), make_world(tty=False, yes=True), runs=runs, lock=lock, break_lock=True)
     assert report.status == "done"
+
+
+def _hostile_lock(tmp_path: Path, record: str) -> RemoteDirLock:
+    lock = RemoteDirLock(FlakyRunner(), str(tmp_path / "lock"), settle=0.2)
+    Path(lock.path).mkdir(parents=True)
+    (Path(lock.path) / "run-id").write_text("run-9\n")
+    (Path(lock.path) / "owner.json").write_text(record + "\n")
+    return lock
+
+
+@pytest.mark.parametrize("started", ["NaN", "1e300", "-5", '"noon"'])
+def test_an_owner_record_with_an_impossible_time_reads_as_unreadable_and_can_be_broken(
+    tmp_path: Path, started: str
+) -> None:
+    lock = _hostile_lock(
+        tmp_path, f'{{"run_id":"run-9","user":"u","host":"h","pid":1,"started":{started}}}'
+    )
+    with pytest.raises(LockHeldError) as caught:
+        lock.acquire(owner("run-1"))
+    assert "held by run run-9 with no readable owner record" in str(caught.value)
+    holder = lock.owner()
+    assert holder is not None
+    lock.break_lock(holder)
+    lock.acquire(owner("run-1"))
+    assert lock.owner() == owner("run-1")
+
+
+def test_an_owner_record_with_control_characters_is_shown_on_one_line_escaped(
+    tmp_path: Path,
+) -> None:
+    record = (
+        '{"run_id":"run-9","user":"b\\u0007ob\\nfake line","host":"h\\u001b[2J",'
+        '"pid":5,"started":1767225600,"plan":"' + "p" * 500 + '"}'
+    )
+    lock = _hostile_lock(tmp_path, record)
+    with pytest.raises(LockHeldError) as caught:
+        lock.acquire(owner("run-1"))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "\x1b" not in message
+    assert "\x07" not in message
+    assert "by b\\x07ob\\x0afake line@h\\x1b[2J, PID 5" in message
+    assert f"(plan {'p' * 77}...)" in message
+    # The raw run id is kept, so that breaking the lock matches the lock's own file.
+    holder = lock.owner()
+    assert holder is not None
+    lock.break_lock(holder)
+    assert lock.owner() is None
+
+
+@pytest.mark.parametrize("run_id_file", [None, "other-run"])
+def test_a_lock_whose_run_id_file_disagrees_with_its_owner_record_can_be_broken(
+    tmp_path: Path, run_id_file: str | None
+) -> None:
+    lock = _hostile_lock(
+        tmp_path, '{"run_id":"run-9","user":"u","host":"h","pid":1,"started":1767225600}'
+    )
+    run_id_path = Path(lock.path) / "run-id"
+    if run_id_file is None:
+        run_id_path.unlink()
+    else:
+        run_id_path.write_text(run_id_file + "\n")
+    holder = lock.owner()
+    assert holder is not None
+    assert not holder.known
+    # It used to be shown as run-9's and then refused: "now held by run run-9 ..., not by
+    # the run you were shown; it was not broken".
+    lock.break_lock(holder)
+    assert lock.owner() is None
