@@ -11,7 +11,9 @@
 Each record is synced before the next thing happens. A failure
 (:class:`~lpsigning_mojo.errors.LpsigningMojoError`) records its sentence and
 stops the run; Ctrl-C records the step as interrupted; a lost connection
-(:class:`~lpsigning_mojo.errors.OutcomeUnknown`) records it as unknown. In
+(:class:`~lpsigning_mojo.errors.OutcomeUnknown`) records it as unknown, and
+so does a bug (any other exception) raised inside ``run()``, which is then
+raised again: what the step did outside is not known either. In
 each case the lock is kept for ``--resume`` and the output says how to
 resume. A dry run writes no journal and takes no lock: it prints each step's
 ``describe()``.
@@ -364,13 +366,17 @@ class _Execution(Generic[W]):
                     raise _Stop("interrupted", EXIT_INTERRUPTED, "interrupted (Ctrl-C)") from None
                 raise
             status, code, text = self._classify(error)
+            if code is None and phase == "run":
+                # A bug inside run(): what it did outside is not known, so a resume asks
+                # (resolve_unknown) before running the step again.
+                status = "unknown"
             took = elapsed(clock.monotonic() - start)
             with contextlib.suppress(JournalError):
                 end(status, error=text)
             world.reporter.warn(f"{label}: {status} after {took}: {text}")
             if code is None:
                 with contextlib.suppress(JournalError):
-                    journal.stopped("failed", step=step.name, error=text)
+                    journal.stopped(status, step=step.name, error=text)
                 if self.lock is not None:
                     world.reporter.warn(f"The lock at {self.lock.where} is kept for the resume.")
                 raise

@@ -235,12 +235,45 @@ def test_a_step_killed_mid_run_reads_as_unknown_and_is_rechecked(
     assert world.outside.effects == ["edit", "push", "verify"]
 
 
-def test_a_bug_in_a_step_is_recorded_then_raised(world: DemoWorld, runs: RunStore) -> None:
+def test_a_bug_in_a_step_is_recorded_as_an_unknown_outcome_then_raised(
+    world: DemoWorld, runs: RunStore
+) -> None:
     with pytest.raises(ZeroDivisionError):
         execute(three(before=raise_once(ZeroDivisionError("oops"))), world, runs=runs)
     (summary,) = runs.runs()
-    assert summary.status == "failed"
+    # Inside run() the step may have done its work before the bug: not known.
+    assert summary.status == "unknown"
+    assert summary.steps[1].outcome == "unknown"
     assert summary.steps[1].error == "unexpected error (ZeroDivisionError: oops)"
+
+
+def test_after_a_bug_in_a_step_the_resume_asks_before_running_it_again(
+    runs: RunStore,
+) -> None:
+    world = make_world(answers="1\n")
+    runs.clock = world.clock
+    # The bug strikes after the effect: running the step again would repeat it.
+    steps = three(after=raise_once(ZeroDivisionError("oops")), checkable=False, ask=True)
+    with pytest.raises(ZeroDivisionError):
+        execute(steps, world, runs=runs)
+    again = execute(steps, world, runs=runs, resume="last")
+    assert again.status == "done"
+    assert "What happened to step push?" in world.asked.getvalue()
+    assert world.outside.effects == ["edit", "push", "verify"]
+
+
+def test_a_bug_in_a_step_s_check_is_a_failure_since_nothing_ran(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    class BadCheck(Act):
+        def done(self, world: DemoWorld, journal: Journal) -> bool:
+            raise ZeroDivisionError("oops")
+
+    with pytest.raises(ZeroDivisionError):
+        execute(plan(Act(name="edit"), BadCheck(name="push")), world, runs=runs)
+    (summary,) = runs.runs()
+    assert (summary.status, summary.steps[1].outcome) == ("failed", "failed")
+    assert world.outside.effects == ["edit"]
 
 
 def test_outputs_that_are_not_json_are_a_bug_but_the_step_is_recorded_done(
