@@ -359,7 +359,9 @@ def _machines(view: BundleView, values: Mapping[yaml.Node, Any]) -> Iterator[Mac
             constraints=_str_or_none(raw.get("constraints")),
             series=_str_or_none(raw.get("series")),
             base=_str_or_none(raw.get("base")),
-            annotations=_mapping(raw.get("annotations"), f"machine {machine_id}", entry.value),
+            annotations=_mapping(
+                raw.get("annotations"), f"machine {machine_id!r}: annotations", entry.value
+            ),
             extra={key: value for key, value in raw.items() if key not in MACHINE_KEYS},
             line=entry.key.start_mark.line + 1,
         )
