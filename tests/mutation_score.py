@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,14 @@ def _run_mutmut(root: Path, names: list[str] | None = None) -> None:
     A failure to run is fatal.
     """
     (root / "mutants").mkdir(exist_ok=True)
+    # The copy stands for the checkout: the spec lookup stops at the top of a repository,
+    # which it knows by its .git, and the tests of the shipped spec expect that top.
+    (root / "mutants" / ".git").mkdir(exist_ok=True)
+    # mutmut copies tests/ following symbolic links; copied first with its links kept, the
+    # tests of spec layouts with linked helpers see the layouts they describe (mutmut's copy
+    # then writes through the links, onto the same files).
+    shutil.rmtree(root / "mutants" / "tests", ignore_errors=True)
+    shutil.copytree(root / "tests", root / "mutants" / "tests", symlinks=True)
     log = root / "mutants" / "run.log"
     mutmut = Path(sys.executable).parent / "mutmut"
     children = os.environ.get("MUTATION_CHILDREN", "2")
@@ -109,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run mutmut again on the mutants that survived (mutmut keeps other results)",
     )
-    parser.add_argument("--module", help="only this module (e.g. lpsigning_mojo.policy)")
+    parser.add_argument(
+        "--module",
+        action="append",
+        help="only this module (e.g. lpsigning_mojo.policy); may be given several times",
+    )
     parser.add_argument("--rst", action="store_true", help="print the table as reStructuredText")
     args = parser.parse_args(argv)
 
@@ -121,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [
             name
             for path in tool["mutmut"]["only_mutate"]
-            if args.module is None or _module(path) == args.module
+            if args.module is None or _module(path) in args.module
             for name, code in _exit_codes(root, path).items()
             if code not in KILLED
         ]
@@ -130,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     paths: list[str] = [
         path
         for path in tool["mutmut"]["only_mutate"]
-        if args.module is None or _module(path) == args.module
+        if args.module is None or _module(path) in args.module
     ]
     settings = tool.get("mutation-score", {})
     threshold = float(settings.get("threshold", 90))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lpsigning_mojo.bundle import Application, Bundle, Machine, Relation
@@ -72,6 +72,9 @@ BUNDLES = st.fixed_dictionaries(
     },
 )
 
+#: Each example dumps and reads a whole bundle: a quarter of the profile's examples.
+EXAMPLES = settings(max_examples=max(5, settings.default.max_examples // 4))
+
 
 def _application(name: str, fields: dict[str, Any]) -> Application:
     to = fields.get("to")
@@ -127,6 +130,7 @@ def _expected(data: dict[str, Any]) -> Bundle:
     )
 
 
+@EXAMPLES
 @given(data=BUNDLES)
 def test_every_field_reads_back_as_written(data: dict[str, Any]) -> None:
     bundle = Bundle.from_text(yaml.safe_dump(data, sort_keys=False), source="b.yaml")
