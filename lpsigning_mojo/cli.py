@@ -4,6 +4,9 @@ Each subcommand lives in a module of :mod:`lpsigning_mojo.commands` that
 defines ``register(subparsers)``; the parser it adds sets ``handler`` to a
 function taking the parsed arguments and returning an exit status. The work
 itself lives in the library, so scripts get the same result by calling it.
+A module imports what building its parser needs; its handlers import the
+rest. A command line whose command names its module (``log``, ``bundle``)
+builds that module's parser alone; anything else builds them all.
 
 Conventions every command gets from here: ``lpsigning-mojo help [COMMAND
 [SUBCOMMAND]]``; a mistyped command or choice is answered with the closest
@@ -52,6 +55,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lpsigning_mojo.commands.spec",
     "lpsigning_mojo.commands.commitmsg",
     "lpsigning_mojo.commands.log",
+    "lpsigning_mojo.commands.rehearse",
 )
 
 PROG = "lpsigning-mojo"
@@ -101,6 +105,27 @@ def _leaves(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand registered."""
+    return _build(COMMAND_MODULES, conventions=True)
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for a command line: only its command's, when a module bears the command's name.
+
+    ``lpsigning-mojo log ...`` then imports and builds ``log`` alone, not
+    every command; anything else (no command, an option, ``help``,
+    ``completion``, a command named otherwise than its module, a mistyped
+    one) gets the full parser, with its listing and suggestions.
+    """
+    command = argv[0] if argv else ""
+    own = [name for name in COMMAND_MODULES if name.rpartition(".")[2] == command]
+    if own:
+        parser = _build(own, conventions=False)
+        if command in _subcommands(parser):
+            return parser
+    return build_parser()
+
+
+def _build(modules: Sequence[str], *, conventions: bool) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description=(
@@ -113,21 +138,29 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         title="commands", metavar="COMMAND", parser_class=_Parser, required=True
     )
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).register(subparsers)
-    _register_completion(subparsers, parser)
-    _register_help(subparsers, parser)
+    if conventions:
+        _register_completion(subparsers, parser)
+        _register_help(subparsers, parser)
     for leaf in _leaves(parser):
         leaf.set_defaults(usage_parser=leaf)
     return parser
 
 
 def _register_help(subparsers: Any, root: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    from lpsigning_mojo.commands._help import add_command
+
+    parser = add_command(
+        subparsers,
         "help",
         help="show the help of lpsigning-mojo, or of a command",
-        description="Show the help of COMMAND (and SUBCOMMAND), or list the commands.",
-        epilog="Examples: lpsigning-mojo help; lpsigning-mojo help bundle set-revision",
+        description="Show the help of COMMAND (and SUBCOMMAND), or list the commands. It "
+        "prints help for people, so it has no --format json.",
+        example=[
+            ("lpsigning-mojo help", "list the commands"),
+            ("lpsigning-mojo help bundle set-revision", "the help of bundle set-revision"),
+        ],
     )
     parser.add_argument(
         "command",
@@ -164,14 +197,19 @@ def _help(root: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _register_completion(subparsers: Any, root: argparse.ArgumentParser) -> None:
     from lpsigning_mojo.commands._completion import SHELLS
+    from lpsigning_mojo.commands._help import add_command
 
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "completion",
         help="print a shell completion script (bash or zsh)",
         description="Print the completion script for SHELL, generated from the commands and "
-        "options of this version. Load it from your shell's startup file.",
-        epilog="Examples: in ~/.bashrc, source <(lpsigning-mojo completion bash); "
-        "in ~/.zshrc, after compinit, source <(lpsigning-mojo completion zsh)",
+        "options of this version. Load it from your shell's startup file. The script is "
+        "for the shell to read, so it has no --format json.",
+        example=[
+            ("source <(lpsigning-mojo completion bash)", "in ~/.bashrc"),
+            ("source <(lpsigning-mojo completion zsh)", "in ~/.zshrc, after compinit"),
+        ],
     )
     parser.add_argument("shell", metavar="SHELL", choices=SHELLS, help="bash or zsh")
     parser.set_defaults(handler=lambda args: _completion(root, args.shell))
@@ -201,7 +239,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
-    parser = build_parser()
-    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = _parse(_parser_for(words), words)
     handler: Handler = args.handler
     return guarded(PROG, lambda: handler(args))

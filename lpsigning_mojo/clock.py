@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock"]
+__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock", "iso_utc"]
 
 
 class Clock(Protocol):
@@ -47,3 +47,11 @@ class SystemClock:
 
 
 SYSTEM_CLOCK: Clock = SystemClock()
+
+
+def iso_utc(seconds: float) -> str:
+    """Wall time ``seconds`` (since the epoch) as ISO 8601 in UTC: ``2026-11-24T10:15:00Z``.
+
+    The one form every ``--format json`` gives an instant this tool recorded in.
+    """
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))

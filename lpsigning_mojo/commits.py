@@ -39,6 +39,7 @@ __all__ = [
     "RUN_TRAILER",
     "SUMMARY_LIMIT",
     "CommitMessage",
+    "MessageCheck",
     "MessageProblem",
     "bug_references",
     "build_message",
@@ -93,6 +94,38 @@ class MessageProblem:
     message: str
     line: int
     column: int = 1
+
+    def to_json(self) -> dict[str, object]:
+        """``code``, ``message``, ``line`` and ``column``."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageCheck:
+    """The problems :func:`check_message` found in the message file ``path``."""
+
+    path: str
+    problems: tuple[MessageProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """The message keeps the format."""
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        """The problems as a linter prints them: ``FILE:LINE:COL: message (code)``."""
+        return [
+            f"{self.path}:{problem.line}:{problem.column}: {problem.message} ({problem.code})"
+            for problem in self.problems
+        ]
+
+    def to_json(self) -> dict[str, object]:
+        """``check-commit-msg --format json``: ``path``, ``ok`` and ``problems``."""
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "problems": [problem.to_json() for problem in self.problems],
+        }
 
 
 def bug_references(text: str) -> tuple[int, ...]:

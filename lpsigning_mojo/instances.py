@@ -121,6 +121,19 @@ class ManagementEnvironment:
         """The user to log in as: the role for ``login``; for ``sudo``, your own (``None``)."""
         return self.role if self.become == "login" else None
 
+    def to_json(self) -> dict[str, object]:
+        """Every field of ``instances.yaml`` (``environment``: its name), and ``account``."""
+        return {
+            "environment": self.name,
+            "account": self.account,
+            "bastion": self.bastion,
+            "role": self.role,
+            "developer_access": self.developer_access,
+            "become": self.become,
+            "ssh_host": self.ssh_host,
+            "managed_by": self.managed_by,
+        }
+
     def command_line(self, argv: Sequence[str]) -> str:
         """The shell command line that runs ``argv`` as the role account once logged in.
 
@@ -152,6 +165,18 @@ class Trigger:
     description: str | None = None
     line: int | None = None
 
+    def to_json(self) -> dict[str, object]:
+        """Every field of ``instances.yaml`` (``trigger``: its name); seconds, or ``null``."""
+        return {
+            "trigger": self.name,
+            "argv": list(self.argv),
+            "run_from": self.run_from,
+            "pty": self.pty,
+            "timeout": self.timeout,
+            "idle_timeout": self.idle_timeout,
+            "description": self.description,
+        }
+
 
 @attrs.frozen(kw_only=True)
 class Instance:
@@ -176,6 +201,24 @@ class Instance:
     description: str | None = None
     triggers: Mapping[str, Trigger] = attrs.field(factory=dict)
     line: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """Every field of ``instances.yaml``: ``instance`` (its name), ``stage`` (the
+        short name), ``mojo_stage``, ``environment`` (the name of its management
+        environment), ..., ``triggers`` (a list)."""
+        return {
+            "instance": self.name,
+            "stage": self.stage_name,
+            "mojo_stage": self.mojo_stage,
+            "environment": self.environment,
+            "juju_access": self.juju_access,
+            "url": self.url,
+            "aliases": list(self.aliases),
+            "health_endpoint": self.health_endpoint,
+            "juju_model": self.juju_model,
+            "description": self.description,
+            "triggers": [trigger.to_json() for trigger in self.triggers.values()],
+        }
 
     @property
     def health_url(self) -> str | None:
@@ -211,15 +254,11 @@ class Instances:
         return self.environments[instance.environment]
 
     def to_json(self) -> dict[str, object]:
-        """Every field, as in the file, for ``--format json`` (positions left out)."""
-
-        def plain(value: object) -> object:
-            return attrs.asdict(value, recurse=True, filter=lambda a, v: a.name != "line")  # type: ignore[arg-type]
-
+        """Every field, as in the file, for ``lpsigning-mojo instances --format json``."""
         return {
             "path": self.path,
-            "instances": [plain(instance) for instance in self],
-            "environments": [plain(env) for env in self.environments.values()],
+            "instances": [instance.to_json() for instance in self],
+            "environments": [env.to_json() for env in self.environments.values()],
         }
 
 

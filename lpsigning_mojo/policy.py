@@ -235,6 +235,10 @@ class Pin:
     channel: str | None
     revision: int | None
 
+    def to_json(self) -> dict[str, object]:
+        """``stage``, ``application``, ``charm``, ``channel`` and ``revision``."""
+        return dataclasses.asdict(self)
+
 
 def pins(stage: str, applications: Iterable[Pinnable]) -> list[Pin]:
     """What ``stage`` pins: a :class:`Pin` for each application that names a charm."""

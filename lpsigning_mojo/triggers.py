@@ -5,7 +5,8 @@
 runs any command as an instance's role account, where developers have direct
 access. Both return a :class:`RemoteCommand` (pure data, good for
 ``--dry-run``); :meth:`RemoteCommand.run` runs it with any
-:class:`~lpsigning_mojo.remote.CommandRunner`.
+:class:`~lpsigning_mojo.remote.CommandRunner`. :class:`RemoteRun` is what
+running it came to (or would do), for ``--format json``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from collections.abc import Sequence
 
 import attrs
 
-from lpsigning_mojo.errors import AccessRefusedError, InstanceError, UsageError
+from lpsigning_mojo.errors import (
+    AccessRefusedError,
+    CommandInterruptedError,
+    CommandTimeoutError,
+    InstanceError,
+    RemoteCommandError,
+    UsageError,
+)
 from lpsigning_mojo.instances import Instance, Instances, ManagementEnvironment
 from lpsigning_mojo.remote import CommandRunner, LineCallback, RoleAccountRunner, RunResult
 
@@ -23,6 +31,7 @@ __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "RemoteCommand",
+    "RemoteRun",
     "exec_command",
     "upgrade_command",
 ]
@@ -52,6 +61,24 @@ class RemoteCommand:
     def command_line(self) -> str:
         """What is sent over SSH (with ``sudo -n -iu ROLE --`` where the role is not the login)."""
         return self.environment.command_line(self.argv)
+
+    def to_json(self) -> dict[str, object]:
+        """What would run, where and as whom: ``instance``, ``stage``, ``mojo_stage``,
+        ``account`` (``role@bastion``), ``host`` (what SSH connects to), ``argv``,
+        ``command`` (the command line sent), ``pty``, ``timeout`` and ``idle_timeout``
+        (seconds, or ``null``)."""
+        return {
+            "instance": self.instance.name,
+            "stage": self.instance.stage_name,
+            "mojo_stage": self.instance.mojo_stage,
+            "account": self.environment.account,
+            "host": self.environment.ssh_destination,
+            "argv": list(self.argv),
+            "command": self.command_line,
+            "pty": self.pty,
+            "timeout": self.timeout,
+            "idle_timeout": self.idle_timeout,
+        }
 
     def describe(self) -> list[str]:
         """Lines saying exactly what :meth:`run` would do."""
@@ -83,6 +110,66 @@ class RemoteCommand:
             idle_timeout=self.idle_timeout,
             pty=self.pty,
         )
+
+
+@attrs.frozen(kw_only=True)
+class RemoteRun:
+    """What running a :class:`RemoteCommand` came to (``upgrade``, ``exec``).
+
+    ``result`` is how the command ended; ``error`` the runner's error when it
+    did not end (the connection was lost, a timeout, Ctrl-C); neither, for a
+    dry run. ``route`` is the SSH route (``user@host``, through any jump
+    hosts), ``log`` the file holding the whole output, ``gates`` what was
+    checked before (production's promotion gates).
+    """
+
+    command: RemoteCommand
+    dry_run: bool = False
+    result: RunResult | None = None
+    error: RemoteCommandError | None = None
+    route: str | None = None
+    log: str | None = None
+    gates: tuple[str, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        """``not-run`` (a dry run), ``succeeded``, ``failed`` (a non-zero exit status),
+        ``killed`` (a signal), ``timed-out``, ``interrupted``, or ``unknown`` (the
+        connection was lost: it may have run to its end)."""
+        if self.result is not None:
+            if self.result.ok:
+                return "succeeded"
+            return "failed" if self.result.exit_status is not None else "killed"
+        if self.error is None:
+            return "not-run"
+        if isinstance(self.error, CommandTimeoutError):
+            return "timed-out"
+        if isinstance(self.error, CommandInterruptedError):
+            return "interrupted"
+        return "unknown"  # OutcomeUnknown, or any other end this side did not see
+
+    def to_json(self) -> dict[str, object]:
+        """``upgrade`` and ``exec`` with ``--format json``: the keys of
+        :meth:`RemoteCommand.to_json`, then ``dry_run``, ``route``, ``gates``,
+        ``outcome``, ``exit_status``, ``signal``, ``elapsed`` (seconds), ``tail``
+        (the last lines of output), ``log`` (a path, or ``null``) and ``error``
+        (the sentence, when it did not end)."""
+        result, error = self.result, self.error
+        elapsed = result.elapsed if result else error.elapsed if error else None
+        tail = result.tail() if result else error.tail if error else ()
+        return {
+            **self.command.to_json(),
+            "dry_run": self.dry_run,
+            "route": self.route,
+            "gates": list(self.gates),
+            "outcome": self.outcome,
+            "exit_status": None if result is None else result.exit_status,
+            "signal": None if result is None else result.signal,
+            "elapsed": elapsed,
+            "tail": list(tail),
+            "log": self.log,
+            "error": None if error is None else str(error),
+        }
 
 
 def _refuse_without_access(env: ManagementEnvironment, what: str, instance: Instance) -> None:

@@ -64,10 +64,12 @@ def test_instances_as_json(run: Run, spec_dir: Path) -> None:
     data = json.loads(out)
     staging, production = data["instances"]
     assert staging["aliases"] == ["dogfood"]
+    assert (staging["instance"], staging["stage"]) == ("staging", "staging")
     assert staging["mojo_stage"] == "lp-signing/staging"
-    assert staging["triggers"]["upgrade"]["argv"] == ["upgrade-staging"]
+    assert staging["triggers"][0]["trigger"] == "upgrade"
+    assert staging["triggers"][0]["argv"] == ["upgrade-staging"]
     assert production["url"] is None
-    assert [env["name"] for env in data["environments"]] == ["staging", "production"]
+    assert [env["environment"] for env in data["environments"]] == ["staging", "production"]
     assert "line" not in staging
 
 

@@ -32,8 +32,14 @@ stand in for a skipped one): ``fixture: NAME`` copies
 ``tests/docs_fixtures/NAME/`` into it, ``shell: COMMAND`` runs a shell
 command in it (``git commit -qam ...`` for a block that runs ``git
 commit``), and ``juju: staging`` puts a fake ``juju`` on ``PATH`` that
-answers with the sample state of staging. ``cd /tmp`` goes to an empty
-directory that the output shows as ``/tmp``.
+answers with the sample state of staging. ``rehearsal: world`` builds the
+rehearsal's world (:class:`~lpsigning_mojo.rehearsal.world.LoopbackWorld`)
+from the page's spec and makes it yours: the commands that follow run in
+its clone of the spec, ``~/.ssh/config`` reaches its bastion, and
+``LPSIGNING_MOJO_CONFIG`` names its configuration (Launchpad, Mattermost,
+Deployable), so a release command runs as it would for real, against the
+stand-ins; the world is stopped after the page. ``cd /tmp`` goes to an
+empty directory that the output shows as ``/tmp``.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +127,7 @@ def blocks(path: Path) -> list[Block]:
                 key, _, value = item.partition(":")
                 if key == "skip":
                     skip = value.strip()
-                elif key in ("fixture", "shell", "juju"):
+                elif key in ("fixture", "shell", "juju", "rehearsal"):
                     prepare.append((key, value.strip()))
                 else:
                     raise AssertionError(f"{path}:{index}: unknown console-test item {item!r}")
@@ -172,6 +178,7 @@ class Workspace:
         self.charmhub = charmhub
         self.home = home
         self.status = 0
+        self.closing: list[Callable[[], None]] = []
         self.empty = home.parent / "tmp"  # what "cd /tmp" reaches
         self.empty.mkdir(exist_ok=True)
         shutil.copytree(REPO_ROOT / "spec", root / "spec")
@@ -214,6 +221,22 @@ class Workspace:
 
             expect_staging(juju)
             monkeypatch.setenv("PATH", f"{juju.directory}{os.pathsep}{os.environ['PATH']}")
+        elif key == "rehearsal":
+            assert value == "world", f"no rehearsal {value!r}"
+            from lpsigning_mojo.rehearsal.world import LoopbackWorld
+
+            world = LoopbackWorld(self.home / "rehearsal", spec=self.root / "spec" / "lp-signing")
+            self.closing.append(world.start().close)
+            ssh = self.home / ".ssh"
+            ssh.mkdir(exist_ok=True)
+            shutil.copy(world.releaser / "ssh" / "config", ssh / "config")
+            monkeypatch.setenv("LPSIGNING_MOJO_CONFIG", str(world.config_file))
+            monkeypatch.setenv("CHARMHUB_URL", world.charmhub.url)
+            self.root = world.clone
+
+    def close(self) -> None:
+        for close in reversed(self.closing):
+            close()
 
     def run(self, command: str, monkeypatch: pytest.MonkeyPatch) -> str:
         """Run one ``$`` line; its output as a terminal would show it."""
@@ -276,14 +299,16 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 @pytest.fixture
 def workspace(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, charmhub_server: CharmhubStandIn
-) -> Workspace:
+) -> Iterator[Workspace]:
     monkeypatch.setenv("CHARMHUB_URL", charmhub_server.url)
     monkeypatch.setenv("USER", "you")
     monkeypatch.setenv("LOGNAME", "you")
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.delenv("LPSIGNING_MOJO_SPEC", raising=False)
     monkeypatch.delenv("LPSIGNING_MOJO_CONFIG", raising=False)
-    return Workspace(Path.home() / "lp-signing", charmhub_server.url, Path.home())
+    workspace = Workspace(Path.home() / "lp-signing", charmhub_server.url, Path.home())
+    yield workspace
+    workspace.close()
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda path: str(path.relative_to(DOCS)))

@@ -1,4 +1,4 @@
-"""Importing the package and its light modules does not import python-libjuju."""
+"""Importing the package and its light modules, or building the CLI's parser, stays light."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from lpsigning_mojo import cli
 from tests.conftest import REPO_ROOT
 
 LIGHT = [
@@ -46,3 +49,43 @@ def test_the_package_and_its_fakes_do_not_need_hypothesis() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
     )
     assert done.stdout.split() == ["False"]
+
+
+#: What no command may import just to build its parser: each handler imports its own.
+PARSER_HEAVY = ("jinja2", "yaml", "attrs", "attr", "paramiko", "launchpadlib", "juju")
+
+_PARSER_SCRIPT = """
+import contextlib, io, json, sys
+from lpsigning_mojo import cli
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    if sys.argv[1:] == ["build"]:
+        cli.build_parser()
+    else:
+        try:
+            cli.main(sys.argv[1:])
+        except SystemExit:
+            pass
+print(json.dumps({"out": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv", [["build"], ["--help"], ["log", "--help"], ["help", "bundle", "set-revision"]]
+)
+def test_building_the_parser_imports_no_heavy_library(argv: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _PARSER_SCRIPT, *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    data = json.loads(done.stdout)
+    if argv != ["build"]:
+        assert "usage: lpsigning-mojo" in data["out"]
+    if argv[0] == "log":  # a command line builds its own command's parser only
+        assert not set(cli.COMMAND_MODULES) - {"lpsigning_mojo.commands.log"} & set(data["modules"])
+    else:  # every command module was imported, so each was checked
+        assert set(cli.COMMAND_MODULES) <= set(data["modules"])
+    heavy = sorted(m for m in data["modules"] if m.split(".")[0] in PARSER_HEAVY)
+    assert heavy == []

@@ -64,6 +64,15 @@ class FieldChange:
     old: Any
     new: Any
 
+    def to_json(self) -> dict[str, object]:
+        """``application`` (``null`` outside the applications), ``field``, ``old``, ``new``."""
+        return {
+            "application": self.application,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+        }
+
     def describe(self) -> str:
         """A line for people: ``lp-signing revision: 87 -> 88``."""
         where = f"{self.application} " if self.application else ""
@@ -76,12 +85,17 @@ def _show(value: Any) -> str:
 
 @attrs.frozen(kw_only=True)
 class BundleDiff:
-    """What changed between two bundles (rendered for a production stage, if ``production``)."""
+    """What changed between two bundles (rendered for a production stage, if ``production``).
+
+    ``stage`` is the stage both were rendered for, when known
+    (:func:`diff_templates` sets it).
+    """
 
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changes: tuple[FieldChange, ...] = ()
     production: bool = False
+    stage: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -135,16 +149,19 @@ class BundleDiff:
         ]
 
     def to_json(self) -> dict[str, Any]:
-        """The diff for ``--format json``."""
+        """The diff for ``--format json`` (``bundle diff``; each stage of ``log``).
+
+        ``invalid_build_labels`` are the changes of :attr:`invalid_build_labels`,
+        the reason a change of ``build_label`` alone is not release only.
+        """
         return {
+            "stage": self.stage,
             "added": list(self.added),
             "removed": list(self.removed),
-            "changes": [
-                {"application": c.application, "field": c.field, "old": c.old, "new": c.new}
-                for c in self.changes
-            ],
+            "changes": [change.to_json() for change in self.changes],
             "classification": self.classification,
             "release_only": self.release_only,
+            "invalid_build_labels": [change.to_json() for change in self.invalid_build_labels],
         }
 
 
@@ -233,7 +250,7 @@ def diff_templates(
 
     _, before = render_bundle(Template.from_text(old, path=old_path), stage, variables)
     _, after = render_bundle(Template.from_text(new, path=new_path), stage, variables)
-    return diff_bundles(before, after, production=production)
+    return attrs.evolve(diff_bundles(before, after, production=production), stage=stage)
 
 
 def unified_diff(old: str, new: str, *, path: str, context: int = 3) -> str:

@@ -63,7 +63,9 @@ class EditResult:
     line of the new text that holds the value (the inserted line when
     ``inserted``). ``stages`` are the stages whose rendered bundle changed;
     ``unchecked`` the stages that did not render before the edit, so could
-    not be checked.
+    not be checked. ``application``, ``field`` (``revision``, ``channel``,
+    ``options.KEY``), ``old`` and ``new`` say what was set, as rendered for
+    ``stage`` (``old`` is ``None`` where the key was absent).
     """
 
     text: str
@@ -74,6 +76,31 @@ class EditResult:
     stages: tuple[str, ...]
     unchecked: tuple[str, ...] = ()
     path: str | None = None
+    application: str | None = None
+    field: str | None = None
+    old: object = None
+    new: object = None
+    stage: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The edit for ``--format json`` (``bundle set-*``): ``path``, ``stage``,
+        ``application``, ``field``, ``old``, ``new``, ``changed``, ``line``,
+        ``inserted``, ``stages`` (those whose rendered bundle changes),
+        ``unchecked`` and ``diff`` (the unified diff, ``""`` when unchanged)."""
+        return {
+            "path": self.path,
+            "stage": self.stage,
+            "application": self.application,
+            "field": self.field,
+            "old": self.old,
+            "new": self.new,
+            "changed": self.changed,
+            "line": self.line,
+            "inserted": self.inserted,
+            "stages": list(self.stages),
+            "unchecked": list(self.unchecked),
+            "diff": self.diff(),
+        }
 
     def diff(self) -> str:
         """The change as a unified diff of the template (``""`` when nothing changed).
@@ -302,13 +329,14 @@ def _edit(
     documents, view = _locate(rendered, app, path, stage)
     slot = _find(documents, app, keys, view, path)
     lines = split_lines(text)
+    field = ".".join(keys)
+    current = None if slot.value_node is None else construct(slot.value_node)
     if slot.value_node is not None:
-        current = construct(slot.value_node)  # already the value: nothing to write or refuse
-        if current == value and type(current) is type(value):
+        if current == value and type(current) is type(value):  # nothing to write or refuse
             line = view.template_line(slot.value_node) or view.line(slot.value_node)
             return EditResult(
                 text=text, before=text, changed=False, line=line, inserted=False, stages=(),
-                path=path,
+                path=path, application=app, field=field, old=current, new=value, stage=stage,
             )  # fmt: skip
         done = replace(lines, view, slot, value, what)
         check = _check(template, app, change, stage, stages, variables, what, done.line)
@@ -331,6 +359,11 @@ def _edit(
         inserted=inserted,
         stages=affected,
         unchecked=unchecked,
+        application=app,
+        field=field,
+        old=current,
+        new=value,
+        stage=stage,
     )
 
 

@@ -94,6 +94,20 @@ class Application:
         """Whether the application looks subordinate (no units, no placement)."""
         return self.num_units is None and self.scale is None and not self.to
 
+    def to_json(self) -> dict[str, object]:
+        """What the application deploys, for ``--format json`` (``bundle show``,
+        ``status``'s ``pinned``, ``spec plan``'s rendered bundles): ``application``
+        (its name), ``charm``, ``channel``, ``revision``, ``num_units`` and
+        ``build_label``, ``null`` where the bundle sets none."""
+        return {
+            "application": self.name,
+            "charm": self.charm,
+            "channel": self.channel,
+            "revision": self.revision,
+            "num_units": self.num_units,
+            "build_label": self.build_label,
+        }
+
     def with_revision(self, revision: int) -> Application:
         """This application with ``revision`` set (the model side of an edit)."""
         return attrs.evolve(self, revision=revision)

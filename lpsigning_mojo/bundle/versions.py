@@ -32,27 +32,31 @@ import dataclasses
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import yaml
 
 from lpsigning_mojo.bundle.diff import BundleDiff, FieldChange, diff_bundles
-from lpsigning_mojo.bundle.edit import render_bundle
 from lpsigning_mojo.bundle.model import Application, Bundle
-from lpsigning_mojo.bundle.template import Rendered, Template
 from lpsigning_mojo.errors import BundleError
 from lpsigning_mojo.yamlnodes import LINE_BREAK
+
+if TYPE_CHECKING:
+    # Jinja2 and the rendering are imported by the first full rendering (see _full):
+    # most versions are read, not rendered.
+    from lpsigning_mojo.bundle.template import Rendered
 
 __all__ = ["TRACKED_FIELDS", "StageVersion", "VersionTracker"]
 
 #: The values read off the template between full renderings, as :class:`FieldChange` names them.
 TRACKED_FIELDS = ("charm", "channel", "revision", "options.build_label")
 _ORDER = {field: index for index, field in enumerate(TRACKED_FIELDS)}
-_SAFE = re.compile(r"[A-Za-z0-9._/+=-]*\Z")
+_safe = re.compile(r"[A-Za-z0-9._/+=-]*\Z").match
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+=-]*\Z")
 _INTEGER = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 _LAST = sys.maxsize
+_NO_VALUES: Mapping[tuple[str, str], Any] = {}
 #: How the bundle's YAML reader resolves plain scalars (YAML 1.1: ``on`` is a boolean).
 _RESOLVER = yaml.resolver.Resolver()
 
@@ -99,14 +103,12 @@ class _State:
 
     def __init__(
         self,
-        *,
         key: str,
         text: str,
         bundle: Bundle | None,
         error: str | None,
         slots: tuple[_Slot, ...] = (),
         copied: tuple[tuple[int, int], ...] = (),
-        values: Mapping[tuple[str, str], Any] | None = None,
     ) -> None:
         self.key = key
         self.text = text
@@ -115,7 +117,7 @@ class _State:
         self.slots = slots
         self.copied = copied
         #: Slot values changed since ``bundle`` was rendered: (application, field) -> value.
-        self.values: Mapping[tuple[str, str], Any] = values or {}
+        self.values: Mapping[tuple[str, str], Any] = _NO_VALUES
 
     def materialize(self) -> Bundle | None:
         """The bundle of this version (the rendered one with the slot values applied)."""
@@ -126,12 +128,10 @@ class _State:
             bundle = bundle.replace_application(_with(bundle.applications[name], field, value))
         return bundle
 
-    def current(self, slot: _Slot) -> Any:
-        key = (slot.application, slot.field)
-        if key in self.values:
-            return self.values[key]
+    def read(self, application: str, field: str) -> Any:
+        """The value of ``field`` of ``application`` as rendered (slot values aside)."""
         assert self.bundle is not None
-        return _value(self.bundle.applications[slot.application], slot.field)
+        return _value(self.bundle.applications[application], field)
 
 
 class VersionTracker:
@@ -161,43 +161,48 @@ class VersionTracker:
         version (from nothing, the first time).
         """
         normalized = "\n".join(LINE_BREAK.split(text)) if "\r" in text else text
+        states = self._states
         results: dict[str, StageVersion] = {}
-        groups: dict[str | None, list[str]] = {}
+        groups: dict[str | None, list[str]] = {}  # by the version each stage had
         for stage in stages:
-            previous = self._states.get(stage)
+            previous = states.get(stage)
             previous_key = None if previous is None else previous.key
-            if previous_key in groups:
-                groups[previous_key].append(stage)
-            else:
+            members = groups.get(previous_key)
+            if members is None:
                 groups[previous_key] = [stage]
+            else:
+                members.append(stage)
         for previous_key, members in groups.items():
             read = None
             if previous_key is not None and previous_key != key:
                 read = self._read(members, key, normalized)
-            for stage in members:
-                before = self._states.get(stage)
-                if read is not None:
+            if read is not None:
+                diffs = self._diffs
+                for stage in members:
                     after, changes = read[stage]
-                    self.read += 1
-                    ids = tuple(map(id, changes))  # the changes are shared (see _change)
-                    diff = self._diffs.get(ids)
+                    ids = tuple(map(id, changes))  # the changes are shared (see _read)
+                    diff = diffs.get(ids)
                     if diff is None:
-                        diff = self._diffs[ids] = BundleDiff(changes=changes)
+                        diff = diffs[ids] = BundleDiff(changes=changes)
                     results[stage] = StageVersion(
                         stage=stage, error=None, diff=diff, rendered=False, state=after
                     )
-                else:
-                    after = self._full(stage, key, normalized)
-                    broken = before is not None and before.bundle is None
-                    results[stage] = StageVersion(
-                        stage=stage,
-                        error=after.error,
-                        diff=_diff(self._good.get(stage) if broken else before, after),
-                        rendered=True,
-                        recovered=broken and after.bundle is not None,
-                        state=after,
-                    )
-                self._states[stage] = after
+                    states[stage] = self._good[stage] = after
+                self.read += len(members)
+                continue
+            for stage in members:
+                before = states.get(stage)
+                after = self._full(stage, key, normalized)
+                broken = before is not None and before.bundle is None
+                results[stage] = StageVersion(
+                    stage=stage,
+                    error=after.error,
+                    diff=_diff(self._good.get(stage) if broken else before, after),
+                    rendered=True,
+                    recovered=broken and after.bundle is not None,
+                    state=after,
+                )
+                states[stage] = after
                 if after.bundle is not None:
                     self._good[stage] = after
         return results
@@ -218,114 +223,94 @@ class VersionTracker:
         seen = self._seen.get((stage, key))
         if seen is not None:
             return seen
+        from lpsigning_mojo.bundle.edit import render_bundle
+        from lpsigning_mojo.bundle.template import Template
+
         self.full += 1
         try:
             template = Template.from_text(text, path=self.path)
             rendered, bundle = render_bundle(template, stage, self.variables)
         except BundleError as error:
-            state = _State(key=key, text=text, bundle=None, error=str(error))
+            state = _State(key, text, None, str(error))
         else:
             slots, copied = _slots(rendered, bundle) if rendered.mapped else ((), ())
-            state = _State(
-                key=key, text=text, bundle=bundle, error=None, slots=slots, copied=copied
-            )
+            state = _State(key, text, bundle, None, slots, copied)
         self._seen[(stage, key)] = state
         return state
 
     # -- reading values off the slots -------------------------------------------------------
 
-    def _change(self, application: str, field: str, old: Any, new: Any) -> FieldChange:
-        """The (shared, frozen) change of ``field`` from ``old`` to ``new``."""
-        key = (application, field, old, new)  # a field's values are all of one type
-        change = self._changes.get(key)
-        if change is None:
-            change = self._changes[key] = FieldChange(
-                application=application, field=field, old=old, new=new
-            )
-        return change
-
     def _read(
         self, stages: Sequence[str], key: str, text: str
     ) -> dict[str, tuple[_State, tuple[FieldChange, ...]]] | None:
-        """The stages' new states and changes when only slot values changed, else ``None``."""
-        states = [self._states[stage] for stage in stages]
-        for state in states:
+        """The stages' new states and changes when only slot values changed, else ``None``.
+
+        The hot path: one call per commit of a spec's history.
+        """
+        states: list[_State] = []
+        for stage in stages:
+            state = self._states[stage]
             if state is None or state.bundle is None or not state.slots:
                 return None
-        old = states[0].text  # type: ignore[union-attr]
+            states.append(state)
+        old = states[0].text
         regions = _regions(old, text)
         if regions is None:
             return None
-        hits: list[list[tuple[_Slot, tuple[int, int, str]]]] = [[] for _ in states]
-        for region in regions:
-            start, end, replacement = region
-            if not _SAFE.match(replacement):
-                return None
-            in_a_slot = False
-            for index, state in enumerate(states):
-                assert state is not None
-                slot = _slot_holding(state.slots, start, end)
-                if slot is not None:
-                    if hits[index] and any(seen is slot for seen, _ in hits[index]):
-                        return None
-                    hits[index].append((slot, region))
-                    in_a_slot = True
-                elif _touches(state.copied, start, end):
-                    return None
-            if not in_a_slot:
-                return None
         moved = False
         for start, end, replacement in regions:
-            moved = moved or len(replacement) != end - start
+            if _safe(replacement) is None:
+                return None
+            if len(replacement) != end - start:
+                moved = True
+        placed: list[list[tuple[_Slot, tuple[int, int, str]]]] = []
+        in_slots: set[int] = set()
+        for state in states:
+            hits = _place(state.slots, state.copied, regions, in_slots)
+            if hits is None:
+                return None
+            placed.append(hits)
+        if len(in_slots) != len(regions):  # a region that no stage copies through a slot
+            return None
         parsed: dict[tuple[str, str], Any] = {}
+        known = self._changes
         result: dict[str, tuple[_State, tuple[FieldChange, ...]]] = {}
-        for stage, state, hit in zip(stages, states, hits, strict=True):
-            assert state is not None
-            if not hit and not moved:  # this stage does not copy what changed
-                result[stage] = (
-                    _State(
-                        key=key,
-                        text=text,
-                        bundle=state.bundle,
-                        error=None,
-                        slots=state.slots,
-                        copied=state.copied,
-                        values=state.values,
-                    ),
-                    (),
-                )
+        for stage, state, hits in zip(stages, states, placed, strict=True):
+            if not hits and not moved:  # this stage does not copy what changed
+                after = _State(key, text, state.bundle, None, state.slots, state.copied)
+                after.values = state.values
+                result[stage] = (after, ())
                 continue
             values = dict(state.values)
             changes: list[FieldChange] = []
-            for slot, (start, end, replacement) in hit:
-                written = old[slot.start : start] + replacement + old[end : slot.end]
-                found = (written, slot.field)
-                value = (
-                    parsed[found]
-                    if found in parsed
-                    else parsed.setdefault(found, _parse(written, slot.field))
-                )
+            for slot, (start, end, replacement) in hits:
+                application, field = where = slot.application, slot.field
+                found = (old[slot.start : start] + replacement + old[end : slot.end], field)
+                if found in parsed:
+                    value = parsed[found]
+                else:
+                    value = parsed[found] = _parse(*found)
                 if value is None:
                     return None
-                before = state.current(slot)
-                values[(slot.application, slot.field)] = value
+                before = values[where] if where in values else state.read(application, field)
+                values[where] = value
                 if value != before:
-                    changes.append(self._change(slot.application, slot.field, before, value))
+                    # Shared and frozen: equal changes are one object (advance keys diffs by id).
+                    change_key = (application, field, before, value)
+                    change = known.get(change_key)
+                    if change is None:
+                        change = known[change_key] = FieldChange(
+                            application=application, field=field, old=before, new=value
+                        )
+                    changes.append(change)
             if len(changes) > 1:
                 changes.sort(key=lambda change: (change.application or "", _ORDER[change.field]))
             slots, copied = state.slots, state.copied
             if moved:  # offsets after a region that changed length move
                 slots = tuple(_shift_slot(slot, regions) for slot in slots)
                 copied = tuple(_shift_span(span, regions) for span in copied)
-            after = _State(
-                key=key,
-                text=text,
-                bundle=state.bundle,
-                error=None,
-                slots=slots,
-                copied=copied,
-                values=values,
-            )
+            after = _State(key, text, state.bundle, None, slots, copied)
+            after.values = values
             result[stage] = (after, tuple(changes))
         return result
 
@@ -455,6 +440,33 @@ def _regions(old: str, new: str) -> list[tuple[int, int, str]] | None:
             regions.append((offset + start, offset + stop, replacement))
         offset += len(before) + 1
     return regions
+
+
+def _place(
+    slots: Sequence[_Slot],
+    copied: Sequence[tuple[int, int]],
+    regions: Sequence[tuple[int, int, str]],
+    in_slots: set[int],
+) -> list[tuple[_Slot, tuple[int, int, str]]] | None:
+    """The slot each region falls in, for one layout of slots and copied spans.
+
+    ``None`` when a region outside every slot meets a copied span, or two
+    regions fall in one slot. The indexes of the regions in a slot are added
+    to ``in_slots``.
+    """
+    hits: list[tuple[_Slot, tuple[int, int, str]]] = []
+    for index, region in enumerate(regions):
+        start, end, _ = region
+        slot = _slot_holding(slots, start, end)
+        if slot is not None:
+            for seen, _ in hits:
+                if seen is slot:
+                    return None
+            hits.append((slot, region))
+            in_slots.add(index)
+        elif _touches(copied, start, end):
+            return None
+    return hits
 
 
 def _slot_holding(slots: Sequence[_Slot], start: int, end: int) -> _Slot | None:

@@ -8,23 +8,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.errors import UsageError
-from lpsigning_mojo.files import edit_text, read_text
+from lpsigning_mojo.files import read_text
 from lpsigning_mojo.mojospec import DEFAULT_STAGES, MANIFEST, Spec, find_spec_dir, stage_name
 from lpsigning_mojo.numbers import decimal_number, integer, whole_number
-from lpsigning_mojo.policy import ReleasePolicy
 
 if TYPE_CHECKING:
     # The bundle package (Jinja2, PyYAML, attrs) is imported by the handlers
     # that use it, so building the parser for any command stays cheap.
     from lpsigning_mojo.bundle import EditResult
+    from lpsigning_mojo.policy import ReleasePolicy
+    from lpsigning_mojo.release.edits import Compute
+    from lpsigning_mojo.release.revisions import RevisionBump
 
 __all__ = ["register"]
 
 STAGE_HELP = (
     "the stage: a short name (production, staging, devel) or Mojo's name (lp-signing/production)"
 )
+APP_HELP = "the application, e.g. lp-signing"
 
 
 def register(subparsers: Any) -> None:
@@ -40,21 +44,30 @@ def register(subparsers: Any) -> None:
     )
     commands = bundle.add_subparsers(title="bundle commands", metavar="COMMAND", required=True)
 
-    show = commands.add_parser(
+    show = add_command(
+        commands,
         "show",
         help="the rendered bundle's applications for a stage",
-        description="Render the bundle for a stage and list its applications.",
+        description="Render the bundle template PATH for --stage and list its applications: "
+        "charm, channel, revision, units and build_label ('-' where the bundle sets none).",
+        example=[
+            (
+                "lpsigning-mojo bundle show spec/lp-signing/bundle.yaml --stage production",
+                "what production deploys",
+            ),
+            (
+                "lpsigning-mojo bundle show spec/lp-signing/bundle.yaml --stage staging "
+                "--format json",
+                "the same for staging, with the rendered bundle, for a script",
+            ),
+        ],
     )
     _common(show)
-    show.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people (default) or json for scripts",
-    )
+    add_format(show, what="the applications and the rendered bundle")
     show.set_defaults(handler=_show)
 
-    revision = commands.add_parser(
+    revision = add_command(
+        commands,
         "set-revision",
         help="pin an application's charm revision",
         description=(
@@ -63,11 +76,27 @@ def register(subparsers: Any) -> None:
             "Charmhub holds in the channel (and base) the bundle pins for that stage; "
             "--latest picks the highest such revision; --force skips the check."
         ),
+        example=[
+            (
+                "lpsigning-mojo bundle set-revision spec/lp-signing/bundle.yaml lp-signing 89 "
+                "--stage staging --dry-run",
+                "show the diff of pinning revision 89; write nothing",
+            ),
+            (
+                "lpsigning-mojo bundle set-revision spec/lp-signing/bundle.yaml lp-signing "
+                "--latest --stage staging",
+                "pin the latest revision of the channel staging deploys from",
+            ),
+        ],
     )
     _common(revision)
-    revision.add_argument("app", metavar="APP", help="the application, e.g. lp-signing")
+    revision.add_argument("app", metavar="APP", help=APP_HELP)
     revision.add_argument(
-        "revision", metavar="REVISION", type=_revision, nargs="?", help="the revision (or --latest)"
+        "revision",
+        metavar="REVISION",
+        type=_revision,
+        nargs="?",
+        help="the charm revision, a whole number (or give --latest instead)",
     )
     revision.add_argument(
         "--latest",
@@ -77,14 +106,12 @@ def register(subparsers: Any) -> None:
     revision.add_argument(
         "--force", action="store_true", help="do not ask Charmhub whether REVISION is released"
     )
-    revision.add_argument(
-        "--charmhub-url",
-        help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
-    )
+    _charmhub(revision)
     _writing(revision)
     revision.set_defaults(handler=_set_revision)
 
-    channel = commands.add_parser(
+    channel = add_command(
+        commands,
         "set-channel",
         help="set an application's Charmhub channel",
         description=(
@@ -92,34 +119,55 @@ def register(subparsers: Any) -> None:
             "revision is pinned, Charmhub must hold it in the new channel (and base), for "
             "every stage the edit changes; --force skips the check."
         ),
+        example=[
+            (
+                "lpsigning-mojo bundle set-channel spec/lp-signing/bundle.yaml lp-signing "
+                "latest/beta --stage staging --dry-run",
+                "show the diff of deploying lp-signing from latest/beta; write nothing",
+            ),
+        ],
     )
     _common(channel)
-    channel.add_argument("app", metavar="APP", help="the application, e.g. lp-signing")
-    channel.add_argument("channel", metavar="CHANNEL", help="the channel, e.g. latest/stable")
+    channel.add_argument("app", metavar="APP", help=APP_HELP)
+    channel.add_argument(
+        "channel", metavar="CHANNEL", help="the channel, TRACK/RISK, e.g. latest/stable"
+    )
     channel.add_argument(
         "--force",
         action="store_true",
         help="do not ask Charmhub whether the new channel holds the pinned revision",
     )
-    channel.add_argument(
-        "--charmhub-url",
-        help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
-    )
+    _charmhub(channel)
     _writing(channel)
     channel.set_defaults(handler=_set_channel)
 
-    option = commands.add_parser(
+    option = add_command(
+        commands,
         "set-option",
         help="set an application option, e.g. build_label",
         description=(
             "Set option KEY of APP to VALUE as rendered for --stage. VALUE keeps the type of "
             "the current value (a number stays a number) unless --type says otherwise."
         ),
+        example=[
+            (
+                "lpsigning-mojo bundle set-option spec/lp-signing/bundle.yaml lp-signing "
+                "build_label $(git -C ~/src/lp-signing rev-parse HEAD) --stage production",
+                "deploy that lp-signing commit's build to production",
+            ),
+            (
+                "lpsigning-mojo bundle set-option spec/lp-signing/bundle.yaml lp-signing "
+                "workers 8 --stage production --dry-run --format json",
+                "what the edit would change, for a script",
+            ),
+        ],
     )
     _common(option)
-    option.add_argument("app", metavar="APP")
-    option.add_argument("key", metavar="KEY")
-    option.add_argument("value", metavar="VALUE")
+    option.add_argument("app", metavar="APP", help=APP_HELP)
+    option.add_argument("key", metavar="KEY", help="the option, e.g. build_label")
+    option.add_argument(
+        "value", metavar="VALUE", help="its new value, on one line (see --type for its type)"
+    )
     option.add_argument(
         "--type",
         choices=("auto", "str", "int", "float", "bool"),
@@ -129,7 +177,8 @@ def register(subparsers: Any) -> None:
     _writing(option)
     option.set_defaults(handler=_set_option)
 
-    diff = commands.add_parser(
+    diff = add_command(
+        commands,
         "diff",
         help="what changed between two versions of the bundle",
         description=(
@@ -138,11 +187,27 @@ def register(subparsers: Any) -> None:
             "Says whether the change is release only (charm revisions and/or build_label), "
             "which the runbook allows to push without a merge proposal."
         ),
+        example=[
+            (
+                "lpsigning-mojo bundle diff HEAD:spec/lp-signing/bundle.yaml "
+                "spec/lp-signing/bundle.yaml --stage staging",
+                "what your uncommitted edit changes in staging, and whether it is release only",
+            ),
+            (
+                "lpsigning-mojo bundle diff HEAD~1:spec/lp-signing/bundle.yaml "
+                "HEAD:spec/lp-signing/bundle.yaml --stage production --format json",
+                "what the last commit changed in production, for a script",
+            ),
+        ],
     )
-    diff.add_argument("old", metavar="OLD")
-    diff.add_argument("new", metavar="NEW")
+    diff.add_argument(
+        "old", metavar="OLD", help="the old version: a path, or REV:PATH read with git"
+    )
+    diff.add_argument(
+        "new", metavar="NEW", help="the new version: a path, or REV:PATH read with git"
+    )
     diff.add_argument("--stage", required=True, help=STAGE_HELP)
-    diff.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(diff, what="the changes and the classification")
     _variables(diff)
     diff.set_defaults(handler=_diff)
 
@@ -166,8 +231,17 @@ def _variables(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _charmhub(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--charmhub-url",
+        metavar="URL",
+        help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
+    )
+
+
 def _writing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the diff and write nothing")
+    add_format(parser, what="what changed, the diff, the stages affected, whether it was written")
 
 
 def _revision(text: str) -> int:
@@ -191,13 +265,15 @@ def _template_variables(args: argparse.Namespace) -> dict[str, object]:
     return variables
 
 
-def _stages(path: str, stage: str) -> tuple[str, tuple[str, ...]]:
-    """The short name of ``stage`` and every stage of the spec holding ``path``."""
+def _stages(path: str, stage: str) -> tuple[str, str | None, tuple[str, ...]]:
+    """The short and Mojo names of ``stage`` (Mojo's: ``None`` outside a spec with stages),
+    and every stage of the spec holding ``path``."""
     directory = find_spec_dir(path)
     spec = Spec.load(directory) if (directory / MANIFEST).is_file() else None
     if spec is None or not spec.stages:
-        return stage_name(stage), DEFAULT_STAGES
-    return spec.stage(stage).name, spec.stage_names
+        return stage_name(stage), None, DEFAULT_STAGES
+    found = spec.stage(stage)
+    return found.name, found.mojo, spec.stage_names
 
 
 def _policy(path: str) -> ReleasePolicy:
@@ -208,13 +284,12 @@ def _policy(path: str) -> ReleasePolicy:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from lpsigning_mojo.bundle import Template, render_bundle
-    from lpsigning_mojo.release.revisions import stage_applications
+    from lpsigning_mojo.release.revisions import render_stage
 
-    template = Template.from_text(read_text(args.path), path=args.path)
-    stage, _ = _stages(args.path, args.stage)
-    _, bundle = render_bundle(template, stage, _template_variables(args))
-    shown = stage_applications(bundle, stage=stage)
+    stage, mojo_stage, _ = _stages(args.path, args.stage)
+    shown = render_stage(
+        args.path, stage=stage, variables=_template_variables(args), mojo_stage=mojo_stage
+    )
     if args.format == "json":
         print_json(shown.to_json())
         return 0
@@ -237,7 +312,7 @@ def _edit(
     args: argparse.Namespace, text: str, edit: Callable[..., EditResult], *values: Any
 ) -> EditResult:
     """``edit`` of the template ``text`` for ``args.stage`` (every stage checked)."""
-    stage, stages = _stages(args.path, args.stage)
+    stage, _, stages = _stages(args.path, args.stage)
     return edit(
         text,
         args.app,
@@ -250,55 +325,35 @@ def _edit(
     )
 
 
-def _apply(args: argparse.Namespace, compute: Callable[[str], EditResult]) -> int:
-    """Edit the template with ``compute``; print the diff and a summary.
+def _apply(args: argparse.Namespace, compute: Compute) -> int:
+    """Make the edit ``compute`` gives (or show it, ``--dry-run``); print what it did."""
+    from lpsigning_mojo.release.edits import edit_template
 
-    Unless ``--dry-run``, the whole read, edit and write happens under the
-    file's lock (:func:`~lpsigning_mojo.files.edit_text`), so an edit made
-    meanwhile by another process is never lost, and nothing is reported
-    as changed that is not in the file.
-    """
-    if args.dry_run:
-        text = read_text(args.path)
-        result = compute(text)
-        if result.changed:
-            _print_diff(result)
-        _summary(args, result, "Dry run: would change")
-        return 0
-    seen: list[tuple[str, EditResult]] = []
-
-    def change(text: str) -> str | None:
-        result = compute(text)
-        seen.append((text, result))
-        return result.text if result.changed else None
-
-    edited = edit_text(args.path, change)
-    text, result = seen[-1]
-    if edited.changed:
-        _print_diff(result)
-    for note in edited.notes:
+    done = edit_template(args.path, compute, dry_run=args.dry_run)
+    choice, edit = done.choice, done.edit
+    if choice is not None and choice.how == "latest" and choice.source is not None:
+        print(f"Latest revision in {choice.source.describe()}: {choice.revision}.", file=sys.stderr)
+    if args.format == "json":
+        print_json(done.to_json())
+    elif edit.changed and (done.written or done.dry_run):
+        sys.stdout.write(edit.diff())
+        sys.stdout.flush()
+    for note in done.notes:
         print(note, file=sys.stderr)
-    _summary(args, result, "Changed")
-    return 0
-
-
-def _print_diff(result: EditResult) -> None:
-    sys.stdout.write(result.diff())
-    sys.stdout.flush()
-
-
-def _summary(args: argparse.Namespace, result: EditResult, verb: str) -> None:
-    if not result.changed:
+    if not edit.changed:
         print(f"{args.path}: already set; nothing to do.", file=sys.stderr)
-        return
-    affected = ", ".join(result.stages) or "none"
+        return 0
+    affected = ", ".join(edit.stages) or "none"
     note = (
-        f" (not checked, they do not render: {', '.join(result.unchecked)})"
-        if result.unchecked
-        else ""
+        f" (not checked, they do not render: {', '.join(edit.unchecked)})" if edit.unchecked else ""
     )
-    where = f"line {result.line}" if args.dry_run else f"line {result.line} of {args.path}"
-    print(f"{verb} {where}, affecting stages: {affected}{note}.", file=sys.stderr)
+    if done.dry_run:
+        print(f"Dry run: would change line {edit.line}, affecting stages: {affected}{note}.",
+              file=sys.stderr)  # fmt: skip
+    else:
+        print(f"Changed line {edit.line} of {args.path}, affecting stages: {affected}{note}.",
+              file=sys.stderr)  # fmt: skip
+    return 0
 
 
 def _set_revision(args: argparse.Namespace) -> int:
@@ -312,9 +367,9 @@ def _set_revision(args: argparse.Namespace) -> int:
 
         charmhub = charmhub_client(args.charmhub_url)
 
-    def compute(text: str) -> EditResult:
-        stage, stages = _stages(args.path, args.stage)
-        bump = bump_revision(
+    def compute(text: str) -> RevisionBump:
+        stage, _, stages = _stages(args.path, args.stage)
+        return bump_revision(
             text,
             args.app,
             stage=stage,
@@ -325,12 +380,6 @@ def _set_revision(args: argparse.Namespace) -> int:
             path=args.path,
             policy=_policy(args.path),
         )
-        if bump.choice.how == "latest" and bump.choice.source is not None:
-            print(
-                f"Latest revision in {bump.choice.source.describe()}: {bump.choice.revision}.",
-                file=sys.stderr,
-            )
-        return bump.edit
 
     return _apply(args, compute)
 
@@ -390,7 +439,7 @@ def _set_option(args: argparse.Namespace) -> int:
 def _current_option(args: argparse.Namespace, text: str) -> object:
     from lpsigning_mojo.bundle import Template, render_bundle
 
-    stage, _ = _stages(args.path, args.stage)
+    stage, _, _ = _stages(args.path, args.stage)
     template = Template.from_text(text, path=args.path)
     _, bundle = render_bundle(template, stage, _template_variables(args))
     return bundle.application(args.app).options.get(args.key)
@@ -433,7 +482,7 @@ def _diff(args: argparse.Namespace) -> int:
 
     old_text, _ = _read_version(args.old)
     new_text, new_path = _read_version(args.new)
-    stage, _ = _stages(new_path if Path(new_path).exists() else ".", args.stage)
+    stage, _, _ = _stages(new_path if Path(new_path).exists() else ".", args.stage)
     production = _policy(new_path if Path(new_path).exists() else ".").production(stage)
     result = diff_templates(
         old_text,
@@ -445,7 +494,7 @@ def _diff(args: argparse.Namespace) -> int:
         new_path=args.new,
     )
     if args.format == "json":
-        print_json({"stage": stage, **result.to_json()})
+        print_json(result.to_json())
         return 0
     print(f"{args.old} -> {args.new} (stage {stage}):")
     for line in result.lines():

@@ -13,9 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["check_file", "main", "register"]
+from lpsigning_mojo.commands._help import add_command, add_format
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.commits import MessageCheck
+
+__all__ = ["check", "check_file", "main", "register"]
 
 _DESCRIPTION = (
     "Check a commit message of the spec against its format: a summary line of at most 72 "
@@ -39,36 +44,59 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         help="git's comment character (core.commentChar; default: #); "
         "an empty value keeps every line",
     )
+    add_format(parser, what="the problems, each with its line, column and code")
 
 
 def register(subparsers: Any) -> None:
     """Add ``check-commit-msg`` to the ``lpsigning-mojo`` command line."""
-    parser = subparsers.add_parser(
-        "check-commit-msg", help="check a commit message's format", description=_DESCRIPTION
+    parser = add_command(
+        subparsers,
+        "check-commit-msg",
+        help="check a commit message's format",
+        description=_DESCRIPTION,
+        example=[
+            (
+                "lpsigning-mojo check-commit-msg .git/COMMIT_EDITMSG",
+                "check the message of the commit being written",
+            ),
+            (
+                "git log -1 --format=%B > msg && lpsigning-mojo check-commit-msg msg --format json",
+                "check the last commit's message, for a script",
+            ),
+        ],
     )
     _add_arguments(parser)
     parser.set_defaults(handler=_run)
 
 
-def check_file(path: str, *, comment_char: str | None = "#") -> list[str]:
-    """The problems of the message in ``path``, one ``FILE:LINE:COL: message (code)`` each."""
-    from lpsigning_mojo.commits import check_message
+def check(path: str, *, comment_char: str | None = "#") -> MessageCheck:
+    """The problems of the message in ``path`` (:func:`lpsigning_mojo.commits.check_message`)."""
+    from lpsigning_mojo.commits import MessageCheck, check_message
     from lpsigning_mojo.files import read_text
 
     text = read_text(path)
-    return [
-        f"{path}:{problem.line}:{problem.column}: {problem.message} ({problem.code})"
-        for problem in check_message(text, comment_char=comment_char or None)
-    ]
+    problems = check_message(text, comment_char=comment_char or None)
+    return MessageCheck(path=path, problems=problems)
+
+
+def check_file(path: str, *, comment_char: str | None = "#") -> list[str]:
+    """The problems of the message in ``path``, one ``FILE:LINE:COL: message (code)`` each."""
+    return check(path, comment_char=comment_char).lines()
 
 
 def _run(args: argparse.Namespace) -> int:
-    problems = check_file(args.file, comment_char=args.comment_char)
-    for line in problems:
-        print(line)
-    if problems:
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        print(f"check-commit-msg: {count} in {args.file}; {_FORMAT}.", file=sys.stderr)
+    checked = check(args.file, comment_char=args.comment_char)
+    if args.format == "json":
+        from lpsigning_mojo.commands._table import print_json
+
+        print_json(checked.to_json())
+    else:
+        for line in checked.lines():
+            print(line)
+    if checked.problems:
+        count = len(checked.problems)
+        counted = f"{count} problem{'s' if count != 1 else ''}"
+        print(f"check-commit-msg: {counted} in {args.file}; {_FORMAT}.", file=sys.stderr)
         return 1
     return 0
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from lpsigning_mojo.commands._table import print_table
+from lpsigning_mojo.commands._help import add_command, add_format
+from lpsigning_mojo.commands._table import print_json, print_table
 
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
     """Add ``config``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "config",
         help="show the effective configuration (secrets masked) and where each value came from",
         description=(
@@ -23,19 +24,15 @@ def register(subparsers: Any) -> None:
             "or the file $LPSIGNING_MOJO_CONFIG names), from an environment variable (which "
             "overrides the file), or is the default."
         ),
-        epilog=(
-            "examples:\n"
-            "  lpsigning-mojo config\n"
-            "  LPSIGNING_MOJO_SOAK_MINUTES=30 lpsigning-mojo config --format json"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example=[
+            ("lpsigning-mojo config", "every setting, its value and where it came from"),
+            (
+                "LPSIGNING_MOJO_SOAK_MINUTES=30 lpsigning-mojo config --format json",
+                "the same with an environment variable set, for a script",
+            ),
+        ],
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people (default) or json for scripts",
-    )
+    add_format(parser, what="every setting, secrets masked")
     parser.set_defaults(handler=_config)
 
 
@@ -44,8 +41,7 @@ def _config(args: argparse.Namespace) -> int:
 
     config = Config.load()
     if args.format == "json":
-        json.dump(config.to_json(), sys.stdout, indent=2)
-        print()
+        print_json(config.to_json())
         return 0
     state = "" if config.path.is_file() else " (no such file: defaults and environment only)"
     print(f"Configuration file: {config.path}{state}")

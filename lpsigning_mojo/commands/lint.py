@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
+
 __all__ = ["add_arguments", "main", "register", "run"]
 
 _DESCRIPTION = (
@@ -30,12 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="*", metavar="PATH", help="spec directories, bundle templates or manifests"
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json", "github"),
-        default="text",
-        help="output format (default: text)",
-    )
+    add_format(parser, "github", what="the findings and a summary; github: GitHub Actions "
+               "annotations")  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     parser.add_argument(
         "--stage",
@@ -48,10 +46,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> None:
     """Add ``lint`` to the ``lpsigning-mojo`` command line."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "lint",
         help="check bundle templates and manifests for every stage",
         description=_DESCRIPTION,
+        example=[
+            ("lpsigning-mojo lint", "check the spec holding the current directory"),
+            (
+                "lpsigning-mojo lint spec/lp-signing/bundle.yaml --stage production --strict",
+                "check the bundle for production only; warnings fail too",
+            ),
+            ("lpsigning-mojo lint --format json", "the findings, for a script"),
+        ],
     )
     add_arguments(parser)
     parser.set_defaults(handler=run)

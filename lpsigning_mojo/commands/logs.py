@@ -6,14 +6,17 @@ import argparse
 import shutil
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_instances
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.errors import LpsigningMojoError, UsageError
 from lpsigning_mojo.numbers import whole_number
-from lpsigning_mojo.runbook.progress import LogFile, list_logs, log_directory, prune_logs
 from lpsigning_mojo.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.runbook.progress import LogFile
 
 __all__ = ["parse_age", "register"]
 
@@ -40,7 +43,8 @@ def _count(text: str) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``logs``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "logs",
         help="list, show and prune the logs of upgrade triggers",
         description=(
@@ -49,14 +53,15 @@ def register(subparsers: Any) -> None:
             "remove old ones with --prune. A log that a running upgrade is writing is marked "
             "'running' and never removed."
         ),
-        epilog=(
-            "examples:\n"
-            "  lpsigning-mojo logs staging\n"
-            "  lpsigning-mojo logs staging --show last\n"
-            "  lpsigning-mojo logs --prune --older-than 30d --dry-run\n"
-            "  lpsigning-mojo logs --prune --keep 20"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        example=[
+            ("lpsigning-mojo logs staging", "staging's logs, oldest first"),
+            ("lpsigning-mojo logs staging --show last", "the newest of them"),
+            (
+                "lpsigning-mojo logs --prune --older-than 30d --dry-run",
+                "which logs are older than 30 days; remove nothing",
+            ),
+            ("lpsigning-mojo logs --prune --keep 20", "remove all but the newest 20 logs"),
+        ],
     )
     parser.add_argument(
         "instance",
@@ -90,12 +95,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="with --prune: say what would go; remove nothing"
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people (default) or json for scripts (the list, or what --prune did)",
-    )
+    add_format(parser, what="the list, or what --prune did; --show prints the log itself")
     add_spec_argument(parser)
     parser.set_defaults(handler=run_logs)
 
@@ -114,6 +114,8 @@ def _instance_name(args: argparse.Namespace) -> str | None:
 
 
 def run_logs(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.runbook.progress import LogListing, list_logs, log_directory
+
     if not args.prune and (args.older_than is not None or args.keep is not None or args.dry_run):
         raise UsageError("--older-than, --keep and --dry-run go with --prune")
     if args.prune and args.older_than is None and args.keep is None:
@@ -128,7 +130,7 @@ def run_logs(args: argparse.Namespace) -> int:
     if args.prune:
         return _prune(args, logs)
     if args.format == "json":
-        print_json({"directory": str(log_directory()), "logs": [log.to_json() for log in logs]})
+        print_json(LogListing(directory=log_directory(), logs=tuple(logs)).to_json())
         return 0
     if not logs:
         whose = f" of {instance}" if instance else ""
@@ -158,6 +160,8 @@ def _state(log: LogFile) -> str:
 
 
 def _show(logs: list[LogFile], which: str, instance: str | None) -> int:
+    from lpsigning_mojo.runbook.progress import log_directory
+
     if not logs:
         whose = f" of {instance}" if instance else ""
         raise LpsigningMojoError(f"there are no logs{whose} in {log_directory()}")
@@ -181,6 +185,7 @@ def _show(logs: list[LogFile], which: str, instance: str | None) -> int:
 
 def _prune(args: argparse.Namespace, logs: list[LogFile]) -> int:
     from lpsigning_mojo.clock import SYSTEM_CLOCK
+    from lpsigning_mojo.runbook.progress import prune_logs
 
     result = prune_logs(
         logs,

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from lpsigning_mojo.commands._help import add_command, add_format, examples
 from lpsigning_mojo.commands._spec import add_spec_argument
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def _exit_statuses(trigger: str = "upgrade-staging") -> str:
 
     unknown = f"the connection was lost while {trigger} ran: resume"
     if trigger == "upgrade-production":
-        unknown = "whether upgrade-production (or the announcement) happened is unknown: resume"
+        unknown = "whether upgrade-production (or the announcement) ran is unknown: resume"
     rows = [
         (0, "the release is done (or the dry run printed every step)"),
         (LpsigningMojoError.exit_code, "a step failed: the sentence says why; resume once fixed"),
@@ -73,38 +74,67 @@ def _exit_statuses(trigger: str = "upgrade-staging") -> str:
     return "\n".join(f"  {code:<4} {text}" for code, text in rows)
 
 
-EXAMPLES = """\
-examples:
-  lpsigning-mojo release staging --latest --dry-run
-      show every step (the diff, the commit message, the push, the remote
-      command, the checks) of pinning the latest revision; change nothing
-  lpsigning-mojo release staging --revision 89 --bug 2034567
-      pin revision 89 (Charmhub must hold it) and name a bug it fixes
-  lpsigning-mojo release staging --latest --source ~/src/lp-signing --since 1f3c9a2
-      also name the bugs in the LP: #N lines of lp-signing's commits since 1f3c9a2
-  lpsigning-mojo release staging --resume last
-      continue the newest unfinished staging release where it stopped
-  lpsigning-mojo runs show last
-      show what the newest run did, step by step
-"""
+EXAMPLES = examples(
+    [
+        (
+            "lpsigning-mojo release staging --latest --dry-run",
+            "show every step (the diff, the commit message, the push, the remote command, the "
+            "checks) of pinning the latest revision; change nothing",
+        ),
+        (
+            "lpsigning-mojo release staging --revision 89 --bug 2034567",
+            "pin revision 89 (Charmhub must hold it) and name a bug it fixes",
+        ),
+        (
+            "lpsigning-mojo release staging --latest --source ~/src/lp-signing --since 1f3c9a2",
+            "also name the bugs in the LP: #N lines of lp-signing's commits since 1f3c9a2",
+        ),
+        (
+            "lpsigning-mojo release staging --resume last",
+            "continue the newest unfinished staging release where it stopped",
+        ),
+        ("lpsigning-mojo runs show last", "show what the newest run did, step by step"),
+    ]
+)
 
 
-PRODUCTION_EXAMPLES = """\
-examples:
-  lpsigning-mojo release production --dry-run
-      show every gate's result and every step (the release note, the
-      announcement, the remote command, the bug transitions); change nothing
-  lpsigning-mojo release production --build-label staging --source ~/src/lp-signing
-      deploy the payload staging runs now, with the LP: #N lines of the
-      lp-signing commits it brings
-  lpsigning-mojo release production --override soak --reason "hotfix for LP: #2034567"
-      proceed although staging has not run it long enough (recorded, with
-      your name, in the journal and the commit message)
-  lpsigning-mojo release production --resume last
-      continue the newest unfinished production release where it stopped
-  lpsigning-mojo release production --file-bug "Signing fails after the rollout"
-      file a bug on lp-signing about the newest production run, with its journal
-"""
+PRODUCTION_EXAMPLES = examples(
+    [
+        (
+            "lpsigning-mojo release production --dry-run",
+            "show every gate's result and every step (the release note, the announcement, "
+            "the remote command, the bug transitions); change nothing",
+        ),
+        (
+            "lpsigning-mojo release production --build-label staging --source ~/src/lp-signing",
+            "deploy the payload staging runs now, with the LP: #N lines of the lp-signing "
+            "commits it brings",
+        ),
+        (
+            'lpsigning-mojo release production --override soak --reason "hotfix for LP: #2034567"',
+            "proceed although staging has not run it long enough (recorded, with your name, "
+            "in the journal and the commit message)",
+        ),
+        (
+            "lpsigning-mojo release production --resume last",
+            "continue the newest unfinished production release where it stopped",
+        ),
+        (
+            'lpsigning-mojo release production --file-bug "Signing fails after the rollout"',
+            "file a bug on lp-signing about the newest production run, with its journal",
+        ),
+    ]
+)
+
+_RUNS_EXAMPLES = [
+    ("lpsigning-mojo runs", "the runs on this machine, newest first"),
+    ("lpsigning-mojo runs list --format json", "the same, for a script"),
+    ("lpsigning-mojo runs show last", "what the newest run did, step by step"),
+    (
+        "lpsigning-mojo runs show 20261130T074031Z-d69b24 --format json",
+        "that run's journal summary, every step's outputs included, for a script",
+    ),
+]
 
 #: The gates ``--override`` may name (the lock is broken with --break-lock instead).
 GATE_NAMES = ("spec", "staging-charm", "build-label", "staging-health", "soak")
@@ -203,7 +233,8 @@ def register(subparsers: Any) -> None:
         help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
     )
     add_spec_argument(staging)
-    staging.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(staging, what="the journal's summary, or the dry run's steps; progress on "
+               "standard error")  # fmt: skip
     staging.set_defaults(handler=run_release_staging)
 
     production = releases.add_parser(
@@ -265,25 +296,41 @@ def register(subparsers: Any) -> None:
         help="break a stale lock after showing who holds it (asks; --yes confirms)",
     )
     add_spec_argument(production)
-    production.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(production, what="the journal's summary, or the dry run's steps; progress on "
+               "standard error")  # fmt: skip
     production.set_defaults(handler=run_release_production)
 
-    runs = subparsers.add_parser(
+    runs = add_command(
+        subparsers,
         "runs",
         help="list the runs of releases, or show one",
         description="The journals of release runs, under $XDG_STATE_HOME/lpsigning-mojo/runs "
         "(~/.local/state/lpsigning-mojo/runs): 'runs' or 'runs list' lists them, newest "
         "first; 'runs show RUN_ID' shows one step by step ('last': the newest).",
+        example=_RUNS_EXAMPLES,
     )
-    runs.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(runs, what="every run as 'runs show' gives it")
     runs.set_defaults(handler=run_runs, run=None)
     actions = runs.add_subparsers(title="actions", metavar="ACTION")
-    listing = actions.add_parser("list", help="list the runs, newest first")
-    listing.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS)
+    listing = add_command(
+        actions,
+        "list",
+        help="list the runs, newest first",
+        description="List the runs whose journals are on this machine, newest first.",
+        example=_RUNS_EXAMPLES[:2],
+    )
+    add_format(listing, default=argparse.SUPPRESS, what="every run as 'runs show' gives it")
     listing.set_defaults(handler=run_runs, run=None)
-    show = actions.add_parser("show", help="show one run, step by step")
+    show = add_command(
+        actions,
+        "show",
+        help="show one run, step by step",
+        description="Show one run step by step: each step's outcome and time, its options, "
+        "who started it, and the sentence it stopped on.",
+        example=_RUNS_EXAMPLES[2:],
+    )
     show.add_argument("run", metavar="RUN_ID", help="a run id, or 'last' for the newest run")
-    show.add_argument("--format", choices=("text", "json"), default=argparse.SUPPRESS)
+    add_format(show, default=argparse.SUPPRESS, what="the journal's summary, step by step")
     show.set_defaults(handler=run_runs)
 
 
@@ -540,6 +587,7 @@ def run_release_production(args: argparse.Namespace) -> int:
     from lpsigning_mojo.commands._table import print_json
     from lpsigning_mojo.config import Config
     from lpsigning_mojo.errors import UsageError
+    from lpsigning_mojo.release.bugs import BugFiling
     from lpsigning_mojo.release.production import file_bug_about, release_production
     from lpsigning_mojo.runbook import RunStore
 
@@ -583,7 +631,7 @@ def run_release_production(args: argparse.Namespace) -> int:
         if args.file_bug is not None:
             url = file_bug_about(world, args.resume, args.file_bug, dry_run=args.dry_run)
             if args.format == "json":
-                print_json({"filed": url is not None, "url": url})
+                print_json(BugFiling(url=url, dry_run=args.dry_run).to_json())
             return 0
         report = release_production(
             world,
@@ -635,6 +683,7 @@ def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
             "confirm:   asked first, unless --yes",
         ]
     config = Config.load()
+    out = sys.stderr if getattr(args, "format", "text") == "json" else sys.stdout
     with contextlib.ExitStack() as stack:
         world = build_world(
             spec_directory=directory,
@@ -642,13 +691,13 @@ def gate_trigger(args: argparse.Namespace, instance: Instance) -> list[str]:
             config=config,
             runs=RunStore(clock=SYSTEM_CLOCK),
             yes=args.yes,
-            out=sys.stdout,
+            out=out,
             stack=stack,
         )
         report = trigger_gates(world, instance.name, given, source=_source(args.source, config))
-        print("Promotion gates:")
+        print("Promotion gates:", file=out)
         for line in report.lines():
-            print(f"  {line}")
+            print(f"  {line}", file=out)
         if not report.ok:
             names = tuple(result.gate for result in report.blocked)
             raise GatesBlockedError(
@@ -689,13 +738,13 @@ def run_runs(args: argparse.Namespace) -> int:
     from lpsigning_mojo.commands._table import print_json, print_table
     from lpsigning_mojo.errors import RunNotFoundError
     from lpsigning_mojo.runbook import RunStore
-    from lpsigning_mojo.runbook.runs import summarise
+    from lpsigning_mojo.runbook.runs import RunListing, summarise
 
     runs = RunStore(clock=SYSTEM_CLOCK)
     if args.run is None:
         found = runs.runs()
         if args.format == "json":
-            print_json([run.to_json() for run in found])
+            print_json(RunListing(directory=runs.directory, runs=tuple(found)).to_json())
             return 0
         if not found:
             print(f"No runs in {runs.directory}.")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory
 from lpsigning_mojo.commands._table import print_json, print_table
 from lpsigning_mojo.files import read_text
@@ -16,7 +17,8 @@ __all__ = ["charmhub_client", "register"]
 
 def register(subparsers: Any) -> None:
     """Add ``revisions``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "revisions",
         help="charm revisions on Charmhub, and what each stage pins",
         description=(
@@ -25,6 +27,13 @@ def register(subparsers: Any) -> None:
             "'juju info lp-signing' in the runbook. Charmhub's URL comes from --charmhub-url "
             "or CHARMHUB_URL."
         ),
+        example=[
+            ("lpsigning-mojo revisions", "lp-signing's revisions, and what each stage pins"),
+            (
+                "lpsigning-mojo revisions --channel edge --base jammy --format json",
+                "only latest/edge for Ubuntu 22.04, for a script",
+            ),
+        ],
     )
     parser.add_argument(
         "charm",
@@ -33,14 +42,17 @@ def register(subparsers: Any) -> None:
         default="lp-signing",
         help="the charm (default: lp-signing)",
     )
-    parser.add_argument("--channel", help="only this channel, e.g. latest/edge or edge")
-    parser.add_argument("--base", help="only this base, e.g. ubuntu@22.04 or jammy")
+    parser.add_argument(
+        "--channel", metavar="CHANNEL", help="only this channel, e.g. latest/edge or edge"
+    )
+    parser.add_argument("--base", metavar="BASE", help="only this base, e.g. ubuntu@22.04 or jammy")
     add_spec_argument(parser)
     parser.add_argument(
         "--charmhub-url",
+        metavar="URL",
         help="Charmhub's API (default: CHARMHUB_URL, else https://api.charmhub.io)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(parser, what="the releases, and each stage's pins")
     parser.set_defaults(handler=_revisions)
 
 

@@ -1,8 +1,9 @@
 """``lpsigning-mojo spec plan``: a dry run of ``mojo run`` for each stage of the spec.
 
-The walk is :func:`lpsigning_mojo.mojospec.plan.plan_stage`; this module
-renders each ``bundle`` phase's template for the stage (the secrets overlay
-is named, never read) and prints the plan.
+The walk is :func:`lpsigning_mojo.mojospec.plan.plan_spec`, each ``bundle``
+phase rendered for its stage by
+:func:`lpsigning_mojo.release.revisions.render_phase` (the secrets overlay
+is named, never read); this module prints the plan.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument, spec_directory
-from lpsigning_mojo.commands._table import print_json
-from lpsigning_mojo.errors import LpsigningMojoError, UsageError
-from lpsigning_mojo.mojospec.plan import PlannedPhase, StagePlan, plan_stage
-from lpsigning_mojo.mojospec.stages import Spec
+from lpsigning_mojo.errors import UsageError
+
+if TYPE_CHECKING:
+    from lpsigning_mojo.mojospec.plan import PlannedStage
+    from lpsigning_mojo.mojospec.stages import Spec
 
 __all__ = ["register"]
 
@@ -31,7 +34,8 @@ def register(subparsers: Any) -> None:
         description="Commands about the Mojo spec itself.",
     )
     commands = spec.add_subparsers(title="spec commands", metavar="COMMAND", required=True)
-    plan = commands.add_parser(
+    plan = add_command(
+        commands,
         "plan",
         help="a dry run of 'mojo run': the phases, files, scripts and bundle of each stage",
         description=(
@@ -41,6 +45,16 @@ def register(subparsers: Any) -> None:
             "would deploy, rendered for the stage (the secrets overlay is named, never read). "
             "Nothing is run. Exit 1 when Mojo could not run a phase as written."
         ),
+        example=[
+            (
+                "lpsigning-mojo spec plan --stage staging --manifest upgrade",
+                "what 'mojo run -m manifest-upgrade' would do for staging",
+            ),
+            (
+                "lpsigning-mojo spec plan --var MOJO_SERIES=noble --format json",
+                "every stage, for Ubuntu 24.04, for a script",
+            ),
+        ],
     )
     add_spec_argument(plan)
     plan.add_argument(
@@ -64,7 +78,7 @@ def register(subparsers: Any) -> None:
         help="a value of Mojo's environment known only on the bastion (MOJO_SERIES, "
         "MOJO_LOCAL_DIR, ...) or another variable the manifest uses (repeatable)",
     )
-    plan.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(plan, what="each stage's phases, files, scripts and rendered bundles")
     plan.set_defaults(handler=_plan)
 
 
@@ -78,55 +92,12 @@ def _known(items: list[str]) -> dict[str, str]:
     return known
 
 
-def _render(phase: PlannedPhase, plan: StagePlan) -> dict[str, object]:
-    """The bundle a ``bundle`` phase deploys, rendered for the stage (or why it is not)."""
-    from lpsigning_mojo.bundle.edit import render_bundle
-    from lpsigning_mojo.bundle.template import Template
-    from lpsigning_mojo.files import read_text
-
-    assert phase.bundle is not None
-    variables: dict[str, object] = {}
-    if plan.environment.get("MOJO_SERIES"):
-        variables["series"] = plan.environment["MOJO_SERIES"]
-    if plan.environment.get("MOJO_LOCAL_DIR"):
-        variables["local_dir"] = plan.environment["MOJO_LOCAL_DIR"]
-    try:
-        template = Template.from_text(read_text(phase.bundle), path=str(phase.bundle))
-        rendered, bundle = render_bundle(template, plan.stage.name, variables)
-    except LpsigningMojoError as error:
-        return {"error": str(error)}
-    applications = [
-        {
-            "application": app.name,
-            "charm": app.charm,
-            "channel": app.channel,
-            "revision": app.revision,
-            "num_units": app.num_units,
-            "build_label": app.build_label,
-        }
-        for app in (bundle.application(name) for name in bundle.applications)
-    ]
-    return {"text": rendered.text, "applications": applications}
-
-
-_Planned = list[tuple[PlannedPhase, dict[str, object] | None]]
-
-
-def _stage_json(plan: StagePlan, phases: _Planned) -> dict[str, object]:
-    spec = plan.spec
-    return {
-        "spec_root": str(spec.root),
-        "stage": plan.stage.mojo,
-        "manifest": plan.manifest_name,
-        "manifest_path": _path(plan.manifest_path, spec),
-        "diagnostics": [
-            {"line": d.line, "column": d.column, "message": d.message} for d in plan.diagnostics
-        ],
-        "phases": [{**phase.to_json(spec), "rendered": rendered} for phase, rendered in phases],
-    }
-
-
 def _plan(args: argparse.Namespace) -> int:
+    from lpsigning_mojo.commands._table import print_json
+    from lpsigning_mojo.mojospec.plan import plan_spec
+    from lpsigning_mojo.mojospec.stages import Spec
+    from lpsigning_mojo.release.revisions import render_phase
+
     spec = Spec.load(spec_directory(args))
     stages = (
         tuple(dict.fromkeys(spec.stage(name) for name in args.stages))
@@ -138,31 +109,23 @@ def _plan(args: argparse.Namespace) -> int:
             f"the spec {spec.directory} has no stage directories to plan",
             hint="add one per stage (production/, staging/), as Mojo's --stage names them",
         )
-    known = _known(args.var)
-    results = []
-    failed = False
-    for stage in stages:
-        plan = plan_stage(spec, stage, manifest=args.manifest, known=known)
-        phases: _Planned = []
-        for phase in plan.phases():
-            rendered = _render(phase, plan) if phase.bundle is not None else None
-            phases.append((phase, rendered))
-            failed = failed or bool(phase.problems) or bool(rendered and "error" in rendered)
-        failed = failed or bool(plan.diagnostics)
-        results.append((plan, phases))
+    report = plan_spec(
+        spec, stages, manifest=args.manifest, known=_known(args.var), render=render_phase
+    )
     if args.format == "json":
-        print_json([_stage_json(plan, phases) for plan, phases in results])
+        print_json(report.to_json())
     else:
-        for number, (plan, phases) in enumerate(results):
+        for number, planned in enumerate(report.stages):
             if number:
                 print()
-            _print_stage(plan, phases)
-    if failed:
+            _print_stage(planned)
+    if report.failed:
         print("Mojo could not run every phase as written: see the problems above.", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if report.failed else 0
 
 
-def _print_stage(plan: StagePlan, phases: _Planned) -> None:
+def _print_stage(planned: PlannedStage) -> None:
+    plan = planned.plan
     spec = plan.spec
     print(
         f"Stage {plan.stage.mojo}: {_path(plan.manifest_path, spec)} "
@@ -170,7 +133,7 @@ def _print_stage(plan: StagePlan, phases: _Planned) -> None:
     )
     for diagnostic in plan.diagnostics:
         print(f"  line {diagnostic.line}: not a phase Mojo can run: {diagnostic.message}")
-    for phase, rendered in phases:
+    for phase in planned.phases:
         arguments = " ".join(
             f"{key}={_UNKNOWN if value is None else value}"
             for key, value in phase.arguments.items()
@@ -190,14 +153,11 @@ def _print_stage(plan: StagePlan, phases: _Planned) -> None:
             print(f"     secrets overlay: {where} (on the bastion; not read)")
         for problem in phase.problems:
             print(f"     problem: {problem}")
-        if rendered is not None:
-            if "error" in rendered:
-                print(f"     problem: {rendered['error']}")
-            else:
-                print("     rendered:")
-                text = str(rendered["text"])
-                for line in text.splitlines():
-                    print(f"       {line}".rstrip())
+        text = None if phase.rendered is None else phase.rendered.text
+        if text is not None:
+            print("     rendered:")
+            for line in text.splitlines():
+                print(f"       {line}".rstrip())
 
 
 def _path(path: Path, spec: Spec) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from lpsigning_mojo.commands._help import add_command, add_format
 from lpsigning_mojo.commands._spec import add_spec_argument
+from lpsigning_mojo.commands._table import print_json
 from lpsigning_mojo.errors import DriftFoundError, NotCheckableError
 from lpsigning_mojo.untrusted import printable
 
@@ -16,7 +17,8 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     """Add ``status``."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "status",
         help="what an instance runs against what the spec pins (exit 7 on drift)",
         description=(
@@ -28,8 +30,18 @@ def register(subparsers: Any) -> None:
             "over SSH, or from python-libjuju (the 'juju' extra). Production's live state is "
             "not reachable by developers: for it, the pins alone are shown."
         ),
+        example=[
+            ("lpsigning-mojo status staging", "does staging run what the spec pins?"),
+            (
+                "lpsigning-mojo status staging --source ssh --format json",
+                "the same, read over SSH as the role account, for a script",
+            ),
+            ("lpsigning-mojo status production", "what the spec pins for production (exit 8)"),
+        ],
     )
-    parser.add_argument("instance", metavar="INSTANCE", help="an instance name or alias")
+    parser.add_argument(
+        "instance", metavar="INSTANCE", help="an instance's name or alias, e.g. staging or dogfood"
+    )
     parser.add_argument(
         "--source",
         choices=("auto", "local", "ssh", "libjuju"),
@@ -38,7 +50,7 @@ def register(subparsers: Any) -> None:
         "else SSH to the management environment",
     )
     add_spec_argument(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(parser, what="the pins, what runs, the drift and the verdict")
     parser.set_defaults(handler=_status)
 
 
@@ -65,8 +77,7 @@ def _progress(message: str) -> None:
 def _print(report: Any, form: str) -> int:
     """Print ``report``; return 0, or raise the error whose exit status says the verdict."""
     if form == "json":
-        json.dump(report.to_json(), sys.stdout, indent=2, default=str)
-        print()
+        print_json(report.to_json())
     else:
         _print_text(report)
     if report.verdict == "not-checkable":
@@ -88,7 +99,7 @@ def _say(line: str) -> None:
 
 
 def _print_text(report: Any) -> None:
-    _say(f"{report.instance} ({report.stage}):")
+    _say(f"{report.instance} ({report.mojo_stage}):")
     for r in report.applications:
         app = r.application
         pinned = (

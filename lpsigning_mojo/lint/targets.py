@@ -28,7 +28,7 @@ from lpsigning_mojo.mojospec.layout import (
     resolve_specs,
 )
 from lpsigning_mojo.mojospec.manifest import Manifest
-from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES, Spec, Stage
+from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES, Spec, Stage, stage_name
 
 __all__ = ["FileToLint", "Scope", "discover", "display_path", "scopes"]
 
@@ -79,8 +79,19 @@ class Scope:
         return f"Spec {self.directory} (spec root {self.root}): {label} {stages}."
 
     def to_json(self) -> dict[str, object]:
-        """The scope for ``--format json``."""
-        return dataclasses.asdict(self)
+        """The scope for ``--format json``: ``directory``, ``root``, ``stages`` (short
+        names), ``mojo_stages`` (Mojo's names; none when the stages were assumed),
+        ``files``, ``standalone`` and ``assumed``."""
+        own = not (self.assumed or self.standalone)
+        return {
+            "directory": self.directory,
+            "root": self.root,
+            "stages": [stage_name(stage) for stage in self.stages],
+            "mojo_stages": list(self.stages) if own else [],
+            "files": list(self.files),
+            "standalone": self.standalone,
+            "assumed": self.assumed,
+        }
 
 
 def scopes(targets: Sequence[FileToLint]) -> tuple[Scope, ...]:

@@ -119,6 +119,10 @@ class Diagnostic:
     message: str
     token: str = ""
 
+    def to_json(self) -> dict[str, object]:
+        """``kind``, ``line``, ``column``, ``message`` and ``token``."""
+        return dataclasses.asdict(self)
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class StagePhase:

@@ -8,10 +8,12 @@ arguments expanded, the ``config=`` file looked up, and for ``script`` and
 (:func:`script_environment`); for ``bundle`` the template and where the
 secrets overlay (``local=``) sits on the bastion, named but never read.
 
-It is a generator, so other code can drive it phase by phase: the command
-``lpsigning-mojo spec plan`` prints each phase (rendering bundles), and a
-stand-in Mojo runs each one with :func:`drive`, which stops at the first
-phase that fails, as Mojo does.
+It is a generator, so other code can drive it phase by phase: a stand-in
+Mojo runs each one with :func:`drive`, which stops at the first phase that
+fails, as Mojo does. :func:`plan_spec` plans several stages at once, with
+each ``bundle`` phase's bundle rendered by the function it is given (this
+package renders no bundles): ``lpsigning-mojo spec plan`` prints the
+:class:`SpecPlan` it returns.
 
 Values Mojo only knows on the bastion (``MOJO_PROJECT``, ``MOJO_LOCAL_DIR``,
 ...) are ``None`` unless the caller gives them. Like the rest of
@@ -24,8 +26,9 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.errors import LpsigningMojoError, UsageError
 from lpsigning_mojo.mojospec.layout import MANIFEST
 from lpsigning_mojo.mojospec.manifest import RUNS_CONFIG, Diagnostic, Manifest, StagePhase
 from lpsigning_mojo.mojospec.stages import Spec, Stage
@@ -35,9 +38,14 @@ __all__ = [
     "MOJO_SCRIPT_VARIABLES",
     "DriveResult",
     "PlannedPhase",
+    "PlannedStage",
+    "Render",
+    "Rendering",
+    "SpecPlan",
     "StagePlan",
     "drive",
     "manifest_file_name",
+    "plan_spec",
     "plan_stage",
     "script_environment",
 ]
@@ -92,6 +100,19 @@ def script_environment(
     return environment
 
 
+class Rendering(Protocol):
+    """A bundle rendered for a stage: its text, and what JSON shows of it."""
+
+    @property
+    def text(self) -> str | None:
+        """The bundle as rendered."""
+        ...
+
+    def to_json(self) -> dict[str, object]:
+        """The rendered bundle for ``--format json``."""
+        ...
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PlannedPhase:
     """One phase of a dry run, for one stage.
@@ -103,7 +124,8 @@ class PlannedPhase:
     phase deploys, ``overlay`` the ``local=`` name and ``overlay_path``
     where it lies on the bastion (``None`` until ``MOJO_LOCAL_DIR`` is
     known). ``problems`` says, one sentence each, why Mojo could not run it
-    as written.
+    as written. ``rendered`` is the bundle a ``bundle`` phase deploys,
+    rendered for the stage, when :func:`plan_spec` was given a way to render.
     """
 
     index: int
@@ -114,6 +136,7 @@ class PlannedPhase:
     overlay: str | None = None
     overlay_path: str | None = None
     problems: tuple[str, ...] = ()
+    rendered: Rendering | None = None
 
     @property
     def name(self) -> str:
@@ -126,7 +149,13 @@ class PlannedPhase:
         return self.step.arguments
 
     def to_json(self, spec: Spec | None = None) -> dict[str, object]:
-        """A JSON-ready dict; paths relative to ``spec``'s root when given."""
+        """A JSON-ready dict; paths relative to ``spec``'s root when given.
+
+        ``index``, ``phase`` (its name), ``line``, ``arguments`` (``null`` for a
+        value known only on the bastion), ``config``, ``script``, ``environment``
+        (``null`` but for a script), ``bundle``, ``overlay``, ``overlay_path``,
+        ``problems`` and ``rendered`` (the rendered bundle's JSON, or ``null``).
+        """
 
         def show(path: Path | None) -> str | None:
             return None if path is None else _display(path, spec)
@@ -143,6 +172,7 @@ class PlannedPhase:
             "overlay": self.overlay,
             "overlay_path": self.overlay_path,
             "problems": list(self.problems),
+            "rendered": None if self.rendered is None else self.rendered.to_json(),
         }
 
 
@@ -168,6 +198,88 @@ class StagePlan:
             self.manifest.for_stage(self.spec, self.stage, self.environment), 1
         ):
             yield _planned(index, step, self.spec, self.stage, self.environment)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PlannedStage:
+    """A stage's plan with its phases planned (and bundles rendered): one stage of ``spec plan``."""
+
+    plan: StagePlan
+    phases: tuple[PlannedPhase, ...]
+
+    @property
+    def failed(self) -> bool:
+        """Mojo could not run every phase as written (a problem, or a line not a phase)."""
+        return bool(self.plan.diagnostics) or any(phase.problems for phase in self.phases)
+
+    def to_json(self) -> dict[str, object]:
+        """``stage`` (the short name), ``mojo_stage``, ``manifest``, ``manifest_path``,
+        ``diagnostics`` and ``phases`` (see :meth:`PlannedPhase.to_json`); paths from the
+        spec root."""
+        plan, spec = self.plan, self.plan.spec
+        return {
+            "stage": plan.stage.name,
+            "mojo_stage": plan.stage.mojo,
+            "manifest": plan.manifest_name,
+            "manifest_path": _display(plan.manifest_path, spec),
+            "diagnostics": [diagnostic.to_json() for diagnostic in plan.diagnostics],
+            "phases": [phase.to_json(spec) for phase in self.phases],
+        }
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SpecPlan:
+    """What ``mojo run`` would do in each stage asked for: ``lpsigning-mojo spec plan``."""
+
+    spec: Spec
+    stages: tuple[PlannedStage, ...]
+
+    @property
+    def failed(self) -> bool:
+        """Mojo could not run some phase of some stage as written."""
+        return any(stage.failed for stage in self.stages)
+
+    def to_json(self) -> dict[str, object]:
+        """``spec plan --format json``: ``spec_root`` (Mojo's ``$MOJO_SPEC_DIR``), ``failed``,
+        and ``plans``, one per stage (see :meth:`PlannedStage.to_json`)."""
+        return {
+            "spec_root": str(self.spec.root),
+            "failed": self.failed,
+            "plans": [stage.to_json() for stage in self.stages],
+        }
+
+
+#: Renders the bundle of a ``bundle`` phase for its stage; raises a
+#: :class:`~lpsigning_mojo.errors.LpsigningMojoError` when it does not render.
+Render = Callable[[PlannedPhase, StagePlan], Rendering]
+
+
+def plan_spec(
+    spec: Spec,
+    stages: Sequence[Stage],
+    *,
+    manifest: str | None = None,
+    known: Mapping[str, str] | None = None,
+    render: Render | None = None,
+) -> SpecPlan:
+    """:func:`plan_stage` for each of ``stages``, every phase planned.
+
+    With ``render``, each ``bundle`` phase gets its bundle rendered for the
+    stage; one that does not render gets the error's sentence as a problem.
+    """
+    planned = []
+    for stage in stages:
+        plan = plan_stage(spec, stage, manifest=manifest, known=known)
+        phases = []
+        for phase in plan.phases():
+            if render is not None and phase.bundle is not None:
+                try:
+                    phase = dataclasses.replace(phase, rendered=render(phase, plan))
+                except LpsigningMojoError as error:
+                    phase = dataclasses.replace(phase, problems=(*phase.problems, str(error)))
+            phases.append(phase)
+        planned.append(PlannedStage(plan=plan, phases=tuple(phases)))
+    return SpecPlan(spec=spec, stages=tuple(planned))
 
 
 def plan_stage(

@@ -50,6 +50,7 @@ __all__ = [
     "FIXED",
     "RELEASED",
     "SUMMARY_SUFFIX",
+    "BugFiling",
     "LastRelease",
     "MoveBugs",
     "PayloadCommit",
@@ -411,6 +412,18 @@ def journal_excerpt(journal: Journal) -> str:
     if len(text) > DESCRIPTION_LIMIT:
         text = text[: DESCRIPTION_LIMIT - 40] + "\n[... cut short: see the journal]\n"
     return text
+
+
+@attrs.frozen(kw_only=True)
+class BugFiling:
+    """What ``release production --file-bug`` came to: the bug's page, or none (a dry run)."""
+
+    url: str | None
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """``filed`` (a bug was filed), ``url`` (its page) and ``dry_run``."""
+        return {"filed": self.url is not None, "url": self.url, "dry_run": self.dry_run}
 
 
 def file_bug(world: ReleaseWorld, run_id: str, title: str) -> FiledBug:

@@ -37,14 +37,15 @@ import attrs
 
 from lpsigning_mojo.bundle.diff import BundleDiff
 from lpsigning_mojo.bundle.versions import StageVersion, VersionTracker
+from lpsigning_mojo.clock import iso_utc
 from lpsigning_mojo.commits import bug_references, reverted_commit
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.external.git import Commit, Git
-from lpsigning_mojo.instances import Instances
 from lpsigning_mojo.mojospec.layout import BUNDLE_FILE
 from lpsigning_mojo.mojospec.stages import Spec, Stage
 
 if TYPE_CHECKING:
+    from lpsigning_mojo.instances import Instances
     from lpsigning_mojo.runbook.runs import RunSummary
 
 __all__ = [
@@ -82,7 +83,7 @@ class Deployment:
             "instance": self.instance,
             "stage": self.stage,
             "commit": self.commit,
-            "at": _iso(self.at),
+            "at": iso_utc(self.at),
         }
 
 
@@ -112,21 +113,35 @@ class StageChange:
             return [f"does not render: {self.error}"]
         if self.first is not None:
             return [f"first version: {_pins(name, pins)}" for name, pins in self.first.items()]
-        lines = [
-            line.removeprefix("~ ").replace(" options.build_label: ", " build_label: ")
-            for line in self.diff.lines()
-        ]
+        diff = self.diff
+        if diff.added or diff.removed:
+            lines = [
+                line.removeprefix("~ ").replace(" options.build_label: ", " build_label: ")
+                for line in diff.lines()
+            ]
+        else:  # the usual case, thousands of times in a log: the changed values alone
+            lines = [
+                change.describe().replace(" options.build_label: ", " build_label: ")
+                for change in diff.changes
+            ]
         if self.recovered:
             lines.insert(0, "renders again" + (", changed since it last did:" if lines else ""))
         return lines
 
     def to_json(self) -> dict[str, object]:
+        """``stage``, ``error``, ``recovered``, the diff's keys (see
+        :meth:`BundleDiff.to_json <lpsigning_mojo.bundle.BundleDiff.to_json>`), ``first``
+        (each application's pins, as ``bundle show`` gives them) and ``deployed``."""
+        diff = self.diff.to_json()
+        diff.pop("stage")  # one diff object serves every stage that changed alike
         return {
             "stage": self.stage,
             "error": self.error,
             "recovered": self.recovered,
-            **self.diff.to_json(),
-            "first": None if self.first is None else {k: dict(v) for k, v in self.first.items()},
+            **diff,
+            "first": None
+            if self.first is None
+            else [{"application": name, **pins} for name, pins in self.first.items()],
             "deployed": None if self.deployed is None else self.deployed.to_json(),
         }
 
@@ -148,12 +163,7 @@ def _first(version: StageVersion) -> Mapping[str, Mapping[str, object]] | None:
     if bundle is None:
         return None
     return {
-        name: {
-            "charm": app.charm,
-            "channel": app.channel,
-            "revision": app.revision,
-            "build_label": app.build_label,
-        }
+        name: {key: value for key, value in app.to_json().items() if key != "application"}
         for name, app in bundle.applications.items()
     }
 
@@ -359,66 +369,67 @@ def _read_change_log(
     paths = sorted({path for found in candidates.values() for path in found})
     if not paths:
         raise UsageError(f"the spec {spec.directory} is not inside the repository {top_path}")
-    commits = tuple(reversed(git.log(revision, paths=paths, changes=True, first_parent=True)))
+    commits = git.log(revision, paths=paths, changes=True, first_parent=True)
     wanted = {change.new_blob for commit in commits for change in commit.changes}
     wanted.discard(None)
     blobs = git.read_blobs(sorted(b for b in wanted if b is not None))
     tracker = VersionTracker(variables=variables, path=None)
+    names = [stage.name for stage in chosen]
     current: dict[str, str] = {}  # path -> blob id, for the files that exist
-    effective: dict[str, str | None] = {stage.name: None for stage in chosen}
-    following: dict[str, str | None] = {stage.name: None for stage in chosen}
+    effective: dict[str, str | None] = dict.fromkeys(names)
+    following: dict[str, str | None] = dict.fromkeys(names)
     entries: list[Entry] = []
-    for commit in commits:
+    every = not stages
+    for commit in reversed(commits):
         added_or_removed = False
         for change in commit.changes:
             if change.new_blob is None:
                 current.pop(change.path, None)
                 added_or_removed = True
             else:
-                added_or_removed = added_or_removed or change.path not in current
+                if change.path not in current:
+                    added_or_removed = True
                 current[change.path] = change.new_blob
         if added_or_removed:  # Mojo's lookup may now find another file
-            for stage in chosen:
-                effective[stage.name] = next(
-                    (path for path in candidates[stage.name] if path in current), None
-                )
+            for name in names:
+                effective[name] = next((path for path in candidates[name] if path in current), None)
         versions: dict[str, StageVersion] = {}
         by_blob: dict[tuple[str, str], list[str]] = {}
         first: set[str] = set()
-        for stage in chosen:
-            path = effective[stage.name]
+        for name in names:
+            path = effective[name]
             blob = None if path is None else current[path]
-            if blob == following[stage.name]:
+            if blob == following[name]:
                 continue
-            if following[stage.name] is None:
-                first.add(stage.name)
-            following[stage.name] = blob
+            if following[name] is None:
+                first.add(name)
+            following[name] = blob
             if path is None or blob is None:
-                versions[stage.name] = tracker.forget(stage.name)
+                versions[name] = tracker.forget(name)
             else:
-                by_blob.setdefault((path, blob), []).append(stage.name)
-        for (path, blob), names in by_blob.items():
+                by_blob.setdefault((path, blob), []).append(name)
+        for (path, blob), members in by_blob.items():
             tracker.path = path
-            versions.update(tracker.advance(blob, blobs[blob].decode("utf-8", "replace"), names))
+            versions.update(tracker.advance(blob, blobs[blob].decode("utf-8", "replace"), members))
         changes: list[StageChange] = []
         if versions:
-            for stage in chosen:
-                version = versions.get(stage.name)
+            for name in names:
+                version = versions.get(name)
                 if version is None:
                     continue
                 if version.error is None and not version.recovered and version.diff.empty:
                     continue
                 changes.append(
                     StageChange(
-                        stage=stage.name,
+                        stage=name,
                         diff=version.diff,
                         error=version.error,
                         recovered=version.recovered,
-                        first=_first(version) if stage.name in first else None,
+                        first=_first(version) if name in first else None,
                     )
                 )
         # A change that no stage sees is listed when every stage is followed.
-        if changes or not stages:
+        if changes or every:
             entries.append(_entry(commit, tuple(changes)))
     entries = _with_reverts(entries)
     entries = _with_deployments(git, entries, runs)
@@ -500,7 +511,3 @@ def _newest_ancestor(git: Git, entries: Sequence[Entry], commit: str) -> int:
 
 def _within(moment: dt.datetime, since: dt.datetime | None, until: dt.datetime | None) -> bool:
     return (since is None or moment >= since) and (until is None or moment < until)
-
-
-def _iso(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc).isoformat()

@@ -8,6 +8,7 @@ so the revision chosen is one released where that stage deploys from.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -33,7 +34,9 @@ from lpsigning_mojo.charms import (
 )
 from lpsigning_mojo.errors import BundleError, CharmhubError, EditError, UsageError
 from lpsigning_mojo.external.charmhub import Charmhub
+from lpsigning_mojo.files import read_text
 from lpsigning_mojo.mojospec import Spec
+from lpsigning_mojo.mojospec.plan import PlannedPhase, StagePlan
 from lpsigning_mojo.policy import Pin, ReleasePolicy, charm_name
 from lpsigning_mojo.policy import pins as application_pins
 
@@ -50,6 +53,8 @@ __all__ = [
     "latest_for",
     "pinned_by",
     "pins",
+    "render_phase",
+    "render_stage",
     "revisions_report",
     "source_of",
     "stage_applications",
@@ -69,6 +74,16 @@ class Source:
     @property
     def channel(self) -> str:
         return f"{self.track}/{self.risk}"
+
+    def to_json(self) -> dict[str, object]:
+        """``charm``, ``channel``, ``base`` (``ubuntu@22.04``) and ``architecture``."""
+        base = None if self.base is None else f"{self.base.name}@{self.base.channel}"
+        return {
+            "charm": self.charm,
+            "channel": self.channel,
+            "base": base,
+            "architecture": self.architecture,
+        }
 
     def describe(self) -> str:
         text = self.channel
@@ -205,15 +220,7 @@ class RevisionsReport:
         return {
             "charm": self.charm,
             "releases": [release.to_json() for release in self.releases],
-            "pins": [
-                {
-                    "stage": pin.stage,
-                    "application": pin.application,
-                    "channel": pin.channel,
-                    "revision": pin.revision,
-                }
-                for pin in self.pins
-            ],
+            "pins": [pin.to_json() for pin in self.pins],
         }
 
 
@@ -266,31 +273,79 @@ def revisions_report(
 
 @attrs.frozen(kw_only=True)
 class StageApplications:
-    """The applications the bundle deploys in ``stage``: charm, channel, revision, units."""
+    """The applications the bundle deploys in ``stage``: charm, channel, revision, units.
+
+    ``mojo_stage`` is Mojo's name of the stage (``None`` for a bundle outside
+    a spec), ``path`` the template, ``text`` the bundle rendered for the stage.
+    """
 
     stage: str
     applications: tuple[Application, ...]
+    mojo_stage: str | None = None
+    path: str | None = None
+    text: str | None = None
 
     def to_json(self) -> dict[str, object]:
+        """``bundle show --format json``, and each ``bundle`` phase of ``spec plan``."""
         return {
+            "path": self.path,
             "stage": self.stage,
-            "applications": {
-                app.name: {
-                    "name": app.name,
-                    "charm": app.charm,
-                    "channel": app.channel,
-                    "revision": app.revision,
-                    "num_units": app.num_units,
-                    "build_label": app.build_label,
-                }
-                for app in self.applications
-            },
+            "mojo_stage": self.mojo_stage,
+            "applications": [app.to_json() for app in self.applications],
+            "text": self.text,
         }
 
 
-def stage_applications(bundle: Bundle, *, stage: str) -> StageApplications:
-    """What ``bundle`` (rendered for ``stage``) deploys, in the bundle's order."""
-    return StageApplications(stage=stage, applications=tuple(bundle.applications.values()))
+def stage_applications(
+    bundle: Bundle,
+    *,
+    stage: str,
+    mojo_stage: str | None = None,
+    path: str | None = None,
+    text: str | None = None,
+) -> StageApplications:
+    """What ``bundle`` (rendered for ``stage``, as ``text``) deploys, in the bundle's order."""
+    return StageApplications(
+        stage=stage,
+        mojo_stage=mojo_stage,
+        path=path,
+        text=text,
+        applications=tuple(bundle.applications.values()),
+    )
+
+
+def render_stage(
+    path: str | os.PathLike[str],
+    *,
+    stage: str,
+    variables: Mapping[str, object] | None = None,
+    mojo_stage: str | None = None,
+) -> StageApplications:
+    """What the bundle template at ``path`` deploys in ``stage`` (short name), rendered as
+    Mojo renders it (with ``variables``): ``bundle show``, and ``spec plan``'s bundles."""
+    shown = os.fspath(path)
+    template = Template.from_text(read_text(path), path=shown)
+    rendered, bundle = render_bundle(template, stage, variables)
+    return stage_applications(
+        bundle, stage=stage, mojo_stage=mojo_stage, path=shown, text=rendered.text
+    )
+
+
+def render_phase(phase: PlannedPhase, plan: StagePlan) -> StageApplications:
+    """The bundle a ``bundle`` phase of ``plan`` deploys, rendered for its stage, with
+    Mojo's ``series`` and ``local_dir`` where the plan knows them (a
+    :data:`~lpsigning_mojo.mojospec.plan.Render` for
+    :func:`~lpsigning_mojo.mojospec.plan.plan_spec`)."""
+    if phase.bundle is None:
+        raise UsageError(f"phase {phase.index} ({phase.name}) deploys no bundle")
+    variables: dict[str, object] = {}
+    if plan.environment.get("MOJO_SERIES"):
+        variables["series"] = plan.environment["MOJO_SERIES"]
+    if plan.environment.get("MOJO_LOCAL_DIR"):
+        variables["local_dir"] = plan.environment["MOJO_LOCAL_DIR"]
+    return render_stage(
+        phase.bundle, stage=plan.stage.name, variables=variables, mojo_stage=plan.stage.mojo
+    )
 
 
 # Bumping a revision (``lpsigning-mojo bundle set-revision``; the release engine).
@@ -310,6 +365,15 @@ class RevisionChoice:
     revision: int
     how: Literal["latest", "released", "pinned", "unchecked"]
     source: Source | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """``application``, ``revision``, ``how``, and ``source`` (``null`` when not asked)."""
+        return {
+            "application": self.application,
+            "revision": self.revision,
+            "how": self.how,
+            "source": None if self.source is None else self.source.to_json(),
+        }
 
 
 def choose_revision(

@@ -41,6 +41,7 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.external.juju import DeployedState, JujuCli, JujuStatusSource
 from lpsigning_mojo.instances import Instance, Instances
+from lpsigning_mojo.mojospec.stages import stage_name
 
 __all__ = [
     "LIVE_SOURCES",
@@ -93,16 +94,12 @@ class ApplicationReport:
         return not self.drift and not self.problems
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict: the pins, what runs (``None`` when not live), drift, problems."""
-        app = self.application
+        """A JSON-ready dict: ``pinned`` (what the bundle deploys, as ``bundle show`` gives
+        it), ``running`` (what Juju reports, the same keys for the same facts; ``null``
+        when not live), ``drift`` and ``problems``."""
         return {
-            "application": app.name,
-            "pinned": {
-                "charm": app.charm,
-                "channel": app.channel,
-                "revision": app.revision,
-                "build_label": app.build_label,
-            },
+            "application": self.application.name,
+            "pinned": self.application.to_json(),
             "running": None if self.state is None else self.state.to_json(),
             "drift": [drift.to_json() for drift in self.drift],
             "problems": list(self.problems),
@@ -118,10 +115,15 @@ class StatusReport:
     """
 
     instance: str
-    stage: str
+    mojo_stage: str
     live: bool
     applications: tuple[ApplicationReport, ...]
     reason: str | None = None
+
+    @property
+    def stage(self) -> str:
+        """The stage's short name (``staging``); ``mojo_stage`` is Mojo's name of it."""
+        return stage_name(self.mojo_stage)
 
     @property
     def ok(self) -> bool | None:
@@ -146,6 +148,7 @@ class StatusReport:
         return {
             "instance": self.instance,
             "stage": self.stage,
+            "mojo_stage": self.mojo_stage,
             "live": self.live,
             "verdict": self.verdict,
             "reason": self.reason,
@@ -186,12 +189,15 @@ def compare(
     reason: str | None = None,
     applications: Sequence[str] | None = None,
 ) -> StatusReport:
-    """Compare what ``source`` reports with ``bundle``; ``source=None`` reports pins only."""
+    """Compare what ``source`` reports with ``bundle``; ``source=None`` reports pins only.
+
+    ``stage`` is Mojo's name of the instance's stage (``lp-signing/staging``).
+    """
     names = list(applications) if applications else list(bundle.applications)
     if source is None:
         return StatusReport(
             instance=instance,
-            stage=stage,
+            mojo_stage=stage,
             live=False,
             reason=reason,
             applications=tuple(
@@ -201,7 +207,7 @@ def compare(
     reports = [
         _compare_one(bundle.application(name), source.deployed_state(name)) for name in names
     ]
-    return StatusReport(instance=instance, stage=stage, live=True, applications=tuple(reports))
+    return StatusReport(instance=instance, mojo_stage=stage, live=True, applications=tuple(reports))
 
 
 @contextlib.contextmanager

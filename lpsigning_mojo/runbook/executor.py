@@ -70,14 +70,19 @@ class RunReport:
     error: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        """What ``--format json`` prints: the journal's summary, or the dry run."""
+        """What ``release --format json`` prints: the journal's summary (see
+        :meth:`RunSummary.to_json <lpsigning_mojo.runbook.runs.RunSummary.to_json>`) with
+        ``dry_run`` false and ``exit_code``; or, for a dry run, ``run_id``, ``status``
+        (``dry-run``), ``dry_run`` (true), ``exit_code`` and ``steps``, each with ``step``
+        (its name) and ``describe`` (the lines printed for it)."""
         if self.summary is not None:
-            return {**self.summary.to_json(), "exit_code": self.exit_code}
+            return {**self.summary.to_json(), "dry_run": False, "exit_code": self.exit_code}
         return {
-            "status": self.status,
-            "exit_code": self.exit_code,
             "run_id": self.run_id,
-            "steps": [{"name": name, "describe": list(lines)} for name, lines in self.described],
+            "status": self.status,
+            "dry_run": True,
+            "exit_code": self.exit_code,
+            "steps": [{"step": name, "describe": list(lines)} for name, lines in self.described],
         }
 
 

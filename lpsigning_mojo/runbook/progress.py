@@ -29,13 +29,14 @@ from typing import TextIO
 
 import attrs
 
-from lpsigning_mojo.clock import Clock
+from lpsigning_mojo.clock import Clock, iso_utc
 from lpsigning_mojo.errors import FileAccessError
 from lpsigning_mojo.remote import OutputLine
 from lpsigning_mojo.untrusted import printable
 
 __all__ = [
     "LogFile",
+    "LogListing",
     "Progress",
     "PruneResult",
     "elapsed",
@@ -121,12 +122,15 @@ class LogFile:
         return self.name == instance or self.name.endswith(f"-{instance}")
 
     def to_json(self) -> dict[str, object]:
+        """``file`` (the name ``logs --show`` takes), ``path``, ``name`` (what the writer
+        named it after), ``started`` and ``modified`` (UTC, ISO 8601), ``size`` (bytes)
+        and ``running``."""
         return {
             "file": self.path.name,
             "path": str(self.path),
             "name": self.name,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "modified": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.modified)),
+            "started": iso_utc(self.started),
+            "modified": iso_utc(self.modified),
             "size": self.size,
             "running": self.running,
         }
@@ -195,11 +199,24 @@ class PruneResult:
     dry_run: bool
 
     def to_json(self) -> dict[str, object]:
+        """``logs --prune --format json``: ``removed``, ``kept_running`` and ``dry_run``."""
         return {
             "removed": [log.to_json() for log in self.removed],
             "kept_running": [log.to_json() for log in self.running],
             "dry_run": self.dry_run,
         }
+
+
+@attrs.frozen(kw_only=True)
+class LogListing:
+    """The log files :func:`list_logs` found in ``directory``, oldest first."""
+
+    directory: Path
+    logs: tuple[LogFile, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """``logs --format json``: ``directory`` and ``logs``."""
+        return {"directory": str(self.directory), "logs": [log.to_json() for log in self.logs]}
 
 
 def prune_logs(

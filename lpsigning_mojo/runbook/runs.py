@@ -21,7 +21,7 @@ from pathlib import Path
 import attrs
 
 from lpsigning_mojo._version import __version__
-from lpsigning_mojo.clock import Clock
+from lpsigning_mojo.clock import Clock, iso_utc
 from lpsigning_mojo.errors import JournalError, ResumeMismatchError, RunNotFoundError
 from lpsigning_mojo.runbook.journal import SUFFIX, Journal, fsync_directory
 from lpsigning_mojo.runbook.progress import elapsed, state_directory
@@ -36,7 +36,7 @@ from lpsigning_mojo.runbook.records import (
     strongest_effect,
 )
 
-__all__ = ["RunStore", "RunSummary", "StepSummary", "runs_directory", "summarise"]
+__all__ = ["RunListing", "RunStore", "RunSummary", "StepSummary", "runs_directory", "summarise"]
 
 _RUN_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
@@ -59,7 +59,17 @@ class StepSummary:
     attempts: int
 
     def to_json(self) -> dict[str, object]:
-        return attrs.asdict(self)
+        """``step`` (its name), ``outcome``, ``duration`` (seconds, or ``null``),
+        ``outputs`` (what the step recorded), ``error``, ``reason`` and ``attempts``."""
+        return {
+            "step": self.name,
+            "outcome": self.outcome,
+            "duration": self.duration,
+            "outputs": dict(self.outputs),
+            "error": self.error,
+            "reason": self.reason,
+            "attempts": self.attempts,
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -85,21 +95,25 @@ class RunSummary:
         return self.status == "done"
 
     def to_json(self) -> dict[str, object]:
+        """``runs show --format json``: ``run_id``, ``plan``, ``instance``, ``options``,
+        ``status``, ``started`` and ``updated`` (UTC, ISO 8601), ``journal`` (its path),
+        ``session``, ``stopped_at`` (the step it stopped at), ``error``, ``steps`` and
+        ``notes`` (``kind``, ``at``, ``step`` and ``data``, as the journal holds them)."""
         return {
             "run_id": self.run_id,
             "plan": self.plan,
             "instance": self.instance,
             "options": dict(self.options),
             "status": self.status,
-            "started": self.started,
-            "updated": self.updated,
+            "started": iso_utc(self.started),
+            "updated": iso_utc(self.updated),
             "journal": self.path,
             "session": self.session,
             "stopped_at": self.stopped_at,
             "error": self.error,
             "steps": [step.to_json() for step in self.steps],
             "notes": [
-                {"kind": n.kind, "at": n.at, "step": n.step, "data": dict(n.data)}
+                {"kind": n.kind, "at": iso_utc(n.at), "step": n.step, "data": dict(n.data)}
                 for n in self.notes
             ],
         }
@@ -122,6 +136,18 @@ class RunSummary:
         if self.path:
             lines.append(f"Journal: {self.path}")
         return lines
+
+
+@attrs.frozen(kw_only=True)
+class RunListing:
+    """The runs whose journals are in ``directory``, newest first (``lpsigning-mojo runs``)."""
+
+    directory: Path
+    runs: tuple[RunSummary, ...]
+
+    def to_json(self) -> dict[str, object]:
+        """``runs --format json``: ``directory``, and ``runs`` as ``runs show`` gives each."""
+        return {"directory": str(self.directory), "runs": [run.to_json() for run in self.runs]}
 
 
 def _note_text(note: Note) -> str:

@@ -13,10 +13,12 @@ a revert of the previous change; one in a hundred a change of the
 template's structure; every hundredth change made on a branch and merged).
 Then it runs, alternating, as separate processes whose output is read
 through a pipe: ``lpsigning-mojo log`` (text) and ``git log -p --
-spec/lp-signing/bundle.yaml``, and prints the median wall time of each and
-the ratio (the target is at most 3; the aim 1.5). ``git log -p`` only
-prints the changes; ``lpsigning-mojo log`` also renders the bundle for each
-of the three stages at every version and says what changed in each.
+spec/lp-signing/bundle.yaml``, and prints the median wall and CPU time of
+each, the median of the pairs' ratios (the target is at most 3; the aim
+1.5) and the load average: on a shared machine, compare runs made in turn.
+``git log -p`` only prints the changes; ``lpsigning-mojo log`` also renders
+the bundle for each of the three stages at every version and says what
+changed in each.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import compileall
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -124,10 +127,15 @@ def generate(directory: Path, commits: int, *, seed: int = 1) -> Path:
     return repository
 
 
-def wall(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user and system, the command and its children) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, capture_output=True, check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main() -> int:
@@ -148,19 +156,31 @@ def main() -> int:
             [*mine_command, "--format", "json"], cwd=repository, capture_output=True, check=True
         ).stdout.count(b'"commit":')
         for _ in range(2):  # warm the file cache
-            wall(mine_command, repository)
-            wall(git_command, repository)
+            timed(mine_command, repository)
+            timed(git_command, repository)
         mine, theirs = [], []
-        for _ in range(args.runs):
-            mine.append(wall(mine_command, repository))
-            theirs.append(wall(git_command, repository))
-        ours_median, git_median = statistics.median(mine), statistics.median(theirs)
+        for _ in range(args.runs):  # in turn, so that a change in the machine's load hits both
+            mine.append(timed(mine_command, repository))
+            theirs.append(timed(git_command, repository))
+        median = statistics.median
+        ratios = [m[0] / t[0] for m, t in zip(mine, theirs, strict=True)]
+        cpu_ratios = [m[1] / t[1] for m, t in zip(mine, theirs, strict=True) if t[1] > 0]
         print(f"repository: {args.commits} bundle commits; lpsigning-mojo log: {entries} entries")
-        print(f"lpsigning-mojo log          {ours_median * 1000:8.1f} ms (median of {args.runs})")
-        print(f"git log -p -- bundle.yaml   {git_median * 1000:8.1f} ms")
         print(
-            f"ratio {ours_median / git_median:.2f} (target: at most 3, aim 1.5); "
-            f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
+            f"lpsigning-mojo log          {median(m[0] for m in mine) * 1000:8.1f} ms wall, "
+            f"{median(m[1] for m in mine) * 1000:6.1f} ms CPU (medians of {args.runs})"
+        )
+        print(
+            f"git log -p -- bundle.yaml   {median(t[0] for t in theirs) * 1000:8.1f} ms wall, "
+            f"{median(t[1] for t in theirs) * 1000:6.1f} ms CPU"
+        )
+        print(
+            f"ratio {median(ratios):.2f} (median of the pairs' wall times; target: at most 3, "
+            f"aim 1.5); CPU {median(cpu_ratios):.2f}"
+        )
+        print(
+            f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+            + " ".join(f"{load:.2f}" for load in os.getloadavg())
         )
     return 0
 

@@ -178,9 +178,11 @@ def test_json_carries_every_change_and_the_classification() -> None:
     new = BASE.replace("revision: 87", "revision: 88")
     data = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new)).to_json()
     assert data == {
+        "stage": None,
         "added": [],
         "removed": [],
         "changes": [{"application": "lp-signing", "field": "revision", "old": 87, "new": 88}],
         "classification": "release only",
         "release_only": True,
+        "invalid_build_labels": [],
     }

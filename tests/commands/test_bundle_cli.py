@@ -65,9 +65,11 @@ def test_show_json_and_mojo_stage_names(capsys: pytest.CaptureFixture[str], spec
     )
     assert status == 0
     data = json.loads(out)
-    assert data["stage"] == "staging"
-    assert data["applications"]["lp-signing"]["num_units"] == 2
-    assert data["applications"]["lp-signing"]["build_label"] is None
+    assert (data["stage"], data["mojo_stage"]) == ("staging", "lp-signing/staging")
+    apps = {app["application"]: app for app in data["applications"]}
+    assert apps["lp-signing"]["num_units"] == 2
+    assert apps["lp-signing"]["build_label"] is None
+    assert "lp-signing:\n" in data["text"]  # the bundle as rendered for the stage
 
 
 def test_set_revision_dry_run_prints_exactly_the_changed_line(
@@ -140,7 +142,14 @@ def test_set_option_build_label(capsys: pytest.CaptureFixture[str], spec: Path) 
     status, out, _ = run(
         capsys, "bundle", "show", str(path), "--stage", "production", "--format", "json"
     )
-    assert json.loads(out)["applications"]["lp-signing"]["build_label"] == label
+    assert json.loads(out)["applications"][0] == {
+        "application": "lp-signing",
+        "charm": "lp-signing",
+        "channel": "latest/edge",
+        "revision": 87,
+        "num_units": 2,
+        "build_label": label,
+    }
 
 
 def test_set_option_keeps_the_type_of_a_number(
@@ -457,4 +466,5 @@ def test_diff_as_json(capsys: pytest.CaptureFixture[str], spec: Path) -> None:
         "changes": [{"application": "lp-signing", "field": "revision", "old": 87, "new": 89}],
         "classification": "release only",
         "release_only": True,
+        "invalid_build_labels": [],
     }

@@ -10,6 +10,7 @@ would.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from lpsigning_mojo import cli
 from lpsigning_mojo.errors import ExitStatus
 from lpsigning_mojo.testing.standins.ssh import InProcessSSHServer, Session, StalledServer, new_key
 from tests.conftest import REPO_ROOT
+from tests.json_schema import assert_documented
 
 #: Generous: commands bounded at 1 s must end well within this on a loaded machine.
 LIMIT = 10.0
@@ -254,6 +256,78 @@ def test_upgrade_progress_shows_remote_output_escaped(
     assert status == 0
     assert "\x1b" not in out
     assert "] \\x1b[1A\\x1b[2Kphase 1" in out
+
+
+# -- --format json: what ran and how it ended on standard output, the rest on standard error --
+
+
+def test_exec_as_json_says_how_it_ended_and_passes_the_output_to_stderr(
+    run: Run, spec: Path, bastion: Callable[..., InProcessSSHServer]
+) -> None:
+    def handler(session: Session) -> None:
+        session.out("working\n")
+        session.exit(3)
+
+    bastion(handler)
+    status, out, err, _ = run(
+        "exec", "--format", "json", "--spec", str(spec), "staging", "--", "false"
+    )
+    assert status == ExitStatus.REMOTE_FAILED
+    data = json.loads(out)
+    assert_documented("json-exec", data)
+    assert (data["outcome"], data["exit_status"], data["signal"]) == ("failed", 3, None)
+    assert (data["command"], data["tail"], data["log"]) == (
+        "sudo -n -iu stg-role -- false",
+        ["working"],
+        None,
+    )
+    assert err.startswith("working\n")
+    assert one_sentence(err).endswith(" exited with status 3.")
+
+
+@pytest.mark.parametrize(
+    ("end", "status", "outcome"),
+    [
+        (lambda session: session.kill("TERM"), ExitStatus.REMOTE_KILLED, "killed"),
+        (lambda session: session.drop(), ExitStatus.OUTCOME_UNKNOWN, "unknown"),
+    ],
+)
+def test_exec_as_json_when_it_did_not_exit(
+    run: Run,
+    spec: Path,
+    bastion: Callable[..., InProcessSSHServer],
+    end: Callable[[Session], None],
+    status: int,
+    outcome: str,
+) -> None:
+    bastion(end)
+    done, out, err, _ = run("exec", "--format", "json", "--spec", str(spec), "staging", "--", "x")
+    assert done == status
+    data = json.loads(out)
+    assert_documented("json-exec", data)
+    assert (data["outcome"], data["exit_status"]) == (outcome, None)
+    assert data["signal"] == ("TERM" if outcome == "killed" else None)
+    assert (data["error"] is None) == (outcome == "killed")
+    one_sentence(err)
+
+
+def test_upgrade_as_json_keeps_standard_output_for_the_json(
+    run: Run, spec: Path, bastion: Callable[..., InProcessSSHServer]
+) -> None:
+    def handler(session: Session) -> None:
+        session.out("phase 1\n")
+        session.exit(0)
+
+    bastion(handler)
+    status, out, err, _ = run("upgrade", "staging", "--spec", str(spec), "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert_documented("json-upgrade", data)
+    assert (data["outcome"], data["exit_status"], data["dry_run"]) == ("succeeded", 0, False)
+    assert (data["argv"], data["timeout"], data["pty"]) == (["upgrade-staging"], 1.0, True)
+    assert "phase 1" in Path(data["log"]).read_text()
+    assert "phase 1" in err  # the progress, for people
+    assert "upgrade-staging succeeded after" in err
 
 
 # -- in a subprocess: exactly what a terminal would show --------------------------------------

@@ -101,6 +101,7 @@ def test_json_holds_every_field(
                 ],
                 "classification": "release only",
                 "release_only": True,
+                "invalid_build_labels": [],
                 "first": None,
                 "deployed": None,
             }

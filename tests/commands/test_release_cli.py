@@ -18,6 +18,7 @@ from lpsigning_mojo.commands import release as release_commands
 from lpsigning_mojo.commits import parse_message
 from lpsigning_mojo.release.world import ReleaseWorld, Waits
 from tests.conftest import REPO_ROOT
+from tests.json_schema import assert_documented
 from tests.release import conftest as release_fixtures
 from tests.release.conftest import SPEC_BUG, Production, Staging
 from tests.release.harness import git
@@ -80,6 +81,7 @@ def test_a_staging_release_end_to_end(
     assert "release-staging  staging   done" in listed
     assert main(["runs", "show", "last", "--format", "json"]) == 0
     shown = json.loads(capsys.readouterr().out)
+    assert_documented("json-runs-show", shown)
     assert shown["status"] == "done"
     assert [step["outcome"] for step in shown["steps"]] == ["done"] * 9
     assert (
@@ -94,8 +96,9 @@ def test_a_dry_run_as_json_lists_every_step_and_touches_nothing(
     captured = capsys.readouterr()
     assert status == 0, captured.err
     report = json.loads(captured.out)
-    assert report["status"] == "dry-run"
-    steps = {step["name"]: step["describe"] for step in report["steps"]}
+    assert_documented("json-release-dry-run", report)
+    assert (report["status"], report["dry_run"], report["exit_code"]) == ("dry-run", True, 0)
+    steps = {step["step"]: step["describe"] for step in report["steps"]}
     assert list(steps) == [
         "preflight", "target", "bugs", "edit", "commit", "push", "upgrade", "verify", "summary",
     ]  # fmt: skip
@@ -226,7 +229,7 @@ def test_a_production_dry_run_as_json_touches_nothing(
     captured = capsys.readouterr()
     assert status == 0, captured.err
     report = json.loads(captured.out)
-    steps = {step["name"]: step["describe"] for step in report["steps"]}
+    steps = {step["step"]: step["describe"] for step in report["steps"]}
     assert list(steps)[:2] == ["gates", "edit"]
     assert any(line.startswith("passed      staging-charm: ") for line in steps["gates"])
     assert production.chat.posts == []
@@ -307,11 +310,22 @@ def test_file_bug_from_the_command_line(
     production_environment: dict[str, str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["release", "production", "--yes"]) == 0
-    capsys.readouterr()
+    assert main(["release", "production", "--yes", "--format", "json"]) == 0
+    released = json.loads(capsys.readouterr().out)
+    assert_documented("json-release", released)
+    assert (released["plan"], released["status"], released["dry_run"]) == (
+        "release-production",
+        "done",
+        False,
+    )
+    assert main(["runs", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert_documented("json-runs", listed)
+    assert [run["run_id"] for run in listed["runs"]] == [released["run_id"]]
     title = "Signing slower after the rollout"
     assert main(["release", "production", "--file-bug", title, "--format", "json"]) == 0
     filed = json.loads(capsys.readouterr().out)
+    assert_documented("json-release-file-bug", filed)
     assert filed["filed"] is True
     (write,) = [w for w in production.launchpad.writes if w.kind == "createBug"]
     assert filed["url"].endswith(f"/bugs/{write.bug}")
@@ -348,4 +362,4 @@ def test_production_help_has_examples_and_exit_statuses(capsys: pytest.CaptureFi
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "lpsigning-mojo release production --build-label staging --source" in out
-    assert "whether upgrade-production (or the announcement) happened is unknown" in out
+    assert "whether upgrade-production (or the announcement) ran is unknown" in out

@@ -29,8 +29,10 @@ def test_plan_of_each_shipped_stage(stage: str, capsys: pytest.CaptureFixture[st
         capsys, "spec", "plan", "--spec", str(SHIPPED), "--stage", stage, "--format", "json"
     )
     assert (status, err) == (0, "")
-    (plan,) = json.loads(out)
-    assert plan["stage"] == f"lp-signing/{stage}"
+    document = json.loads(out)
+    assert (document["spec_root"], document["failed"]) == (str(SHIPPED.parent), False)
+    (plan,) = document["plans"]
+    assert (plan["stage"], plan["mojo_stage"]) == (stage, f"lp-signing/{stage}")
     assert plan["manifest"] == "manifest"
     assert plan["manifest_path"] == "lp-signing/manifest"
     script, bundle, wait, verify = plan["phases"]
@@ -106,7 +108,7 @@ def test_a_spec_whose_stage_keeps_its_own_manifest(
         "--format", "json",
     )  # fmt: skip
     assert status == 0
-    (plan,) = json.loads(out)
+    (plan,) = json.loads(out)["plans"]
     assert plan["manifest_path"] == "lp-signing/staging/manifest"
     warm_up, bundle = plan["phases"]
     assert warm_up["script"] == "lp-signing/staging/warm-up"

@@ -389,7 +389,7 @@ def test_to_json_is_json() -> None:
     assert json.loads(json.dumps(data)) == data
     assert data["healthy"] is True
     assert data["units"][0] == {  # type: ignore[index]
-        "name": "lp-signing/0",
+        "unit": "lp-signing/0",
         "workload_status": "active",
         "workload_message": "Ready",
         "agent_status": "idle",

@@ -5,7 +5,9 @@ the test skips, saying why, when pre-commit or git is missing or when pip
 cannot reach the index, which it checks before running the hook, on its
 own. Once the index answers, any failure of the hook is a failure of the
 test, whatever its output says. It starts no server and touches only
-temporary directories (PRE_COMMIT_HOME and HOME).
+temporary directories (PRE_COMMIT_HOME and HOME): the hook runs in a
+temporary repository holding a copy of the spec, never in this checkout,
+whose uncommitted work pre-commit would otherwise stash while it runs.
 """
 
 from __future__ import annotations
@@ -36,6 +38,27 @@ def _index_reachable(directory: Path) -> bool:
     return result.returncode == 0
 
 
+def scratch_repository(directory: Path, *, spec: bool) -> Path:
+    """A new git repository in ``directory`` (with a copy of the shipped spec), committed."""
+    directory.mkdir(parents=True)
+    if spec:
+        shutil.copytree(REPO_ROOT / "spec", directory / "spec")
+    identity = {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+    }
+    environment = {**os.environ, **identity}
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-q", "--allow-empty", "-m", "scratch"],
+    ):
+        subprocess.run(command, cwd=directory, env=environment, check=True, capture_output=True)
+    return directory
+
+
 def _pre_commit() -> str | None:
     beside = Path(sys.executable).parent / "pre-commit"
     return str(beside) if beside.exists() else shutil.which("pre-commit")
@@ -53,8 +76,11 @@ def test_pre_commit_try_repo(tmp_path: Path) -> None:
     environment = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit")}
     environment.pop("PRE_COMMIT", None)
     result = subprocess.run(
-        [pre_commit, "try-repo", ".", "bundle-lint", "--files", "spec/lp-signing/bundle.yaml"],
-        cwd=REPO_ROOT,
+        [
+            *(pre_commit, "try-repo", str(REPO_ROOT), "bundle-lint"),
+            *("--files", "spec/lp-signing/bundle.yaml"),
+        ],
+        cwd=scratch_repository(tmp_path / "user-repo", spec=True),
         env=environment,
         capture_output=True,
         text=True,

@@ -103,7 +103,8 @@ def test_json() -> None:
             {
                 "directory": "spec/lp-signing",
                 "root": "spec",
-                "stages": ["lp-signing/production", "lp-signing/staging"],
+                "stages": ["production", "staging"],
+                "mojo_stages": ["lp-signing/production", "lp-signing/staging"],
                 "files": ["spec/lp-signing/bundle.yaml", "spec/lp-signing/manifest"],
                 "standalone": False,
                 "assumed": False,

@@ -241,9 +241,16 @@ def test_the_first_version_lists_the_pins(history: tuple[SpecRepo, dict[str, str
             "charm": "lp-signing",
             "channel": "latest/edge",
             "revision": 87,
+            "num_units": 2,
             "build_label": LABEL,
         },
-        "nrpe": {"charm": "nrpe", "channel": "latest/stable", "revision": 125, "build_label": None},
+        "nrpe": {
+            "charm": "nrpe",
+            "channel": "latest/stable",
+            "revision": 125,
+            "num_units": None,
+            "build_label": None,
+        },
     }
     assert production.lines() == [
         f"first version: lp-signing: lp-signing latest/edge revision 87, build_label {LABEL}",
@@ -336,4 +343,4 @@ def test_deployments_from_the_journals(
     assert when.deployed is None
     staging = entries[ids["bump"]].stages[2]
     assert staging.deployed is not None
-    assert staging.deployed.to_json()["at"] == "2026-01-01T00:00:00+00:00"
+    assert staging.deployed.to_json()["at"] == "2026-01-01T00:00:00Z"

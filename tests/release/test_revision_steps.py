@@ -104,7 +104,13 @@ def test_revisions_report_filters_and_marks_pins(releases: tuple[Release, ...]) 
             }
         ],
         "pins": [
-            {"stage": stage, "application": "lp-signing", "channel": "latest/edge", "revision": 89}
+            {
+                "stage": stage,
+                "application": "lp-signing",
+                "charm": "lp-signing",
+                "channel": "latest/edge",
+                "revision": 89,
+            }
             for stage in STAGES
         ],
     }
@@ -121,25 +127,30 @@ def test_a_bad_channel_is_refused_before_charmhub_is_asked() -> None:
 
 
 def test_stage_applications_as_json() -> None:
-    shown = stage_applications(staging_bundle(), stage="staging")
+    shown = stage_applications(
+        staging_bundle(), stage="staging", mojo_stage="lp-signing/staging", path="b.yaml"
+    )
     assert shown.to_json() == {
+        "path": "b.yaml",
         "stage": "staging",
-        "applications": {
-            "lp-signing": {
-                "name": "lp-signing",
+        "mojo_stage": "lp-signing/staging",
+        "applications": [
+            {
+                "application": "lp-signing",
                 "charm": "lp-signing",
                 "channel": "latest/edge",
                 "revision": 87,
                 "num_units": 2,
                 "build_label": None,
             },
-            "nrpe": {
-                "name": "nrpe",
+            {
+                "application": "nrpe",
                 "charm": "nrpe",
                 "channel": "latest/stable",
                 "revision": 125,
                 "num_units": None,
                 "build_label": None,
             },
-        },
+        ],
+        "text": None,
     }

@@ -92,7 +92,11 @@ def test_an_instance_that_runs_what_is_pinned_has_no_drift() -> None:
     )
     assert report.ok
     assert report.live
-    assert (report.instance, report.stage) == ("staging", "lp-signing/staging")
+    assert (report.instance, report.stage, report.mojo_stage) == (
+        "staging",
+        "staging",
+        "lp-signing/staging",
+    )
     assert report.applications[0].drift == ()
     assert report.applications[0].problems == ()
 
@@ -192,14 +196,19 @@ def test_without_a_source_only_the_pins_are_reported_with_the_reason() -> None:
     report = compare("production", "lp-signing/production", BUNDLE, None, reason="IS only")
     assert not report.live
     assert report.reason == "IS only"
-    assert (report.instance, report.stage) == ("production", "lp-signing/production")
+    assert (report.instance, report.stage, report.mojo_stage) == (
+        "production",
+        "production",
+        "lp-signing/production",
+    )
     assert [a.state for a in report.applications] == [None, None, None]
     # Nothing live was checked: the report never claims "ok" for what it did not see.
     assert report.ok is None
     assert report.verdict == "not-checkable"
     assert report.to_json() == {
         "instance": "production",
-        "stage": "lp-signing/production",
+        "stage": "production",
+        "mojo_stage": "lp-signing/production",
         "live": False,
         "verdict": "not-checkable",
         "reason": "IS only",
@@ -208,9 +217,11 @@ def test_without_a_source_only_the_pins_are_reported_with_the_reason() -> None:
             {
                 "application": "lp-signing",
                 "pinned": {
+                    "application": "lp-signing",
                     "charm": "lp-signing",
                     "channel": "latest/edge",
                     "revision": 87,
+                    "num_units": 2,
                     "build_label": "1f3c9a2b",
                 },
                 "running": None,
@@ -220,9 +231,11 @@ def test_without_a_source_only_the_pins_are_reported_with_the_reason() -> None:
             {
                 "application": "nrpe",
                 "pinned": {
+                    "application": "nrpe",
                     "charm": "nrpe",
                     "channel": "latest/stable",
                     "revision": 125,
+                    "num_units": None,
                     "build_label": None,
                 },
                 "running": None,
@@ -232,9 +245,11 @@ def test_without_a_source_only_the_pins_are_reported_with_the_reason() -> None:
             {
                 "application": "ubuntu",
                 "pinned": {
+                    "application": "ubuntu",
                     "charm": "ubuntu",
                     "channel": None,
                     "revision": None,
+                    "num_units": 1,
                     "build_label": None,
                 },
                 "running": None,
@@ -308,7 +323,11 @@ def test_an_instance_without_juju_access_reports_pins_and_who_manages_it(
 ) -> None:
     report = instance_status(instances, instances.get("production"), BUNDLE)
     assert not report.live
-    assert (report.instance, report.stage) == ("production", "lp-signing/production")
+    assert (report.instance, report.stage, report.mojo_stage) == (
+        "production",
+        "production",
+        "lp-signing/production",
+    )
     assert report.reason == (
         "live state of production is not available from here: its model is managed by IS "
         "and reachable only through its triggers"
@@ -320,7 +339,11 @@ def test_an_instance_whose_model_is_unknown_reports_pins_even_with_access(
 ) -> None:
     report = instance_status(instances, instances.get("elsewhere"), BUNDLE, source="local")
     assert not report.live
-    assert (report.instance, report.stage) == ("elsewhere", "lp-signing/elsewhere")
+    assert (report.instance, report.stage, report.mojo_stage) == (
+        "elsewhere",
+        "elsewhere",
+        "lp-signing/elsewhere",
+    )
     assert report.reason is not None
     assert "its model is managed by others" in report.reason
 
@@ -342,7 +365,11 @@ def test_live_state_is_read_from_the_chosen_source(
     report = instance_status(instances, instances.get("staging"), ONE_APP, source="ssh")
     assert asked == [("staging", "ssh")]
     assert report.live
-    assert (report.instance, report.stage) == ("staging", "lp-signing/staging")
+    assert (report.instance, report.stage, report.mojo_stage) == (
+        "staging",
+        "staging",
+        "lp-signing/staging",
+    )
     assert report.ok
     source.verify()
 

@@ -13,7 +13,6 @@ command line, as :meth:`ManagementEnvironment.command_line
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Sequence
 from typing import Literal
@@ -21,6 +20,7 @@ from typing import Literal
 from lpsigning_mojo.errors import OutcomeUnknown
 from lpsigning_mojo.external.local import LocalRunner
 from lpsigning_mojo.remote import LineCallback, RunResult
+from lpsigning_mojo.testing.standins.bastion import sudo_login_command
 
 
 class FlakyRunner:
@@ -51,8 +51,7 @@ class FlakyRunner:
 
 def as_sudo_i(argv: Sequence[str]) -> str:
     """What ``sudo -n -iu ROLE -- ARGV`` runs, as this account: ``sh -c ESCAPED``."""
-    escaped = " ".join(re.sub(r"([^A-Za-z0-9_$-])", r"\\\1", word) for word in argv)
-    return shlex.join(["sh", "-c", escaped])
+    return shlex.join(["sh", "-c", sudo_login_command(argv)[2]])
 
 
 def replay_sudo_i(command_line: str) -> str:

@@ -281,9 +281,9 @@ def test_a_dry_run_describes_every_step_and_writes_nothing(
         "Nothing was changed (--dry-run): no journal was written, no lock taken.",
     ]
     assert report.to_json()["steps"] == [
-        {"name": "edit", "describe": ["append 'edit' to the effects"]},
-        {"name": "push", "describe": ["append 'push' to the effects"]},
-        {"name": "verify", "describe": ["append 'verify' to the effects"]},
+        {"step": "edit", "describe": ["append 'edit' to the effects"]},
+        {"step": "push", "describe": ["append 'push' to the effects"]},
+        {"step": "verify", "describe": ["append 'verify' to the effects"]},
     ]
 
 

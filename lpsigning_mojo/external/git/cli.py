@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
+import selectors
 import shlex
 import signal
 import subprocess
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from lpsigning_mojo.errors import (
     FileAccessError,
     GitArgumentError,
     GitCommandError,
+    GitError,
     GitIdentityError,
     GitNotFoundError,
     GitNothingToCommitError,
@@ -38,6 +40,8 @@ from lpsigning_mojo.external.git.arguments import (
 from lpsigning_mojo.external.git.model import Commit, Upstream, WorkTreeStatus
 from lpsigning_mojo.external.git.parse import (
     LOG_FORMAT,
+    BatchReader,
+    LogReader,
     parse_batch,
     parse_log,
     parse_status,
@@ -48,6 +52,8 @@ from lpsigning_mojo.external.git.parse import (
 __all__ = ["GitCli"]
 
 _STDERR_LINES = 10
+#: How much of a process's output one read takes.
+_CHUNK = 1 << 16
 
 #: Configuration that would change what this module parses, pinned for every command.
 _PINNED_CONFIG = (
@@ -121,22 +127,36 @@ class GitCli:
     ``git`` is the program to run; each command may take ``timeout`` seconds
     (fetch, push and hooks included) before it is stopped. git never prompts:
     credentials must come from an agent or a credential helper.
+
+    With ``read_ahead``, a :meth:`log` that lists changes also reads the
+    content of every blob they name, in a ``git cat-file --batch`` that runs
+    alongside the log and is fed each id as the log prints it; the next
+    :meth:`read_blobs` of those ids is then answered without a process of
+    its own. For a reader of every version (the change log) this overlaps
+    the two processes; the contents are kept until read.
     """
 
     def __init__(
-        self, directory: str | os.PathLike[str] = ".", *, git: str = "git", timeout: float = 120.0
+        self,
+        directory: str | os.PathLike[str] = ".",
+        *,
+        git: str = "git",
+        timeout: float = 120.0,
+        read_ahead: bool = False,
     ) -> None:
         self.directory = Path(directory)
         self.git = git
         self.timeout = timeout
+        self.read_ahead = read_ahead
+        self._read: dict[str, bytes] = {}  # blob id -> content, read ahead by log()
 
     # -- the one place that runs git --------------------------------------
 
-    def _git(self, args: Sequence[str], *, stdin: bytes | None = None) -> _Done:
-        """Run ``git ARGS`` in the repository and return what it left.
+    def _spawn(self, args: Sequence[str], *, stdin: bool) -> subprocess.Popen[bytes]:
+        """Start ``git ARGS`` in the repository: the only place a git process starts.
 
-        Raises only when git could not run, timed out, or found no
-        repository; a non-zero exit status is for the caller to read.
+        Pinned configuration and environment, no terminal (its own session,
+        so that it is stopped as a group), output through pipes.
         """
         command = shlex.join(["git", *args])
         argv = [self.git, "--no-pager"]
@@ -149,11 +169,11 @@ class GitCli:
         environment.pop("LANGUAGE", None)
         environment.update(_ENVIRONMENT)
         try:
-            process = subprocess.Popen(
+            return subprocess.Popen(
                 argv,
                 cwd=self.directory,
                 env=environment,
-                stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # no terminal to prompt on; stopped as a group
@@ -175,22 +195,38 @@ class GitCli:
                 repository=self.directory,
                 command=command,
             ) from None
+
+    def _git(self, args: Sequence[str], *, stdin: bytes | None = None) -> _Done:
+        """Run ``git ARGS`` in the repository and return what it left.
+
+        Raises only when git could not run, timed out, or found no
+        repository; a non-zero exit status is for the caller to read.
+        """
+        command = shlex.join(["git", *args])
+        process = self._spawn(args, stdin=stdin is not None)
         try:
             out, err = process.communicate(stdin, timeout=self.timeout)
         except subprocess.TimeoutExpired:
             _stop(process)
-            raise GitTimeoutError(
-                f"{command} did not finish within {self.timeout:g} s and was stopped",
-                repository=self.directory,
-                command=command,
-                hint="Check the network and the remote, or allow more time",
-            ) from None
+            raise self._timed_out(command) from None
         except BaseException:
             _stop(process)
             raise
+        return self._finished(command, process.returncode, out, err)
+
+    def _timed_out(self, command: str) -> GitTimeoutError:
+        return GitTimeoutError(
+            f"{command} did not finish within {self.timeout:g} s and was stopped",
+            repository=self.directory,
+            command=command,
+            hint="Check the network and the remote, or allow more time",
+        )
+
+    def _finished(self, command: str, exit_status: int, out: bytes, err: bytes) -> _Done:
+        """What a finished command left; a repository that git refused is an error here."""
         done = _Done(
             command=command,
-            exit_status=process.returncode,
+            exit_status=exit_status,
             stdout=out,
             stderr=err.decode("utf-8", "replace"),
         )
@@ -474,7 +510,7 @@ class GitCli:
     ) -> tuple[Commit, ...]:
         if changes and patch:
             raise GitArgumentError("Ask the log for changed paths or for a patch, not both")
-        marker = "lpsm-" + secrets.token_hex(12)
+        marker = "lpsm-" + os.urandom(12).hex()  # what secrets.token_hex does
         args = [
             "log",
             "-z",
@@ -498,8 +534,13 @@ class GitCli:
         if since is not None:
             args.append("^" + check_revision(since))
         args += ["--", *(check_path(path) for path in paths)]
-        done = self._git(args)
+        self._read = {}
+        if changes and self.read_ahead:
+            done, commits = self._log_reading_ahead(args, marker.encode("ascii"))
+        else:
+            done = self._git(args)
         if done.exit_status != 0:
+            self._read = {}
             span = f"{since}..{until}" if since else until
             raise self._failed(
                 done,
@@ -509,16 +550,186 @@ class GitCli:
                 else GitCommandError,
                 hint="Fetch first if the commits are someone else's, or check the spelling",
             )
+        if changes and self.read_ahead:
+            return commits
         return parse_log(done.stdout, marker.encode("ascii"), patch=patch)
+
+    def _log_reading_ahead(
+        self, args: Sequence[str], marker: bytes
+    ) -> tuple[_Done, tuple[Commit, ...]]:
+        """Run ``git log ARGS`` (``--raw``) with a ``git cat-file --batch`` alongside.
+
+        Each commit is read as soon as the log has printed it, and the ids of
+        the blobs its changes name go to cat-file at once; what cat-file
+        prints is kept for :meth:`read_blobs`. One deadline for both; on any
+        failure both are stopped, as process groups. cat-file only helps: if
+        it fails, nothing is kept, and read_blobs runs its own (which says
+        what is wrong).
+        """
+        command = shlex.join(["git", *args])
+        log = self._spawn(args, stdin=False)
+        cat: subprocess.Popen[bytes] | None = None
+        try:
+            cat = self._spawn(["cat-file", "--batch", "--buffer"], stdin=True)
+            blobs = BatchReader(self.directory, "git cat-file --batch")
+            pump = _ReadAhead(log, cat, LogReader(marker, patch=False), blobs)
+            if not pump.run(time.monotonic() + self.timeout):
+                raise self._timed_out(command)
+        except BaseException:
+            _stop(log)
+            if cat is not None:
+                _stop(cat)
+            raise
+        finally:
+            for process in (log, cat):
+                for stream in (process.stdin, process.stdout, process.stderr) if process else ():
+                    if stream is not None:
+                        with contextlib.suppress(OSError):
+                            stream.close()
+        done = self._finished(command, pump.log_status, b"", pump.log_stderr)
+        if done.exit_status == 0 and pump.blobs is not None:
+            self._read = pump.blobs
+        return done, tuple(pump.commits)
 
     def read_blobs(self, ids: Iterable[str]) -> Mapping[str, bytes]:
         wanted = [check_object_id(object_id) for object_id in dict.fromkeys(ids)]
         if not wanted:
             return {}
-        done = self._git(["cat-file", "--batch"], stdin="".join(f"{i}\n" for i in wanted).encode())
-        if done.exit_status != 0:
-            raise self._failed(done, "Cannot read the file contents")
-        return parse_batch(done.stdout, wanted, self.directory, done.command)
+        read = self._read
+        missing = [object_id for object_id in wanted if object_id not in read]
+        if missing:
+            stdin = "".join(f"{i}\n" for i in missing).encode()
+            done = self._git(["cat-file", "--batch"], stdin=stdin)
+            if done.exit_status != 0:
+                raise self._failed(done, "Cannot read the file contents")
+            read = {**read, **parse_batch(done.stdout, missing, self.directory, done.command)}
+        blobs = {object_id: read[object_id] for object_id in wanted}
+        for object_id in wanted:  # read ahead for one reading
+            self._read.pop(object_id, None)
+        return blobs
+
+
+class _ReadAhead:
+    """The I/O of :meth:`GitCli._log_reading_ahead`: a log, and a cat-file fed by it.
+
+    Every output is read as it comes, so that neither process ever waits on
+    a full pipe, and parsed as it comes, so that little is kept; ids are
+    written to cat-file without blocking, and its input is closed once the
+    log has ended and every id is written.
+    """
+
+    def __init__(
+        self,
+        log: subprocess.Popen[bytes],
+        cat: subprocess.Popen[bytes],
+        commits: LogReader,
+        blobs: BatchReader,
+    ) -> None:
+        assert log.stdout is not None
+        assert log.stderr is not None
+        assert cat.stdin is not None
+        assert cat.stdout is not None
+        assert cat.stderr is not None
+        self.log, self.cat = log, cat
+        self._commits, self._blobs = commits, blobs
+        self.commits: list[Commit] = []
+        #: The contents cat-file printed, if it read every blob the log named.
+        self.blobs: dict[str, bytes] | None = None
+        self.log_status = -1
+        self.log_stderr = b""
+        self._log_out, self._log_err = log.stdout.fileno(), log.stderr.fileno()
+        self._cat_in, self._cat_out = cat.stdin.fileno(), cat.stdout.fileno()
+        self._errors: dict[int, list[bytes]] = {self._log_err: [], cat.stderr.fileno(): []}
+        self._asked: set[str] = set()
+        self._pending = bytearray()  # ids not yet written
+        self._feeding = True  # more ids may come
+        self._failed = False  # cat-file stopped taking ids, or printed what cannot be read
+        self._selector = selectors.PollSelector()
+
+    def run(self, deadline: float) -> bool:
+        """Move the bytes until both processes are done; ``False`` if the deadline came first."""
+        os.set_blocking(self._cat_in, False)
+        with self._selector as selector:
+            for fd in (self._log_out, self._cat_out, *self._errors):
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                for key, _ in selector.select(left):
+                    if key.fd == self._cat_in:
+                        self._write()
+                    else:
+                        self._read(key.fd)
+        try:
+            self.log_status = self.log.wait(max(deadline - time.monotonic(), 0.001))
+            cat_status = self.cat.wait(max(deadline - time.monotonic(), 0.001))
+        except subprocess.TimeoutExpired:
+            return False
+        self.log_stderr = b"".join(self._errors[self._log_err])
+        if cat_status == 0 and not self._failed:
+            with contextlib.suppress(GitError):
+                self.blobs = self._blobs.close()
+        return True
+
+    def _read(self, fd: int) -> None:
+        chunk = os.read(fd, _CHUNK)
+        if not chunk:
+            self._selector.unregister(fd)
+            if fd == self._log_out:
+                self._add(self._commits.close())
+                self._feeding = False
+                self._flush()
+        elif fd == self._log_out:
+            self._add(self._commits.feed(chunk))
+            self._flush()
+        elif fd == self._cat_out:
+            if not self._failed:
+                try:
+                    self._blobs.feed(chunk)
+                except GitError:  # read_blobs will say what is wrong
+                    self._failed = True
+        else:
+            self._errors[fd].append(chunk)
+
+    def _add(self, commits: list[Commit]) -> None:
+        self.commits += commits
+        if self._failed:
+            return
+        asked, pending = self._asked, self._pending
+        for commit in commits:
+            for change in commit.changes:
+                blob = change.new_blob
+                if blob is not None and blob not in asked:
+                    asked.add(blob)
+                    self._blobs.expect(blob)
+                    pending += blob.encode("ascii") + b"\n"
+
+    def _flush(self) -> None:
+        """Start writing what is pending, or close cat-file's input when nothing more comes."""
+        registered = self._cat_in in self._selector.get_map()
+        if self._pending and not registered:
+            self._selector.register(self._cat_in, selectors.EVENT_WRITE)
+        elif not self._pending and not self._feeding and not registered:
+            self._close_input()
+
+    def _write(self) -> None:
+        try:
+            del self._pending[: os.write(self._cat_in, self._pending)]
+        except BlockingIOError:
+            return
+        except BrokenPipeError:  # cat-file ended early: read ahead no further
+            self._failed = True
+            self._pending.clear()
+        if not self._pending:
+            self._selector.unregister(self._cat_in)
+            if not self._feeding or self._failed:
+                self._close_input()
+
+    def _close_input(self) -> None:
+        assert self.cat.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            self.cat.stdin.close()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -527,6 +738,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired, ValueError, OSError):
         process.communicate(timeout=5)
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+        process.wait(timeout=5)  # when communicate could not (its input was closed already)
 
 
 def _tail(stderr: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import deque
 from pathlib import Path
 
 from lpsigning_mojo.errors import (
@@ -16,6 +17,8 @@ from lpsigning_mojo.external.git.model import Change, Commit, DirtyPath, Upstrea
 
 __all__ = [
     "LOG_FORMAT",
+    "BatchReader",
+    "LogReader",
     "parse_batch",
     "parse_log",
     "parse_status",
@@ -111,37 +114,85 @@ LOG_FORMAT = "%x00".join(LOG_FIELDS)
 
 
 def parse_log(out: bytes, marker: bytes, *, patch: bool) -> tuple[Commit, ...]:
-    records = out.split(b"\0" + marker + b"\0")
-    if records[0].strip(b"\0\n"):
-        raise GitOutputError(f"git log printed {records[0][:80]!r} before the first commit")
-    commits = []
-    for record in records[1:]:
-        fields = record.split(b"\0", len(LOG_FIELDS))
-        if len(fields) != len(LOG_FIELDS) + 1:
-            raise GitOutputError(
-                f"git log printed a record this library cannot read: {record[:80]!r}"
-            )
-        rest = fields[-1]
-        rest = rest[1:] if rest.startswith(b"\0") else rest
-        rest = rest[1:] if rest.startswith(b"\n") else rest
-        text = [field.decode("utf-8", "replace") for field in fields[:-1]]
-        commit_id, parents, an, ae, ad, cn, ce, cd, message = text
-        commits.append(
-            Commit(
-                id=commit_id,
-                parents=tuple(parents.split()),
-                author_name=an,
-                author_email=ae,
-                authored_at=dt.datetime.fromisoformat(ad),
-                committer_name=cn,
-                committer_email=ce,
-                committed_at=dt.datetime.fromisoformat(cd),
-                message=message,
-                changes=() if patch else parse_raw(rest),
-                patch=rest.decode("utf-8", "replace") if patch else None,
-            )
-        )
-    return tuple(commits)
+    """The commits in the whole output of ``git log`` (see :class:`LogReader`)."""
+    reader = LogReader(marker, patch=patch)
+    return (*reader.feed(out), *reader.close())
+
+
+class LogReader:
+    """Reads ``git log`` output as it comes: each record is read once it is complete.
+
+    The output is ``NUL MARKER NUL`` before each commit's record (the fields
+    of :data:`LOG_FORMAT`, NUL-separated, then the ``--raw -z`` changes or the
+    patch); ``marker`` is chosen at random for each run, so that no message
+    can contain it.
+    """
+
+    def __init__(self, marker: bytes, *, patch: bool) -> None:
+        self._separator = b"\0" + marker + b"\0"
+        self._patch = patch
+        self._buffer = bytearray()
+        self._started = False  # the first separator was read
+
+    def feed(self, chunk: bytes) -> list[Commit]:
+        """The commits whose records ``chunk`` completes."""
+        buffer = self._buffer
+        start = max(0, len(buffer) - len(self._separator) + 1)  # a separator may straddle
+        buffer += chunk
+        cut = buffer.rfind(self._separator, start)
+        if cut < 0:
+            return []
+        records = bytes(buffer[:cut]).split(self._separator)
+        del buffer[: cut + len(self._separator)]
+        if not self._started:
+            self._check_start(records.pop(0))
+            self._started = True
+        return [_parse_record(record, patch=self._patch) for record in records]
+
+    def close(self) -> list[Commit]:
+        """The last commit, once the output has ended (none if there was none)."""
+        record = bytes(self._buffer)
+        self._buffer.clear()
+        if not self._started:
+            self._check_start(record)
+            return []
+        return [_parse_record(record, patch=self._patch)]
+
+    @staticmethod
+    def _check_start(head: bytes) -> None:
+        if head.strip(b"\0\n"):
+            raise GitOutputError(f"git log printed {head[:80]!r} before the first commit")
+
+
+def _parse_record(record: bytes, *, patch: bool) -> Commit:
+    count = len(LOG_FIELDS)
+    fields = record.split(b"\0", count)
+    if len(fields) != count + 1:
+        raise GitOutputError(f"git log printed a record this library cannot read: {record[:80]!r}")
+    rest = fields.pop()
+    rest = rest[1:] if rest.startswith(b"\0") else rest
+    rest = rest[1:] if rest.startswith(b"\n") else rest
+    # One decoding for all the fields: NUL is never part of a UTF-8 sequence, so this
+    # is the same as decoding each field on its own.
+    commit_id, parents, an, ae, ad, cn, ce, cd, message = (
+        b"\0".join(fields).decode("utf-8", "replace").split("\0")
+    )
+    return Commit(
+        id=commit_id,
+        parents=tuple(parents.split()),
+        author_name=an,
+        author_email=ae,
+        authored_at=_DATE(ad),
+        committer_name=cn,
+        committer_email=ce,
+        committed_at=_DATE(cd),
+        message=message,
+        changes=() if patch else parse_raw(rest),
+        patch=rest.decode("utf-8", "replace") if patch else None,
+    )
+
+
+_DATE = dt.datetime.fromisoformat
 
 
 def parse_raw(rest: bytes) -> tuple[Change, ...]:
@@ -161,31 +212,92 @@ def parse_raw(rest: bytes) -> tuple[Change, ...]:
             Change(
                 status=status[0],
                 path=path,
-                old_blob=None if set(old) == {"0"} else old,
-                new_blob=None if set(new) == {"0"} else new,
+                old_blob=None if old and not old.strip("0") else old,  # all zeros: none
+                new_blob=None if new and not new.strip("0") else new,
             )
         )
     return tuple(changes)
 
 
 def parse_batch(out: bytes, wanted: list[str], directory: Path, command: str) -> dict[str, bytes]:
-    blobs: dict[str, bytes] = {}
-    position = 0
+    """The contents ``git cat-file --batch`` printed for ``wanted`` (see :class:`BatchReader`)."""
+    reader = BatchReader(directory, command)
     for object_id in wanted:
-        end = out.find(b"\n", position)
-        header = out[position:end].decode("ascii", "replace").split()
-        if end < 0 or not header or header[0] != object_id:
-            raise GitOutputError(f"{command} printed {out[position : position + 80]!r}")
-        if header[1:] == ["missing"]:
-            raise GitRevisionError(
-                f"Object {object_id} is not in {directory}",
-                repository=directory,
-                command=command,
-                hint="Fetch first, or read the ids from this repository's log",
-            )
-        if len(header) != 3 or header[1] != "blob":
-            raise GitArgumentError(f"Object {object_id} in {directory} is not a file's content")
-        size = int(header[2])
-        blobs[object_id] = out[end + 1 : end + 1 + size]
-        position = end + 1 + size + 1  # the content, then a newline
-    return blobs
+        reader.expect(object_id)
+    with memoryview(out) as view:
+        end = reader._objects(out, view)
+    return reader.close(out[end : end + 80])
+
+
+class BatchReader:
+    """Reads ``git cat-file --batch`` output as it comes: the content of each object asked for.
+
+    :meth:`expect` each id as it is written to cat-file; :meth:`feed` what
+    cat-file prints, in any pieces; :meth:`close` once it has ended. Each
+    object is ``ID blob SIZE`` LF, the content, LF (``ID missing`` LF for one
+    the repository does not have: :class:`~lpsigning_mojo.errors.GitRevisionError`).
+    """
+
+    def __init__(self, directory: Path, command: str) -> None:
+        #: The contents read so far, by object id, in the order asked.
+        self.blobs: dict[str, bytes] = {}
+        self._wanted: deque[str] = deque()
+        self._buffer = bytearray()
+        self._directory = directory
+        self._command = command
+
+    def expect(self, object_id: str) -> None:
+        """``object_id`` was asked for: its object comes after those asked before."""
+        self._wanted.append(object_id)
+
+    def feed(self, chunk: bytes) -> None:
+        """Read the objects that ``chunk`` completes."""
+        buffer = self._buffer
+        buffer += chunk
+        with memoryview(buffer) as view:
+            end = self._objects(buffer, view)
+        if end:
+            del buffer[:end]
+
+    def close(self, rest: bytes | None = None) -> dict[str, bytes]:
+        """The contents, once the output has ended: every object asked for must be there."""
+        if self._wanted:
+            printed = bytes(self._buffer[:80]) if rest is None else rest
+            raise GitOutputError(f"{self._command} printed {printed!r}")
+        return self.blobs
+
+    def _objects(self, data: bytes | bytearray, view: memoryview) -> int:
+        """Read the complete objects in ``data`` (``view`` on it, to copy each content once).
+
+        Returns where the first incomplete object starts.
+        """
+        wanted, blobs = self._wanted, self.blobs
+        position = 0
+        size_of = len(data)
+        while wanted:
+            object_id = wanted[0]
+            end = data.find(b"\n", position)
+            if end < 0:
+                return position
+            header = str(view[position:end], "ascii", "replace").split()
+            if not header or header[0] != object_id:
+                printed = bytes(view[position : position + 80])
+                raise GitOutputError(f"{self._command} printed {printed!r}")
+            if header[1:] == ["missing"]:
+                raise GitRevisionError(
+                    f"Object {object_id} is not in {self._directory}",
+                    repository=self._directory,
+                    command=self._command,
+                    hint="Fetch first, or read the ids from this repository's log",
+                )
+            if len(header) != 3 or header[1] != "blob":
+                raise GitArgumentError(
+                    f"Object {object_id} in {self._directory} is not a file's content"
+                )
+            stop = end + 1 + int(header[2])
+            if stop >= size_of:  # the content, or the LF after it, is still to come
+                return position
+            blobs[object_id] = view[end + 1 : stop].tobytes()
+            wanted.popleft()
+            position = stop + 1
+        return position

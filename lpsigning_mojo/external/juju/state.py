@@ -43,6 +43,17 @@ class UnitState:
     agent_status: str
     leader: bool = False
 
+    def to_json(self) -> dict[str, object]:
+        """``unit`` (its name), ``workload_status``, ``workload_message``,
+        ``agent_status`` and ``leader``, as ``juju status`` names them."""
+        return {
+            "unit": self.name,
+            "workload_status": self.workload_status,
+            "workload_message": self.workload_message,
+            "agent_status": self.agent_status,
+            "leader": self.leader,
+        }
+
     @property
     def problems(self) -> tuple[str, ...]:
         """Why this unit is not healthy, one sentence each; empty when it is."""
@@ -94,13 +105,23 @@ class DeployedState:
         return not self.problems
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict (for ``--format json``)."""
-        data = attrs.asdict(self, recurse=True)
-        data["options"] = dict(self.options)
-        data["units"] = [attrs.asdict(unit) for unit in self.units]
-        data["healthy"] = self.healthy
-        data["problems"] = list(self.problems)
-        return data
+        """A JSON-ready dict (for ``--format json``), in the project's vocabulary: the
+        keys a bundle's application has for the same facts (``charm``, ``channel``,
+        ``revision``, ``build_label``), then ``options``, the application's
+        ``status`` and ``message``, its ``units``, ``healthy`` and ``problems``."""
+        return {
+            "application": self.application,
+            "charm": self.charm_name,
+            "channel": self.charm_channel,
+            "revision": self.charm_rev,
+            "build_label": self.build_label,
+            "options": dict(self.options),
+            "status": self.application_status,
+            "message": self.application_message,
+            "units": [unit.to_json() for unit in self.units],
+            "healthy": self.healthy,
+            "problems": list(self.problems),
+        }
 
 
 class JujuStatusSource(Protocol):
