@@ -184,6 +184,51 @@ def test_fields_not_written_are_empty() -> None:
     assert (bundle.tags, bundle.relations, bundle.default_base) == ((), (), None)
 
 
+def test_machines_read_back_with_their_lines_and_unknown_keys() -> None:
+    text = 'applications: {a: {}}\nmachines:\n  "0":\n\n  "1":\n    series: jammy\n    flavour: x\n'
+    machines = Bundle.from_text(text).machines
+    assert machines == {
+        "0": Machine(id="0"),
+        "1": Machine(id="1", series="jammy", extra={"flavour": "x"}),
+    }
+    assert [machine.line for machine in machines.values()] == [3, 5]
+
+
+def test_a_list_of_tags_reads_back_as_strings_in_order() -> None:
+    bundle = Bundle.from_text("tags: [signing, 7]\napplications: {a: {}}\n")
+    assert bundle.tags == ("signing", "7")
+
+
+def test_an_application_in_json_says_what_it_deploys() -> None:
+    text = """\
+applications:
+  signing:
+    charm: lp-signing
+    channel: latest/edge
+    revision: 12
+    num_units: 2
+    options: {build_label: 0a1b2c, port: 8080}
+  plain: {}
+"""
+    bundle = Bundle.from_text(text)
+    assert bundle.application("signing").to_json() == {
+        "application": "signing",
+        "charm": "lp-signing",
+        "channel": "latest/edge",
+        "revision": 12,
+        "num_units": 2,
+        "build_label": "0a1b2c",
+    }
+    assert bundle.application("plain").to_json() == {
+        "application": "plain",
+        "charm": None,
+        "channel": None,
+        "revision": None,
+        "num_units": None,
+        "build_label": None,
+    }
+
+
 def test_relations_know_their_lines() -> None:
     text = "applications: {a: {}, b: {}}\nrelations:\n  - [a, b]\n\n  - [a:x, b:y]\n  - a\n"
     assert [relation.line for relation in Bundle.from_text(text).relations] == [3, 5, 6]
