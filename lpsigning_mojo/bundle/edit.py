@@ -38,7 +38,7 @@ from lpsigning_mojo.bundle.scalars import format_scalar
 from lpsigning_mojo.bundle.template import Rendered, Template
 from lpsigning_mojo.bundle.textedit import ValueSlot, View, insert, replace
 from lpsigning_mojo.bundle.verify import verify_insertion, verify_replacement
-from lpsigning_mojo.errors import BundleError, EditError, UnknownApplicationError, YamlError
+from lpsigning_mojo.errors import EditError, UnknownApplicationError, YamlError
 from lpsigning_mojo.mojospec.stages import DEFAULT_STAGES, Spec
 from lpsigning_mojo.mojospec.variables import mojo_variables
 from lpsigning_mojo.policy import ReleasePolicy
@@ -123,14 +123,14 @@ def render_bundle(
     return rendered, bundle
 
 
-def _in_template(error: BundleError, rendered: Rendered, stage: str) -> BundleError:
+def _in_template(error: YamlError, rendered: Rendered, stage: str) -> YamlError:
     placed = rendered.place(error.line, error.column or 1) if error.line else None
     if placed is None and error.line is not None:
         # The line came from nowhere in the template (computed); say where it was rendered.
         message = f"{error.message} (line {error.line} of the bundle rendered for {stage})"
         return type(error)(message, path=rendered.template.path, hint=error.hint)
     message = error.message
-    related = getattr(error, "related_line", None)
+    related = error.related_line
     if related is not None:
         mapped = rendered.place(related, 1)
         if mapped is not None:
@@ -417,7 +417,11 @@ def _find(
             node = value_node
     app_node, column = app_nodes[-1]
     if not isinstance(app_node, yaml.MappingNode):
-        raise EditError(f"application {app!r} is not a mapping", path=path)
+        raise EditError(
+            f"application {app!r} is not a mapping",
+            path=path,
+            hint="write its fields (charm:, channel:, ...) under its name",
+        )
     if len(keys) == 2:
         options = [v for k, _kn, v in mapping_items(app_node) if k == keys[0]]
         if options:
