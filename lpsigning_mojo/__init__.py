@@ -8,9 +8,9 @@ nothing heavy (paramiko, python-libjuju) is imported until needed.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from lpsigning_mojo._lazy import lazy_names
 from lpsigning_mojo._version import __version__
 from lpsigning_mojo.errors import (
     AccessRefusedError,
@@ -95,39 +95,39 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    "Application": "lpsigning_mojo.bundle",
-    "Bundle": "lpsigning_mojo.bundle",
-    "BundleDiff": "lpsigning_mojo.bundle",
-    "EditResult": "lpsigning_mojo.bundle",
-    "Machine": "lpsigning_mojo.bundle",
-    "Relation": "lpsigning_mojo.bundle",
-    "Template": "lpsigning_mojo.bundle",
-    "diff_bundles": "lpsigning_mojo.bundle",
-    "render_bundle": "lpsigning_mojo.bundle",
-    "set_channel": "lpsigning_mojo.bundle",
-    "set_option": "lpsigning_mojo.bundle",
-    "set_revision": "lpsigning_mojo.bundle",
-    "Spec": "lpsigning_mojo.mojospec",
-    "Stage": "lpsigning_mojo.mojospec",
-    "Instance": "lpsigning_mojo.instances",
-    "Instances": "lpsigning_mojo.instances",
-    "ManagementEnvironment": "lpsigning_mojo.instances",
-    "Trigger": "lpsigning_mojo.instances",
-    "load_instances": "lpsigning_mojo.instances",
-    "CommandRunner": "lpsigning_mojo.remote",
-    "OutputLine": "lpsigning_mojo.remote",
-    "RunResult": "lpsigning_mojo.remote",
-    "Report": "lpsigning_mojo.lint",
-    "format_report": "lpsigning_mojo.lint",
-    "lint_paths": "lpsigning_mojo.lint",
-    "Charmhub": "lpsigning_mojo.external.charmhub",
-    "CharmhubClient": "lpsigning_mojo.external.charmhub",
-    "Release": "lpsigning_mojo.charms",
-    "latest_revision": "lpsigning_mojo.charms",
-    "DeployedState": "lpsigning_mojo.external.juju",
-    "JujuCli": "lpsigning_mojo.external.juju",
-    "JujuStatusSource": "lpsigning_mojo.external.juju",
-    "LibjujuSource": "lpsigning_mojo.external.juju",
+    "Application": "bundle",
+    "Bundle": "bundle",
+    "BundleDiff": "bundle",
+    "EditResult": "bundle",
+    "Machine": "bundle",
+    "Relation": "bundle",
+    "Template": "bundle",
+    "diff_bundles": "bundle",
+    "render_bundle": "bundle",
+    "set_channel": "bundle",
+    "set_option": "bundle",
+    "set_revision": "bundle",
+    "Spec": "mojospec",
+    "Stage": "mojospec",
+    "Instance": "instances",
+    "Instances": "instances",
+    "ManagementEnvironment": "instances",
+    "Trigger": "instances",
+    "load_instances": "instances",
+    "CommandRunner": "remote",
+    "OutputLine": "remote",
+    "RunResult": "remote",
+    "Report": "lint",
+    "format_report": "lint",
+    "lint_paths": "lint",
+    "Charmhub": "external.charmhub",
+    "CharmhubClient": "external.charmhub",
+    "Release": "charms",
+    "latest_revision": "charms",
+    "DeployedState": "external.juju",
+    "JujuCli": "external.juju",
+    "JujuStatusSource": "external.juju",
+    "LibjujuSource": "external.juju",
 }
 
 __all__ = [
@@ -202,14 +202,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -230,8 +230,7 @@ def verify_service(
     ``probe``, ``juju`` and ``clock`` default to the real ones (the juju CLI
     here when ``which("juju")`` finds it, else no comparison).
     """
-    from lpsigning_mojo.bundle.edit import render_bundle
-    from lpsigning_mojo.bundle.template import Template
+    from lpsigning_mojo.bundle.template import Template, render_bundle
     from lpsigning_mojo.clock import SYSTEM_CLOCK
     from lpsigning_mojo.errors import ProbeError
     from lpsigning_mojo.external.probe import ServiceKeyProbe, wait_until_healthy

@@ -31,6 +31,7 @@ __all__ = [
     "RoleAccountRunner",
     "RunResult",
     "Stream",
+    "shell_command_line",
 ]
 
 Stream = Literal["stdout", "stderr"]
@@ -146,6 +147,12 @@ class CommandRunner(Protocol):
         idle_timeout: float | None = None,
         pty: bool = False,
     ) -> RunResult: ...
+
+
+def shell_command_line(command: str | Sequence[str]) -> str:
+    """``command`` as the shell command line a :class:`CommandRunner` runs: a string as it
+    is, a sequence of words joined with :func:`shlex.join`."""
+    return command if isinstance(command, str) else shlex.join(command)
 
 
 class LineSplitter:

@@ -9,8 +9,9 @@ import all the others.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lpsigning_mojo._lazy import lazy_names
 
 if TYPE_CHECKING:
     from lpsigning_mojo.bundle.diff import (
@@ -19,16 +20,16 @@ if TYPE_CHECKING:
         diff_bundles,
         diff_templates,
         unified_diff,
+        unified_diff_lines,
     )
     from lpsigning_mojo.bundle.edit import (
         EditResult,
-        render_bundle,
         set_channel,
         set_option,
         set_revision,
     )
     from lpsigning_mojo.bundle.model import Application, Bundle, Machine, Position, Relation
-    from lpsigning_mojo.bundle.template import Origin, Rendered, Template
+    from lpsigning_mojo.bundle.template import Origin, Rendered, Template, render_bundle
 
 _SOURCES = {
     "BundleDiff": "diff",
@@ -36,8 +37,9 @@ _SOURCES = {
     "diff_bundles": "diff",
     "diff_templates": "diff",
     "unified_diff": "diff",
+    "unified_diff_lines": "diff",
     "EditResult": "edit",
-    "render_bundle": "edit",
+    "render_bundle": "template",
     "set_channel": "edit",
     "set_option": "edit",
     "set_revision": "edit",
@@ -70,17 +72,8 @@ __all__ = [
     "set_option",
     "set_revision",
     "unified_diff",
+    "unified_diff_lines",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _SOURCES)

@@ -21,6 +21,7 @@ import attrs
 
 from lpsigning_mojo.bundle.model import Application, Bundle
 from lpsigning_mojo.policy import release_build_label
+from lpsigning_mojo.yamlnodes import split_lines
 
 __all__ = [
     "RELEASE_FIELDS",
@@ -29,6 +30,7 @@ __all__ = [
     "diff_bundles",
     "diff_templates",
     "unified_diff",
+    "unified_diff_lines",
 ]
 
 #: Fields whose change alone makes a release-only change.
@@ -245,25 +247,38 @@ def diff_templates(
     ``variables``), read, and compared with :func:`diff_bundles`; errors name
     ``old_path`` or ``new_path``. ``production`` as for :func:`diff_bundles`.
     """
-    from lpsigning_mojo.bundle.edit import render_bundle
-    from lpsigning_mojo.bundle.template import Template
+    from lpsigning_mojo.bundle.template import Template, render_bundle
 
     _, before = render_bundle(Template.from_text(old, path=old_path), stage, variables)
     _, after = render_bundle(Template.from_text(new, path=new_path), stage, variables)
     return attrs.evolve(diff_bundles(before, after, production=production), stage=stage)
 
 
-def unified_diff(old: str, new: str, *, path: str, context: int = 3) -> str:
-    """``old`` to ``new`` as a unified diff, with ``a/PATH`` and ``b/PATH`` as ``git diff`` names
-    them; ``""`` when they are the same."""
+def unified_diff_lines(old: str, new: str, *, path: str, context: int = 3) -> list[str]:
+    """``old`` to ``new`` as the lines of a unified diff, without their endings.
+
+    The files are ``a/PATH`` and ``b/PATH``, as ``git diff`` names them; a
+    line is split at LF, CRLF or CR, as YAML splits it; a last line without
+    an ending is followed by ``\\ No newline at end of file``, as in git.
+    ``[]`` when the texts are the same.
+    """
     import difflib
 
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
-            n=context,
-        )
-    )
+    lines: list[str] = []
+    for line in difflib.unified_diff(
+        split_lines(old),
+        split_lines(new),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+        n=context,
+    ):
+        body = line.rstrip("\r\n")  # one ending at most: split_lines keeps exactly one
+        lines.append(body)
+        if body == line:  # the last line of a text that does not end in a line break
+            lines.append("\\ No newline at end of file")
+    return lines
+
+
+def unified_diff(old: str, new: str, *, path: str, context: int = 3) -> str:
+    """:func:`unified_diff_lines` as one text, each line ending in LF; ``""`` when the same."""
+    return "".join(f"{line}\n" for line in unified_diff_lines(old, new, path=path, context=context))

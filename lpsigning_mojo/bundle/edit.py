@@ -35,7 +35,7 @@ from lpsigning_mojo.bundle.diff import unified_diff
 from lpsigning_mojo.bundle.enforce import RenderedCheck, enforce
 from lpsigning_mojo.bundle.model import Application, Bundle, read_documents
 from lpsigning_mojo.bundle.scalars import format_scalar
-from lpsigning_mojo.bundle.template import Rendered, Template
+from lpsigning_mojo.bundle.template import Rendered, Template, error_in_template
 from lpsigning_mojo.bundle.textedit import ValueSlot, View, insert, replace
 from lpsigning_mojo.bundle.verify import verify_insertion, verify_replacement
 from lpsigning_mojo.errors import EditError, UnknownApplicationError, YamlError
@@ -47,7 +47,6 @@ from lpsigning_mojo.yamlnodes import construct, mapping_items, split_lines
 __all__ = [
     "EditResult",
     "format_scalar",
-    "render_bundle",
     "set_channel",
     "set_option",
     "set_revision",
@@ -109,40 +108,6 @@ class EditResult:
         :func:`~lpsigning_mojo.bundle.unified_diff`.
         """
         return unified_diff(self.before, self.text, path=self.path or "bundle.yaml")
-
-
-def render_bundle(
-    template: Template, stage: str, variables: Mapping[str, object] | None = None
-) -> tuple[Rendered, Bundle]:
-    """Render ``template`` for ``stage`` and read the bundle, errors pointing at the template."""
-    rendered = template.render(mojo_variables(stage, extra=variables))
-    try:
-        bundle = Bundle.from_text(rendered.text, source=template.path)
-    except YamlError as error:
-        raise _in_template(error, rendered, stage) from None
-    return rendered, bundle
-
-
-def _in_template(error: YamlError, rendered: Rendered, stage: str) -> YamlError:
-    placed = rendered.place(error.line, error.column or 1) if error.line else None
-    if placed is None and error.line is not None:
-        # The line came from nowhere in the template (computed); say where it was rendered.
-        message = f"{error.message} (line {error.line} of the bundle rendered for {stage})"
-        return type(error)(message, path=rendered.template.path, hint=error.hint)
-    message = error.message
-    related = error.related_line
-    if related is not None:
-        mapped = rendered.place(related, 1)
-        if mapped is not None:
-            message = message.replace(f"at line {related}", f"at line {mapped[0]}")
-    line, column = placed if placed is not None else (None, None)
-    return type(error)(
-        f"{message} (stage {stage})",
-        path=rendered.template.path,
-        line=line,
-        column=column if error.column else None,
-        hint=error.hint,
-    )
 
 
 def set_revision(
@@ -294,7 +259,7 @@ def _locate(
     try:
         bundle = Bundle.from_text(rendered.text, source=path)
     except YamlError as error:
-        raise _in_template(error, rendered, stage) from None
+        raise error_in_template(error, rendered, stage) from None
     bundle.application(app)  # UnknownApplicationError naming the ones there are
     return read_documents(rendered.text, path=path), View(rendered=rendered)
 

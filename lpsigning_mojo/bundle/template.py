@@ -23,17 +23,28 @@ import re
 import traceback
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import jinja2
 import jinja2.lexer
 from jinja2 import nodes
 from jinja2.lexer import TokenStream
 
-from lpsigning_mojo.errors import TemplateError
+from lpsigning_mojo.errors import BundleError, TemplateError, YamlError
 from lpsigning_mojo.yamlnodes import LINE_BREAK, control_character
 
-__all__ = ["COMPILE_LIMITS", "Origin", "Rendered", "Template", "compile_error"]
+if TYPE_CHECKING:
+    from lpsigning_mojo.bundle.model import Bundle
+
+__all__ = [
+    "COMPILE_LIMITS",
+    "Origin",
+    "Rendered",
+    "Template",
+    "compile_error",
+    "error_in_template",
+    "render_bundle",
+]
 
 _DATA_OPEN, _DATA_CLOSE = "\x00", "\x01"
 _EXPR_OPEN, _EXPR_CLOSE, _EXPR_END = "\x02", "\x03", "\x04"
@@ -442,3 +453,42 @@ class Rendered:
         for match in re.finditer("\x00([0-9]+)\x01([^\x00-\x04\n]*)", self.marked):
             start = int(match.group(1))
             yield start, start + len(match.group(2))
+
+
+def render_bundle(
+    template: Template, stage: str, variables: Mapping[str, object] | None = None
+) -> tuple[Rendered, Bundle]:
+    """Render ``template`` for ``stage`` as Mojo does and read the bundle, errors pointing at
+    the template."""
+    from lpsigning_mojo.bundle.model import Bundle  # attrs and the model: not on the lint path
+    from lpsigning_mojo.mojospec.variables import mojo_variables
+
+    rendered = template.render(mojo_variables(stage, extra=variables))
+    try:
+        bundle = Bundle.from_text(rendered.text, source=template.path)
+    except YamlError as error:
+        raise error_in_template(error, rendered, stage) from None
+    return rendered, bundle
+
+
+def error_in_template(error: BundleError, rendered: Rendered, stage: str) -> BundleError:
+    """``error``, found in the bundle ``rendered`` for ``stage``, placed in the template."""
+    placed = rendered.place(error.line, error.column or 1) if error.line else None
+    if placed is None and error.line is not None:
+        # The line came from nowhere in the template (computed); say where it was rendered.
+        message = f"{error.message} (line {error.line} of the bundle rendered for {stage})"
+        return type(error)(message, path=rendered.template.path, hint=error.hint)
+    message = error.message
+    related = getattr(error, "related_line", None)
+    if related is not None:
+        mapped = rendered.place(related, 1)
+        if mapped is not None:
+            message = message.replace(f"at line {related}", f"at line {mapped[0]}")
+    line, column = placed if placed is not None else (None, None)
+    return type(error)(
+        f"{message} (stage {stage})",
+        path=rendered.template.path,
+        line=line,
+        column=column if error.column else None,
+        hint=error.hint,
+    )

@@ -6,7 +6,7 @@ channel, ``build_label``. :class:`VersionTracker` follows the versions in
 order and, for each stage, says what changed (a
 :class:`~lpsigning_mojo.bundle.diff.BundleDiff`).
 
-A version is rendered in full (:func:`~lpsigning_mojo.bundle.edit.render_bundle`)
+A version is rendered in full (:func:`~lpsigning_mojo.bundle.template.render_bundle`)
 only when it must be. After each full rendering the tracker notes, through
 the rendering's map back to the template
 (:class:`~lpsigning_mojo.bundle.template.Rendered`), the template characters
@@ -223,8 +223,7 @@ class VersionTracker:
         seen = self._seen.get((stage, key))
         if seen is not None:
             return seen
-        from lpsigning_mojo.bundle.edit import render_bundle
-        from lpsigning_mojo.bundle.template import Template
+        from lpsigning_mojo.bundle.template import Template, render_bundle
 
         self.full += 1
         try:

@@ -457,60 +457,20 @@ def build_world(
     stack: contextlib.ExitStack,
     charmhub_url: str | None = None,
 ) -> ReleaseWorld:
-    """The real World: adapters to the real systems, closed when ``stack`` closes."""
+    """The real World, for a person at a terminal: adapters closed when ``stack`` closes."""
     from lpsigning_mojo.clock import SYSTEM_CLOCK
-    from lpsigning_mojo.external.charmhub import CharmhubClient
-    from lpsigning_mojo.external.chat import MattermostWebhook
-    from lpsigning_mojo.external.git import GitCli
-    from lpsigning_mojo.external.juju import JujuCli
-    from lpsigning_mojo.external.launchpad import LaunchpadClient
-    from lpsigning_mojo.external.local import LocalRunner
-    from lpsigning_mojo.external.probe import ServiceKeyProbe
-    from lpsigning_mojo.external.ssh import SSHRunner
-    from lpsigning_mojo.instances import ManagementEnvironment
-    from lpsigning_mojo.release.world import ReleaseSpec, ReleaseWorld, Runners
-    from lpsigning_mojo.remote import RoleAccountRunner
+    from lpsigning_mojo.release.world import Reach, ReleaseSpec, build_release_world
     from lpsigning_mojo.runbook import StreamReporter, TerminalPrompt
 
-    def connect(environment: ManagementEnvironment) -> SSHRunner:
-        return SSHRunner(environment.ssh_destination, user=environment.login_user)
-
-    runners = stack.enter_context(Runners(connect))
-    launchpad = LaunchpadClient(
-        config.get("launchpad.service-root"), credentials_file=config.get("launchpad.credentials")
-    )
-    stack.callback(launchpad.close)
-
-    def juju(instance: Instance) -> JujuCli:
-        environment = instances.environment_of(instance)
-        runner = RoleAccountRunner(runners(environment), environment.command_line)
-        return JujuCli(model=instance.juju_model, runner=runner)
-
-    webhook = config.get("mattermost.webhook")
-    chat = None
-    if webhook is not None:  # from the configuration or the environment, never the spec
-        chat = MattermostWebhook(
-            webhook,
-            channel=config.get("mattermost.channel"),
-            username=config.get("mattermost.username"),
-        )
-
-    return ReleaseWorld(
+    return build_release_world(
+        spec=ReleaseSpec.load(spec_directory, instances=instances),
+        config=config,
+        runs=runs,
         clock=SYSTEM_CLOCK,
         prompt=TerminalPrompt(yes=yes),
         reporter=StreamReporter(clock=SYSTEM_CLOCK, out=out),
-        spec=ReleaseSpec.load(spec_directory, instances=instances),
-        git=GitCli(spec_directory),
-        runners=runners,
-        charmhub=CharmhubClient(charmhub_url),
-        probe=ServiceKeyProbe(),
-        runs=runs,
-        config=config,
-        open_source=GitCli,
-        juju=juju,
-        launchpad=launchpad,
-        chat=chat,
-        local=LocalRunner(),
+        stack=stack,
+        reach=Reach(charmhub_url=charmhub_url),
     )
 
 

@@ -16,7 +16,6 @@ import contextlib
 import errno
 import os
 import select
-import shlex
 import signal
 import subprocess
 from collections.abc import Sequence
@@ -24,7 +23,13 @@ from typing import NoReturn
 
 from lpsigning_mojo.clock import SYSTEM_CLOCK, Clock
 from lpsigning_mojo.errors import CommandInterruptedError, CommandTimeoutError
-from lpsigning_mojo.remote import LineCallback, LineSplitter, OutputLine, RunResult
+from lpsigning_mojo.remote import (
+    LineCallback,
+    LineSplitter,
+    OutputLine,
+    RunResult,
+    shell_command_line,
+)
 
 __all__ = ["LocalRunner"]
 
@@ -62,8 +67,7 @@ class LocalRunner:
         pty: bool = False,
     ) -> RunResult:
         """Run ``command``; see :class:`~lpsigning_mojo.remote.CommandRunner`."""
-        line = command if isinstance(command, str) else shlex.join(command)
-        return self._execute(line, on_line, timeout, idle_timeout, pty)
+        return self._execute(shell_command_line(command), on_line, timeout, idle_timeout, pty)
 
     def _execute(
         self,

@@ -30,7 +30,6 @@ import logging
 import math
 import os
 import select
-import shlex
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -45,7 +44,13 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.external.ssh_config import DEFAULT_CONFIG_FILES, Route, resolve
 from lpsigning_mojo.external.ssh_connect import Connection, Connector, Watchdog, seconds_text
-from lpsigning_mojo.remote import LineCallback, LineSplitter, OutputLine, RunResult
+from lpsigning_mojo.remote import (
+    LineCallback,
+    LineSplitter,
+    OutputLine,
+    RunResult,
+    shell_command_line,
+)
 
 if TYPE_CHECKING:
     import paramiko
@@ -135,8 +140,7 @@ class SSHRunner:
         pty: bool = False,
     ) -> RunResult:
         """Run ``command``; see :class:`~lpsigning_mojo.remote.CommandRunner`."""
-        line = command if isinstance(command, str) else shlex.join(command)
-        return self._execute(line, on_line, timeout, idle_timeout, pty)
+        return self._execute(shell_command_line(command), on_line, timeout, idle_timeout, pty)
 
     # Connecting: everything here happens before the command starts, so it may be retried.
 

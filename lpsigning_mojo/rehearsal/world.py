@@ -516,67 +516,27 @@ class LoopbackWorld:
         journals under the world's ``state``. Connections close with ``stack``.
         """
         from lpsigning_mojo.config import Config
-        from lpsigning_mojo.external.charmhub import CharmhubClient
-        from lpsigning_mojo.external.chat import MattermostWebhook
-        from lpsigning_mojo.external.git import GitCli
-        from lpsigning_mojo.external.juju import JujuCli
-        from lpsigning_mojo.external.launchpad import LaunchpadClient
-        from lpsigning_mojo.external.local import LocalRunner
-        from lpsigning_mojo.external.probe import ServiceKeyProbe
-        from lpsigning_mojo.external.ssh import SSHRunner
-        from lpsigning_mojo.instances import Instance as SpecInstance
-        from lpsigning_mojo.instances import ManagementEnvironment
-        from lpsigning_mojo.release.world import ReleaseSpec, ReleaseWorld, Runners, Waits
-        from lpsigning_mojo.remote import RoleAccountRunner
+        from lpsigning_mojo.release.world import Reach, ReleaseSpec, Waits, build_release_world
         from lpsigning_mojo.runbook import RunStore
 
         ssh = self.releaser / "ssh"
-        config = Config.load({"LPSIGNING_MOJO_CONFIG": str(self.config_file)})
-
-        def connect(environment: ManagementEnvironment) -> SSHRunner:
-            return SSHRunner(
-                environment.ssh_destination,
-                user=environment.login_user,
-                config_files=[ssh / "config"],
-                known_hosts_files=[str(ssh / "known_hosts")],
-                allow_agent=False,
-                connect_attempts=1,
-                clock=clock,
-            )
-
-        runners = stack.enter_context(Runners(connect))
-        spec = ReleaseSpec.load(self.spec)
-        launchpad = LaunchpadClient(
-            config.get("launchpad.service-root"),
-            credentials_file=config.get("launchpad.credentials"),
-            cache_dir=self.state / "launchpadlib",
-        )
-        stack.callback(launchpad.close)
-
-        def juju(instance: SpecInstance) -> JujuCli:
-            environment = spec.instances.environment_of(instance)
-            runner = RoleAccountRunner(runners(environment), environment.command_line)
-            return JujuCli(model=instance.juju_model, runner=runner)
-
-        webhook = config.get("mattermost.webhook")
-        assert webhook is not None
-        return ReleaseWorld(
+        return build_release_world(
+            spec=ReleaseSpec.load(self.spec),
+            config=Config.load({"LPSIGNING_MOJO_CONFIG": str(self.config_file)}),
+            runs=RunStore(self.runs_directory, clock=clock),
             clock=clock,
             prompt=prompt,
             reporter=reporter,
-            spec=spec,
-            git=GitCli(self.spec),
-            runners=runners,
-            charmhub=CharmhubClient(self.charmhub.url, clock=clock),
-            probe=ServiceKeyProbe(clock=clock),
-            runs=RunStore(self.runs_directory, clock=clock),
-            config=config,
-            open_source=GitCli,
-            juju=juju,
-            launchpad=launchpad,
-            chat=MattermostWebhook(webhook, channel=config.get("mattermost.channel"), clock=clock),
-            local=LocalRunner(),
-            waits=self.waits or Waits(),
+            stack=stack,
+            reach=Reach(
+                ssh_config_files=(ssh / "config",),
+                known_hosts_files=(ssh / "known_hosts",),
+                ssh_agent=False,
+                connect_attempts=1,
+                charmhub_url=self.charmhub.url,
+                launchpad_cache=self.state / "launchpadlib",
+                waits=self.waits or Waits(),
+            ),
         )
 
     # -- what the world looks like -----------------------------------------------------------

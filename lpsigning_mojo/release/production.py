@@ -69,6 +69,7 @@ from lpsigning_mojo.release.bugs import (
     payload_commits,
     rollout_bugs,
 )
+from lpsigning_mojo.release.edits import edit_template
 from lpsigning_mojo.release.gates import GATE_LOCK, PROMOTION_GATES, PromotionFacts, Target
 from lpsigning_mojo.release.notify import (
     ANNOUNCE_CHANNEL,
@@ -499,22 +500,17 @@ class SetBuildLabel(Step[ReleaseWorld]):
         return {"changed": False}
 
     def run(self, world: ReleaseWorld, journal: Journal) -> Outputs:
-        from lpsigning_mojo.files import edit_text
-
-        seen: list[tuple[str, EditResult]] = []
-
-        def change(text: str) -> str | None:
-            result = self.release.edit(world, journal, text)
-            seen.append((text, result))
-            return result.text if result.changed else None
-
-        edited = edit_text(world.spec.bundle_path, change, clock=world.clock)
-        before, result = seen[-1]
-        for line in unified_diff(world, before, result.text):
+        edited = edit_template(
+            world.spec.bundle_path,
+            lambda text: self.release.edit(world, journal, text),
+            clock=world.clock,
+        )
+        result = edited.edit
+        for line in unified_diff(world, result.before, result.text):
             world.reporter.info(f"  {line}")
         for note in edited.notes:
             world.reporter.warn(f"  {note}")
-        return {"changed": edited.changed, "line": result.line, "stages": list(result.stages)}
+        return {"changed": edited.written, "line": result.line, "stages": list(result.stages)}
 
 
 @attrs.frozen(kw_only=True)

@@ -56,8 +56,8 @@ from lpsigning_mojo.errors import (
     MissingExtraError,
     UsageError,
 )
-from lpsigning_mojo.files import edit_text
 from lpsigning_mojo.instances import Instance
+from lpsigning_mojo.release.edits import edit_template
 from lpsigning_mojo.release.revisions import choose_revision
 from lpsigning_mojo.release.steps import (
     APPLICATION,
@@ -455,21 +455,18 @@ class Edit(Step[ReleaseWorld]):
         return {"changed": False, "stages": [d.stage for d in diffs if not d.diff.empty]}
 
     def run(self, world: ReleaseWorld, journal: Journal) -> Outputs:
-        seen: list[tuple[str, EditResult]] = []
-
-        def change(text: str) -> str | None:
-            result = self.release.edit(world, journal, text)
-            seen.append((text, result))
-            return result.text if result.changed else None
-
         # Read, edited and written under the file's lock: no edit made meanwhile is lost.
-        edited = edit_text(world.spec.bundle_path, change, clock=world.clock)
-        text, result = seen[-1]
-        for line in self._lines(world, journal, result, before=text):
+        edited = edit_template(
+            world.spec.bundle_path,
+            lambda text: self.release.edit(world, journal, text),
+            clock=world.clock,
+        )
+        result = edited.edit
+        for line in self._lines(world, journal, result, before=result.before):
             world.reporter.info(f"  {line}")
         for note in edited.notes:
             world.reporter.warn(f"  {note}")
-        return {"changed": edited.changed, "line": result.line, "stages": list(result.stages)}
+        return {"changed": edited.written, "line": result.line, "stages": list(result.stages)}
 
 
 @attrs.frozen(kw_only=True)

@@ -26,14 +26,20 @@ The release lock lives where the instance's upgrade trigger runs
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import attrs
 
-from lpsigning_mojo.bundle import Bundle, BundleDiff, Template, diff_bundles, render_bundle
+from lpsigning_mojo.bundle import (
+    Bundle,
+    BundleDiff,
+    Template,
+    diff_bundles,
+    render_bundle,
+    unified_diff_lines,
+)
 from lpsigning_mojo.commits import RUN_TRAILER, parse_message
 from lpsigning_mojo.errors import (
     MergeProposalNeededError,
@@ -152,17 +158,8 @@ def render(world: ReleaseWorld, text: str, stage: str) -> Bundle:
 
 
 def unified_diff(world: ReleaseWorld, old: str, new: str) -> list[str]:
-    """The change from ``old`` to ``new`` as ``git diff`` shows it, one line per item."""
-    name = world.spec.display_path
-    return [
-        line.rstrip("\n")
-        for line in difflib.unified_diff(
-            old.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            fromfile=f"a/{name}",
-            tofile=f"b/{name}",
-        )
-    ]
+    """The change from ``old`` to ``new`` of the spec's bundle, as ``git diff`` shows it."""
+    return unified_diff_lines(old, new, path=world.spec.display_path)
 
 
 @attrs.frozen(kw_only=True)

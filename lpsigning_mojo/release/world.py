@@ -5,10 +5,11 @@ that the release plans run in. It holds the engine's three (clock, prompt,
 reporter) and every outside system a release reaches, each behind its
 Protocol: the spec repository's git, Charmhub, a command runner for each
 management environment, the health probe, juju's state, Launchpad, and the
-run store. The library never builds one of these: ``lpsigning-mojo release``
-builds real adapters from its arguments and the user's configuration; the
-rehearsal builds the same adapters pointed at loopback stand-ins; tests
-build what they need. Nothing in the plans asks which kind it got.
+run store. The plans never build one of these. :func:`build_release_world`
+is the one place the real adapters are made: ``lpsigning-mojo release``
+calls it with the defaults and the user's configuration, the rehearsal with
+a :class:`Reach` pointing at its loopback stand-ins; tests build what they
+need. Nothing in the plans asks which kind it got.
 
 Optional collaborators are ``None`` where a release can do without them:
 without ``launchpad`` bugs are not checked, without ``open_source`` no
@@ -42,13 +43,14 @@ if TYPE_CHECKING:
     from lpsigning_mojo.external.charmhub import Charmhub
     from lpsigning_mojo.external.chat import Chat
     from lpsigning_mojo.external.git import Git
-    from lpsigning_mojo.external.juju import JujuStatusSource
+    from lpsigning_mojo.external.juju import JujuCli, JujuStatusSource
     from lpsigning_mojo.external.launchpad import Launchpad
     from lpsigning_mojo.external.probe import HealthProbe
+    from lpsigning_mojo.external.ssh import SSHRunner
     from lpsigning_mojo.remote import CommandRunner
     from lpsigning_mojo.runbook import Prompt, Reporter, RunStore
 
-__all__ = ["ReleaseSpec", "ReleaseWorld", "Runners", "Waits"]
+__all__ = ["Reach", "ReleaseSpec", "ReleaseWorld", "Runners", "Waits", "build_release_world"]
 
 
 @attrs.frozen(kw_only=True)
@@ -199,3 +201,107 @@ class ReleaseWorld:
     chat: Chat | None = None
     local: CommandRunner | None = None
     waits: Waits = attrs.field(factory=Waits)
+
+
+@attrs.frozen(kw_only=True)
+class Reach:
+    """Where a release's adapters reach: all that differs between a real release and a rehearsal.
+
+    The defaults are a real release's: the user's ``ssh_config`` files
+    (``None``), known hosts (``None``) and agent, three connection attempts,
+    Charmhub at ``$CHARMHUB_URL`` or charmhub.io (``None``), launchpadlib's
+    own cache (``None``).
+    The rehearsal points each at its loopback world, and shortens ``waits``.
+    """
+
+    ssh_config_files: tuple[Path, ...] | None = None
+    known_hosts_files: tuple[Path, ...] | None = None
+    ssh_agent: bool = True
+    connect_attempts: int = 3
+    charmhub_url: str | None = None
+    launchpad_cache: Path | None = None
+    waits: Waits = attrs.field(factory=Waits)
+
+
+def build_release_world(
+    *,
+    spec: ReleaseSpec,
+    config: Config,
+    runs: RunStore,
+    clock: Clock,
+    prompt: Prompt,
+    reporter: Reporter,
+    stack: contextlib.ExitStack,
+    reach: Reach | None = None,
+) -> ReleaseWorld:
+    """The World of a real release: every adapter, reaching where ``reach`` says.
+
+    Launchpad's service root and credentials, the Mattermost webhook (none:
+    no ``chat``, the announcement is printed) and its channel and user name
+    come from ``config``. Connections close when ``stack`` closes.
+    """
+    from lpsigning_mojo.external.charmhub import CharmhubClient
+    from lpsigning_mojo.external.chat import MattermostWebhook
+    from lpsigning_mojo.external.git import GitCli
+    from lpsigning_mojo.external.juju import JujuCli
+    from lpsigning_mojo.external.launchpad import LaunchpadClient
+    from lpsigning_mojo.external.local import LocalRunner
+    from lpsigning_mojo.external.probe import ServiceKeyProbe
+    from lpsigning_mojo.external.ssh import SSHRunner
+    from lpsigning_mojo.external.ssh_config import DEFAULT_CONFIG_FILES
+    from lpsigning_mojo.remote import RoleAccountRunner
+
+    reach = reach or Reach()
+    known_hosts = reach.known_hosts_files
+
+    def connect(environment: ManagementEnvironment) -> SSHRunner:
+        return SSHRunner(
+            environment.ssh_destination,
+            user=environment.login_user,
+            config_files=reach.ssh_config_files or DEFAULT_CONFIG_FILES,
+            known_hosts_files=None if known_hosts is None else [str(path) for path in known_hosts],
+            allow_agent=reach.ssh_agent,
+            connect_attempts=reach.connect_attempts,
+            clock=clock,
+        )
+
+    runners = stack.enter_context(Runners(connect))
+    launchpad = LaunchpadClient(
+        config.get("launchpad.service-root"),
+        credentials_file=config.get("launchpad.credentials"),
+        cache_dir=reach.launchpad_cache,
+    )
+    stack.callback(launchpad.close)
+
+    def juju(instance: Instance) -> JujuCli:
+        environment = spec.instances.environment_of(instance)
+        runner = RoleAccountRunner(runners(environment), environment.command_line)
+        return JujuCli(model=instance.juju_model, runner=runner)
+
+    webhook = config.get("mattermost.webhook")
+    chat = None
+    if webhook is not None:  # from the configuration or the environment, never the spec
+        chat = MattermostWebhook(
+            webhook,
+            channel=config.get("mattermost.channel"),
+            username=config.get("mattermost.username"),
+            clock=clock,
+        )
+    return ReleaseWorld(
+        clock=clock,
+        prompt=prompt,
+        reporter=reporter,
+        spec=spec,
+        git=GitCli(spec.directory),
+        runners=runners,
+        charmhub=CharmhubClient(reach.charmhub_url, clock=clock),
+        probe=ServiceKeyProbe(clock=clock),
+        runs=runs,
+        config=config,
+        open_source=GitCli,
+        juju=juju,
+        launchpad=launchpad,
+        chat=chat,
+        local=LocalRunner(),
+        waits=reach.waits,
+    )

@@ -14,12 +14,18 @@ accident. :meth:`~_StrictFake.verify` fails when an expected call never came.
 
 from __future__ import annotations
 
-import shlex
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
-from lpsigning_mojo.remote import LineCallback, LineSplitter, OutputLine, RunResult, Stream
+from lpsigning_mojo.remote import (
+    LineCallback,
+    LineSplitter,
+    OutputLine,
+    RunResult,
+    Stream,
+    shell_command_line,
+)
 
 if TYPE_CHECKING:
     from lpsigning_mojo.charms import Release
@@ -206,7 +212,7 @@ class FakeRunner(_StrictFake[RunResult]):
         error: BaseException | None = None,
     ) -> None:
         """Answer the next ``run(command)`` with this output and status, or raise ``error``."""
-        line = _command_line(command)
+        line = shell_command_line(command)
         if error is not None:
             self._expect(line, error)
             return
@@ -234,15 +240,11 @@ class FakeRunner(_StrictFake[RunResult]):
         idle_timeout: float | None = None,
         pty: bool = False,
     ) -> RunResult:
-        result = self._answer(_command_line(command))
+        result = self._answer(shell_command_line(command))
         if on_line is not None:
             for line in result.output:
                 on_line(line)
         return result
-
-
-def _command_line(command: str | Sequence[str]) -> str:
-    return command if isinstance(command, str) else shlex.join(command)
 
 
 class FakeGit(_StrictFake[object]):

@@ -14,6 +14,7 @@ from lpsigning_mojo.bundle import (
     set_option,
     set_revision,
     unified_diff,
+    unified_diff_lines,
 )
 from lpsigning_mojo.errors import UsageError
 from lpsigning_mojo.mojospec import DEFAULT_STAGES, Spec
@@ -126,3 +127,27 @@ def test_the_template_diff_renders_both_versions_for_a_stage(spec: Spec) -> None
 def test_unified_diff_of_equal_texts_is_empty() -> None:
     assert unified_diff("a\n", "a\n", path="x") == ""
     assert unified_diff("a\n", "b\n", path="x") == "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
+
+
+def test_unified_diff_of_a_text_without_a_final_line_break_says_so_as_git_does() -> None:
+    # difflib alone would run "-a" and "+b" into one line when neither ends in a break.
+    assert unified_diff_lines("a", "b", path="x") == [
+        "--- a/x",
+        "+++ b/x",
+        "@@ -1 +1 @@",
+        "-a",
+        "\\ No newline at end of file",
+        "+b",
+        "\\ No newline at end of file",
+    ]
+    assert unified_diff("a\n", "a\nb", path="x").endswith("+b\n\\ No newline at end of file\n")
+
+
+def test_unified_diff_splits_lines_as_yaml_does_and_shows_them_without_their_endings() -> None:
+    assert unified_diff_lines("a\r\nb\rc\n", "a\r\nB\rc\n", path="x")[2:] == [
+        "@@ -1,3 +1,3 @@",
+        " a",
+        "-b",
+        "+B",
+        " c",
+    ]

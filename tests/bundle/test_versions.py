@@ -14,9 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lpsigning_mojo.bundle.diff import FieldChange, diff_bundles
-from lpsigning_mojo.bundle.edit import render_bundle
 from lpsigning_mojo.bundle.model import Bundle
-from lpsigning_mojo.bundle.template import Template
+from lpsigning_mojo.bundle.template import Template, render_bundle
 from lpsigning_mojo.bundle.versions import VersionTracker
 from lpsigning_mojo.errors import BundleError
 from tests.conftest import REPO_ROOT
