@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lpsigning_mojo.bundle.template import Template
-from lpsigning_mojo.errors import TemplateError
+from lpsigning_mojo.bundle.template import Template, error_in_template
+from lpsigning_mojo.errors import EditError, TemplateError
 from lpsigning_mojo.mojospec import mojo_variables
 
 TEMPLATE = """\
@@ -231,6 +231,15 @@ def test_text_a_macro_writes_inside_an_expression_maps_to_that_expression() -> N
         ("expression", 42),
         ("expression", 42),
     ]
+
+
+def test_an_error_without_a_column_is_placed_in_the_template_by_its_line_alone() -> None:
+    # Rendered line 1 starts on template line 1 and goes on on line 2.
+    rendered = Template.from_text("a{#\n#}b: 1\n", path="b.yaml").render({})
+    error = error_in_template(EditError("it is wrong", line=1, hint="fix it"), rendered, "s")
+    assert type(error) is EditError
+    assert (error.path, error.line, error.column) == ("b.yaml", 1, None)
+    assert str(error) == "b.yaml:1: it is wrong (stage s). Fix it."
 
 
 def test_place_maps_an_unmappable_rendering_only_when_it_is_the_template() -> None:
