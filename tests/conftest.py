@@ -12,7 +12,7 @@ own temporary directory instead, so code that makes temporary files keeps
 working wherever ``HOME`` is.
 
 Hypothesis profiles: ``ci`` (500 examples per property), ``dev`` (50:
-fast), ``mutation`` (``tox -e mutation``: 15, derandomized), and ``auto``,
+fast), ``mutation`` (``tox -e mutation``: 15, derandomized, no shrinking), and ``auto``,
 which tox sets: ``ci`` for a run of the whole suite, ``dev`` for a focused
 run (``-k``, ``-m``, or test paths given), so that ``./dev tox -e test --
 -k bundle`` takes seconds rather than minutes.
@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
 from lpsigning_mojo.testing.standins.juju import FakeJujuBin
@@ -55,6 +55,8 @@ settings.register_profile(
     deadline=None,
     derandomize=True,
     database=None,
+    # A mutant only has to fail: shrinking the failing example would only cost time.
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 

@@ -16,6 +16,12 @@ unchecked. Run from the repository root::
     python tests/mutation_score.py               # the table of the last run
     python tests/mutation_score.py --survivors   # and the diff of every survivor
     python tests/mutation_score.py --retest      # after adding tests: run the survivors again
+    python tests/mutation_score.py --module M --retest-with tests/x.py  # the same, with only x.py
+
+``--retest-with`` is the quick way after writing tests for one module: each mutant
+of that module not yet killed runs against the given tests only (a failure is a
+kill whatever else runs); one that passes keeps its result (survived, or not
+checked), so the score is never better than a whole run would make it.
     python tests/mutation_score.py --rst         # the table for docs/explanation/testing.rst
 """
 
@@ -24,8 +30,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +83,24 @@ def _changed_lines(diff: str) -> list[str]:
     ]
 
 
+def _copy_tests(root: Path) -> None:
+    (root / "mutants").mkdir(exist_ok=True)
+    # The copy stands for the checkout: the spec lookup stops at the top of a repository,
+    # which it knows by its .git, and the tests of the shipped spec expect that top.
+    (root / "mutants" / ".git").mkdir(exist_ok=True)
+    # mutmut copies tests/ following symbolic links; copied first with its links kept, the
+    # tests of spec layouts with linked helpers see the layouts they describe (mutmut's copy
+    # then writes through the links, onto the same files).
+    shutil.rmtree(root / "mutants" / "tests", ignore_errors=True)
+    shutil.copytree(root / "tests", root / "mutants" / "tests", symlinks=True)
+
+
 def _run_mutmut(root: Path, names: list[str] | None = None) -> None:
     """``mutmut run`` (for ``names`` only, when given), its progress display to a log.
 
     A failure to run is fatal.
     """
-    (root / "mutants").mkdir(exist_ok=True)
+    _copy_tests(root)
     log = root / "mutants" / "run.log"
     mutmut = Path(sys.executable).parent / "mutmut"
     children = os.environ.get("MUTATION_CHILDREN", "2")
@@ -96,6 +117,64 @@ def _run_mutmut(root: Path, names: list[str] | None = None) -> None:
         sys.exit(f"mutmut run failed with status {done.returncode}; the end of {log}:\n{tail}")
 
 
+# mutmut's own first step, alone: copy the package into mutants/ and write the mutants of
+# each changed function (their results start again; the others keep theirs).
+_GENERATE = """
+import mutmut.__main__ as run
+from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir
+copy_src_dir()
+copy_also_copy_files()
+run.create_mutants(2)
+"""
+
+
+def _retest_with(root: Path, paths: list[str], tests: list[str], left_out: set[str]) -> None:
+    """Each mutant of ``paths`` not yet killed (nor ``left_out``), against ``tests`` only.
+
+    A mutant the tests fail on is killed (one that makes them hang, 3 times their clean
+    time plus 15 s, too); any other keeps its result. Results go where mutmut keeps them.
+    """
+    _copy_tests(root)
+    subprocess.run([sys.executable, "-c", _GENERATE], cwd=root, check=True, capture_output=True)
+    mutants = root / "mutants"
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+
+    def run(name: str, limit: float | None) -> int | None:
+        env = {**os.environ, "MUTANT_UNDER_TEST": name}
+        try:
+            done = subprocess.run(
+                command, cwd=mutants, env=env, capture_output=True, timeout=limit, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return 36  # mutmut's code for a timeout
+        return done.returncode
+
+    start = time.monotonic()
+    if run("", None) != 0:
+        sys.exit(f"the tests fail without a mutant: {' '.join(command)} (in {mutants})")
+    limit = 3 * (time.monotonic() - start) + 15
+    children = int(os.environ.get("MUTATION_CHILDREN", "2"))
+    for path in paths:
+        meta = mutants / (path + ".meta")
+        data = json.loads(meta.read_text())
+        codes: dict[str, int | None] = data["exit_code_by_key"]
+        names = [
+            name
+            for name, code in codes.items()
+            if code not in KILLED and code not in TIMEOUT and name not in left_out
+            if name.rsplit("__mutmut_", 1)[0] not in left_out
+        ]
+        print(f"{_module(path)}: {len(names)} mutants against {' '.join(tests)}", flush=True)
+        with ThreadPoolExecutor(children) as pool:
+            results = list(pool.map(lambda name: run(name, limit), names))
+        for name, code in zip(names, results, strict=True):
+            if code in KILLED or code in TIMEOUT:
+                codes[name] = code
+        meta.write_text(json.dumps(data, indent=4))
+        caught = sum(code in KILLED or code in TIMEOUT for code in results)
+        print(f"{_module(path)}: {caught} of {len(names)} killed", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--survivors", action="store_true", help="show each survivor's diff")
@@ -109,7 +188,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run mutmut again on the mutants that survived (mutmut keeps other results)",
     )
-    parser.add_argument("--module", help="only this module (e.g. lpsigning_mojo.policy)")
+    parser.add_argument(
+        "--module",
+        action="append",
+        help="only this module (e.g. lpsigning_mojo.policy); may be given several times",
+    )
+    parser.add_argument(
+        "--retest-with",
+        action="append",
+        metavar="TESTS",
+        help="like --retest, with only these tests (a path or node id; may be given several "
+        "times): a kill counts, a pass leaves the result as it was",
+    )
     parser.add_argument("--rst", action="store_true", help="print the table as reStructuredText")
     args = parser.parse_args(argv)
 
@@ -121,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [
             name
             for path in tool["mutmut"]["only_mutate"]
-            if args.module is None or _module(path) == args.module
+            if args.module is None or _module(path) in args.module
             for name, code in _exit_codes(root, path).items()
             if code not in KILLED
         ]
@@ -130,9 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     paths: list[str] = [
         path
         for path in tool["mutmut"]["only_mutate"]
-        if args.module is None or _module(path) == args.module
+        if args.module is None or _module(path) in args.module
     ]
     settings = tool.get("mutation-score", {})
+    if args.retest_with:
+        left_out = {mark["mutant"] for mark in settings.get("equivalent", [])} | {
+            mark["function"] for mark in settings.get("import-time", [])
+        }
+        _retest_with(root, paths, args.retest_with, left_out)
     threshold = float(settings.get("threshold", 90))
     marks = {mark["mutant"]: mark for mark in settings.get("equivalent", [])}
     # Functions that run only while the module is imported: mutmut switches mutants on at

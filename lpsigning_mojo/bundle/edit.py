@@ -382,7 +382,11 @@ def _find(
             node = value_node
     app_node, column = app_nodes[-1]
     if not isinstance(app_node, yaml.MappingNode):
-        raise EditError(f"application {app!r} is not a mapping", path=path)
+        raise EditError(
+            f"application {app!r} is not a mapping",
+            path=path,
+            hint="write its fields (charm:, channel:, ...) under its name",
+        )
     if len(keys) == 2:
         options = [v for k, _kn, v in mapping_items(app_node) if k == keys[0]]
         if options:

@@ -254,16 +254,16 @@ def _fail(message: str, node: yaml.Node) -> YamlError:
     return YamlError(message, line=line, column=column)
 
 
-def _typed(value: Any, kind: type | tuple[type, ...], what: str, node: yaml.Node) -> Any:
+#: The fields checked for a type, by the type they hold: what a user must write instead.
+_EXPECTED = {int: "a whole number", bool: "true or false"}
+
+
+def _typed(value: Any, kind: type, what: str, node: yaml.Node) -> Any:
     if value is None:
         return None
-    if isinstance(value, bool) and kind is int:
-        raise _fail(f"{what} must be a whole number, not {value!r}", node)
-    if not isinstance(value, kind):
-        expected = {int: "a whole number", str: "a string", bool: "true or false"}.get(
-            kind if isinstance(kind, type) else str, "a mapping"
-        )
-        raise _fail(f"{what} must be {expected}, not {value!r}", node)
+    # YAML's true is a bool, which Python counts as an int: no revision or count.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _fail(f"{what} must be {_EXPECTED[kind]}, not {value!r}", node)
     return value
 
 
@@ -367,13 +367,16 @@ def _application(app: AppView, values: Mapping[yaml.Node, Any]) -> Application:
 
 def _machines(view: BundleView, values: Mapping[yaml.Node, Any]) -> Iterator[Machine]:
     for machine_id, entry in view.machines.items():
-        raw = _mapping(values[entry.value], f"machine {machine_id}", entry.value)
+        # The overlay merge refused a machine that is neither a mapping nor empty.
+        raw = values[entry.value] or {}
         yield Machine(
             id=machine_id,
             constraints=_str_or_none(raw.get("constraints")),
             series=_str_or_none(raw.get("series")),
             base=_str_or_none(raw.get("base")),
-            annotations=_mapping(raw.get("annotations"), f"machine {machine_id}", entry.value),
+            annotations=_mapping(
+                raw.get("annotations"), f"machine {machine_id!r}: annotations", entry.value
+            ),
             extra={key: value for key, value in raw.items() if key not in MACHINE_KEYS},
             line=entry.key.start_mark.line + 1,
         )

@@ -90,12 +90,8 @@ class _MarkingEnvironment(jinja2.Environment):
         normalized = "\n".join(LINE_BREAK.split(source))
         raw = list(self.lexer.tokeniter(source, name, filename, state))
         marked = list(_mark_tokens(raw, normalized))
-        stream = TokenStream(self.lexer.wrap(iter(marked), name, filename), name, filename)
-        for extension in self.iter_extensions():
-            stream = extension.filter_stream(stream)  # type: ignore[assignment]
-            if not isinstance(stream, TokenStream):
-                stream = TokenStream(stream, name, filename)
-        return stream
+        # Jinja's own _tokenize then lets each extension filter the stream: none is loaded here.
+        return TokenStream(self.lexer.wrap(iter(marked), name, filename), name, filename)
 
 
 def _mark_tokens(raw: list[tuple[int, str, str]], source: str) -> Iterator[tuple[int, str, str]]:
@@ -123,7 +119,7 @@ def _mark_tokens(raw: list[tuple[int, str, str]], source: str) -> Iterator[tuple
             yield lineno, "operator", "|"
             yield lineno, "name", _MARK_FILTER
             yield lineno, "operator", "("
-            yield lineno, "integer", str(pending.pop() if pending else offset)
+            yield lineno, "integer", str(pending.pop())  # the lexer pairs {{ with }}
             yield lineno, "operator", ")"
             yield lineno, kind, value
         else:
@@ -164,10 +160,10 @@ def compile_error(error: Exception, path: str | None) -> TemplateError:
             path=path,
             hint="flatten the nested blocks or expressions",
         )
-    return _template_error(error, path, "")
+    return _template_error(error, path)
 
 
-def _template_error(error: Exception, path: str | None, source: str) -> TemplateError:
+def _template_error(error: Exception, path: str | None) -> TemplateError:
     line: int | None = getattr(error, "lineno", None)
     if isinstance(error, jinja2.TemplateSyntaxError):
         return TemplateError(
@@ -243,7 +239,7 @@ class Template:
         bad = control_character(text)
         if bad is not None:
             index, message = bad
-            line = text.count("\n", 0, index) + 1
+            line = text[:index].count("\n") + 1
             raise TemplateError(message, path=path, line=line, hint="remove it")
         plain, marked = _compile(text, path)
         starts = [0]
@@ -278,7 +274,7 @@ class Template:
                 return Rendered(text=_MARKER_RE.sub("", marked), template=self, marked=marked)
             text = self._plain.render(variables)
         except Exception as error:  # Jinja2 raises many kinds; all become one sentence
-            raise _template_error(error, self.path, self.text) from None
+            raise _template_error(error, self.path) from None
         marked = None
         if self._marked is not None:
             try:
@@ -328,8 +324,8 @@ class Rendered:
         for match in _MARKER_RE.finditer(marked):
             for char_index in range(match.start() - position):
                 result.append(self._origin(data, run, expression, char_index))
-            if data is not None:
-                data += match.start() - position
+            # Every marker starts copied text anew, or an expression (whose output has
+            # its own origin), or ends one (after which nothing is copied until the next).
             position = match.end()
             token = match.group()
             if token[0] == _DATA_OPEN:

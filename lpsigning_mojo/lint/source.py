@@ -185,7 +185,7 @@ class Plain:
         # Private on purpose: the same sentence Template gives for the same error.
         from lpsigning_mojo.bundle.template import _template_error
 
-        failure = _template_error(error, self.path, self.text)
+        failure = _template_error(error, self.path)
         return Problem(
             code=RENDER_ERROR.code, message=failure.message, line=failure.line or 1, column=1
         )

@@ -53,8 +53,33 @@ def test_an_option_value_must_be_a_scalar_on_one_line() -> None:
 
 @pytest.mark.parametrize("value", ["{{ x }}", "a {% b", "{# c"])
 def test_a_value_with_jinja_delimiters_is_refused(value: str) -> None:
-    with pytest.raises(EditError, match="holds Jinja2 delimiters"):
+    with pytest.raises(EditError) as info:
         set_option(BUNDLE, "nrpe", "k", value, stage="staging", variables=VARIABLES)
+    assert str(info.value) == (
+        "the value for nrpe options.k holds Jinja2 delimiters ('{{', '{%' or '{#'). "
+        "Edit the template by hand if the value really needs them."
+    )
+
+
+def test_an_application_that_is_not_a_mapping_is_refused_by_name() -> None:
+    with pytest.raises(EditError) as info:
+        set_revision("applications:\n  a: 5\n", "a", 4, stage="staging", path="b.yaml")
+    assert str(info.value) == (
+        "b.yaml: application 'a' is not a mapping. Write its fields (charm:, channel:, ...) "
+        "under its name."
+    )
+
+
+def test_an_edit_of_a_bundle_that_is_not_valid_yaml_names_the_stage_and_the_line() -> None:
+    text = "applications:\n  a:\n    charm: a\n    revision: 1\n  a: {}\n"
+    with pytest.raises(YamlError) as info:
+        set_revision(text, "a", 2, stage="staging", path="b.yaml")
+    error = info.value
+    assert error.message == (
+        "duplicate key 'a' (first at line 2); YAML loaders silently keep only the last one "
+        "(stage staging)"
+    )
+    assert (error.path, error.line, error.column) == ("b.yaml", 5, 3)
 
 
 def test_variables_stages_and_path_are_passed_on_by_every_edit() -> None:
@@ -92,12 +117,55 @@ def test_a_yaml_error_points_at_the_template_lines_not_the_rendered_ones() -> No
     assert error.hint == "remove one of them"
 
 
+def test_a_duplicate_key_names_the_template_line_where_the_first_one_starts() -> None:
+    # The first "ab" is written over two template lines: its line is where it starts.
+    text = "a{#\n#}b: 1\nab: 2\napplications: {}\n"
+    with pytest.raises(YamlError) as info:
+        render_bundle(Template.from_text(text, path="b.yaml"), "staging")
+    assert str(info.value) == (
+        "b.yaml:3:1: duplicate key 'ab' (first at line 1); YAML loaders silently keep only "
+        "the last one (stage staging). Remove one of them."
+    )
+
+
 def test_a_yaml_error_past_the_last_line_has_a_line_and_no_column() -> None:
     with pytest.raises(YamlError) as info:
         render_bundle(Template.from_text("applications:\n  a: {charm: a\n", path="b.yaml"), "s")
     assert (info.value.line, info.value.column) == (3, None)
     assert info.value.message.endswith("(stage s)")
     assert info.value.hint == "fix the YAML at that position"
+
+
+def test_a_yaml_error_in_a_rendering_that_cannot_be_mapped_names_the_rendered_line() -> None:
+    # A filter that measures text: the rendering cannot be traced back to the template.
+    text = "{% set block %}abc{% endset %}applications:\n  x: {{ block | length }}\n  x: 2\n"
+    with pytest.raises(YamlError) as info:
+        render_bundle(Template.from_text(text, path="b.yaml"), "staging")
+    error = info.value
+    assert error.message == (
+        "duplicate key 'x' (first at line 2); YAML loaders silently keep only the last one "
+        "(line 3 of the bundle rendered for staging)"
+    )
+    assert (error.path, error.line, error.column) == ("b.yaml", None, None)
+    assert error.hint == "remove one of them"
+
+
+def test_a_stage_that_renders_no_bundle_says_so_and_which_stage() -> None:
+    text = "{%- if stage_name == 'production' %}\napplications: {a: {charm: a}}\n{%- endif %}\n"
+    with pytest.raises(YamlError) as info:
+        render_bundle(Template.from_text(text, path="b.yaml"), "staging")
+    assert str(info.value) == (
+        "b.yaml: the bundle is empty (stage staging). Add an applications mapping."
+    )
+    assert (info.value.line, info.value.column) == (None, None)
+
+
+def test_a_rendered_bundle_names_its_template_in_its_errors() -> None:
+    template = Template.from_text("applications: {a: {charm: a}}\n", path="b.yaml")
+    bundle = render_bundle(template, "staging")[1]
+    with pytest.raises(UnknownApplicationError) as info:
+        bundle.application("b")
+    assert str(info.value) == "b.yaml: the bundle has no application 'b'; its applications are: a."
 
 
 def test_a_line_inserted_before_an_unterminated_last_line_ends_as_its_neighbours() -> None:
@@ -145,6 +213,15 @@ def test_a_refusal_after_checking_the_stages_names_the_stage_the_line_and_what_t
         "setting lp-signing revision would change an application it did not edit in stage staging"
     )
     assert (error.path, error.line, error.hint) == ("b.yaml", 9, "edit the template by hand")
+    # The same for an insertion, at the line it would insert.
+    with pytest.raises(EditError) as info:
+        set_option(text, "lp-signing", "port", 80, stage="production", path="b.yaml")
+    error = info.value
+    assert error.message == (
+        "setting lp-signing options.port would change an application it did not edit in "
+        "stage staging"
+    )
+    assert (error.path, error.line, error.hint) == ("b.yaml", 10, "edit the template by hand")
 
 
 DEVEL_ONLY = """\
@@ -172,6 +249,69 @@ def test_a_stage_that_does_not_render_is_reported_unchecked_not_changed(edit: An
     assert result.changed
     assert result.unchecked == ("devel",)
     assert sorted(result.stages) == ["production", "staging"]
+
+
+def test_an_edit_in_json_says_what_it_set_where_which_stages_and_the_diff() -> None:
+    result = set_revision(DEVEL_ONLY, "a", 4, stage="staging", path="b.yaml")
+    assert result.to_json() == {
+        "path": "b.yaml",
+        "stage": "staging",
+        "application": "a",
+        "field": "revision",
+        "old": 3,
+        "new": 4,
+        "changed": True,
+        "line": 5,
+        "inserted": False,
+        "stages": ["staging", "production"],
+        "unchecked": ["devel"],
+        "diff": (
+            "--- a/b.yaml\n+++ b/b.yaml\n@@ -2,7 +2,7 @@\n   a:\n     charm: a\n"
+            "     channel: latest/edge\n-    revision: 3\n+    revision: 4\n"
+            ' {%- if stage_name == "devel" %}\n     num_units: {{ devel_units }}\n'
+            " {%- endif %}\n"
+        ),
+    }
+
+
+def test_an_edit_that_changes_nothing_says_so_in_json_without_a_diff() -> None:
+    result = set_option(BUNDLE, "nrpe", "port", 80, stage="staging", variables=VARIABLES)
+    again = set_option(
+        result.text, "nrpe", "port", 80, stage="staging", variables=VARIABLES, path="b.yaml"
+    )
+    assert again.to_json() == {
+        "path": "b.yaml",
+        "stage": "staging",
+        "application": "nrpe",
+        "field": "options.port",
+        "old": 80,
+        "new": 80,
+        "changed": False,
+        "line": 8,
+        "inserted": False,
+        "stages": [],
+        "unchecked": [],
+        "diff": "",
+    }
+    assert again.text == result.text
+
+
+def test_an_edit_without_a_path_shows_its_diff_for_bundle_yaml() -> None:
+    result = set_option(BUNDLE, "nrpe", "port", 80, stage="staging", variables=VARIABLES)
+    assert result.diff().startswith("--- a/bundle.yaml\n+++ b/bundle.yaml\n@@ ")
+
+
+def test_a_rendering_that_cannot_be_traced_to_the_template_is_not_edited() -> None:
+    text = (
+        "{% set block %}abc{% endset %}applications:\n"
+        "  a: {charm: a, revision: {{ block | length }}}\n"
+    )
+    with pytest.raises(EditError) as info:
+        set_revision(text, "a", 4, stage="staging", path="b.yaml")
+    assert str(info.value) == (
+        "b.yaml: cannot trace the rendered bundle back to the template (a filter rewrites "
+        "text). Make this edit by hand."
+    )
 
 
 def test_the_stage_asked_for_must_render() -> None:

@@ -53,9 +53,11 @@ applications:
 
 def test_a_production_build_label_must_be_a_full_commit_id() -> None:
     with pytest.raises(EditError) as refused:
-        set_option(TEMPLATE, "lp-signing", "build_label", "COMMIT", stage="production")
+        set_option(
+            TEMPLATE, "lp-signing", "build_label", "COMMIT", stage="production", path="b.yaml"
+        )
     assert str(refused.value) == (
-        "setting lp-signing options.build_label to 'COMMIT' would break LSM203 "
+        "b.yaml:12: setting lp-signing options.build_label to 'COMMIT' would break LSM203 "
         "(build-label-not-commit) in stage production: lp-signing: build_label 'COMMIT' is "
         "not a full 40-character lower-case commit id. Set the full commit id: git rev-parse "
         "COMMIT in lp-signing."

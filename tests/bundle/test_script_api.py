@@ -10,6 +10,7 @@ import pytest
 from lpsigning_mojo.bundle import (
     BundleDiff,
     diff_templates,
+    set_channel,
     set_option,
     set_revision,
     unified_diff,
@@ -63,6 +64,33 @@ def test_a_spec_s_stages_are_what_the_edit_checks(spec: Spec) -> None:
     assert "qa" in spec.checked_stages
     result = set_option(spec.read_bundle(), "lp-signing", "workers", 3, stage="qa", spec=spec)
     assert "qa" in result.stages  # the spec's own stage was rendered and checked
+
+
+def test_every_edit_given_the_spec_checks_its_stages_and_names_its_file(spec: Spec) -> None:
+    (spec.directory / "qa").mkdir()
+    (spec.directory / "qa" / "local.yaml").write_text("{}\n")
+    spec = Spec.load(spec.directory)
+    text = spec.read_bundle()
+    for result in (
+        set_revision(text, "lp-signing", 90, stage="staging", spec=spec),
+        set_channel(text, "lp-signing", "latest/candidate", stage="staging", spec=spec),
+        set_option(text, "lp-signing", "workers", 3, stage="staging", spec=spec),
+    ):
+        assert result.path == str(spec.bundle_path)
+        assert "qa" in result.stages  # a stage of the spec only, edited alike
+
+
+def test_stages_and_a_path_given_with_the_spec_are_the_ones_used(spec: Spec) -> None:
+    result = set_revision(
+        spec.read_bundle(),
+        "lp-signing",
+        90,
+        stage="staging",
+        spec=spec,
+        stages=["staging"],
+        path="other.yaml",
+    )
+    assert (result.stages, result.path) == (("staging",), "other.yaml")
 
 
 def test_an_edit_that_changes_nothing_has_an_empty_diff(spec: Spec) -> None:

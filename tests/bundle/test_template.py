@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lpsigning_mojo.bundle.template import Template
-from lpsigning_mojo.errors import TemplateError
+from lpsigning_mojo.bundle.template import Template, error_in_template
+from lpsigning_mojo.errors import EditError, TemplateError
 from lpsigning_mojo.mojospec import mojo_variables
 
 TEMPLATE = """\
@@ -87,11 +87,14 @@ def test_crlf_templates_map_to_the_same_lines() -> None:
 
 def test_a_loop_repeats_its_text_and_says_so() -> None:
     template = Template.from_text(
-        "applications:\n{% for name in ['a', 'b'] %}\n  {{ name }}:\n    charm: x\n{% endfor %}\n"
+        "applications:\n{% for name in ['a', 'b', 'c'] %}\n"
+        "  {{ name }}:\n    charm: x\n{% endfor %}\n"
     )
     rendered = template.render({})
     offset = template.text.index("charm")
-    assert len(rendered.copies(offset - 4)) == 2
+    places = rendered.copies(offset - 4)
+    assert len(places) == 3  # each time the loop copies the text, in order
+    assert places == sorted(set(places))
 
 
 def test_a_filter_that_rewrites_text_makes_mapping_unavailable_not_wrong() -> None:
@@ -131,6 +134,37 @@ def test_control_characters_are_refused_with_their_line() -> None:
     assert "U+0001" in str(caught.value)
 
 
+def test_a_control_character_is_refused_with_its_line_counted_from_the_start() -> None:
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text("\n# a\n\x01: 1\n\n\n\n", path="bundle.yaml")
+    assert str(caught.value) == (
+        "bundle.yaml:3: the file holds a control character (U+0001), which YAML does not "
+        "allow. Remove it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "{% for i in [1] %}" * 25 + "a: 1" + "{% endfor %}" * 25 + "\n",
+            "too many statically nested blocks",
+        ),
+        ("a: {{ " + "(" * 3000 + "1" + ")" * 3000 + " }}\n", "Python's recursion limit"),
+    ],
+    ids=["blocks", "expression"],
+)
+def test_a_template_nested_deeper_than_jinja2_can_compile_says_to_flatten_it(
+    text: str, reason: str
+) -> None:
+    with pytest.raises(TemplateError) as caught:
+        Template.from_text(text, path="bundle.yaml")
+    assert str(caught.value) == (
+        "bundle.yaml: the template nests blocks or expressions deeper than Jinja2 can "
+        f"compile ({reason}). Flatten the nested blocks or expressions."
+    )
+
+
 def test_whitespace_control_is_unchanged_by_markers() -> None:
     # Trailing spaces before a {%- tag are stripped in both renderings alike.
     text = "a: 1   \n\n   {%- if true %}\nb: 2\n{%- endif %}\n"
@@ -161,6 +195,51 @@ def test_place_counts_lines_on_past_the_last_line_that_copies_text() -> None:
     rendered = Template.from_text("a: 1\nb: [\n\n\n").render({})
     assert rendered.place(4, 1) == (4, None)  # blank lines copy nothing: count on
     assert rendered.place(9, 1) == (5, None)  # but never past the template's end
+
+
+def test_place_counts_on_from_the_last_character_of_the_nearest_line_above() -> None:
+    # A comment over several lines makes rendered and template lines part ways.
+    rendered = Template.from_text("a\n\n{#\n\n#}b\n").render({})
+    assert rendered.text == "a\n\nb\n"
+    assert rendered.place(2, 1) == (2, None)  # one line on from "a", not back from "b"
+    rendered = Template.from_text("a\n{#\n#}b\n\n\n").render({})
+    assert rendered.text == "a\nb\n\n\n"
+    assert rendered.place(3, 1) == (4, None)  # one line on from "b" (template line 3)
+    assert rendered.place(4, 1) == (5, None)  # two lines on from "b", not three from "a"
+    rendered = Template.from_text("ab{#\n#}c\n\n").render({})
+    assert rendered.text == "abc\n\n"
+    assert rendered.place(2, 1) == (3, None)  # from "c" (template line 2), the last
+
+
+def test_place_before_the_first_character_of_a_line_is_that_character() -> None:
+    assert Template.from_text("a: 1\nb: 2\n").render({}).place(2, 0) == (2, 1)
+
+
+def test_place_past_a_line_of_one_character_counts_on_from_it() -> None:
+    assert Template.from_text("a\n").render({}).place(1, 4) == (1, 4)
+
+
+def test_text_a_macro_writes_inside_an_expression_maps_to_that_expression() -> None:
+    rendered = Template.from_text("{% macro m() %}a{{ 1 }}b{% endmacro %}x: {{ m() }}\n").render({})
+    assert rendered.text == "x: a1b\n"
+    origins = rendered.origins(1)
+    assert [(origin.kind, origin.column) for origin in origins if origin is not None] == [
+        ("data", 39),
+        ("data", 40),
+        ("data", 41),
+        ("expression", 42),
+        ("expression", 42),
+        ("expression", 42),
+    ]
+
+
+def test_an_error_without_a_column_is_placed_in_the_template_by_its_line_alone() -> None:
+    # Rendered line 1 starts on template line 1 and goes on on line 2.
+    rendered = Template.from_text("a{#\n#}b: 1\n", path="b.yaml").render({})
+    error = error_in_template(EditError("it is wrong", line=1, hint="fix it"), rendered, "s")
+    assert type(error) is EditError
+    assert (error.path, error.line, error.column) == ("b.yaml", 1, None)
+    assert str(error) == "b.yaml:1: it is wrong (stage s). Fix it."
 
 
 def test_place_maps_an_unmappable_rendering_only_when_it_is_the_template() -> None:
