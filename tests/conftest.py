@@ -37,6 +37,27 @@ from hypothesis import HealthCheck, Phase, settings
 from lpsigning_mojo.testing.standins.charmhub import CharmhubStandIn
 from lpsigning_mojo.testing.standins.juju import FakeJujuBin
 
+
+def _signals_as_at_a_terminal() -> None:
+    """Give Ctrl-C, hangup, SIGTERM and SIGQUIT their usual effect, in this process and its
+    children.
+
+    A shell without job control starts a background job with SIGINT and
+    SIGQUIT ignored, and ``nohup`` ignores SIGHUP; children inherit an
+    ignored signal through exec. The tests that press Ctrl-C on a release or
+    hang up a bastion's command check what a person at a terminal gets, so
+    they must not depend on how the suite was started.
+    """
+    import signal
+
+    for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT):
+        if signal.getsignal(number) == signal.SIG_IGN:
+            default = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+            signal.signal(number, default)
+
+
+_signals_as_at_a_terminal()
+
 settings.register_profile(
     "ci",
     max_examples=500,
