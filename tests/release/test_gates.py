@@ -106,6 +106,18 @@ BLOCKED = [
     # (gate, facts, the reason, what unblocks it): each as the person reads it
     (
         "staging-charm",
+        facts(staging={"instance": "qastaging", "state": state(charm_rev=87)}),
+        (
+            "lp-signing: production pins revision 89 of lp-signing, newer than what qastaging "
+            "runs, 87; production must never be ahead of qastaging"
+        ),
+        (
+            "deploy revision 89 to qastaging first (lpsigning-mojo release qastaging "
+            "--revision 89), then resume"
+        ),
+    ),
+    (
+        "staging-charm",
         facts(staging={"state": None}),
         "what staging runs cannot be read: no way to read it from here",
         (

@@ -227,7 +227,7 @@ def test_an_override_of_a_gate_that_passes_is_not_used() -> None:
 
 
 def test_a_passed_gate_never_says_how_to_unblock_it() -> None:
-    gate = Gate(
+    gate: Gate[None] = Gate(
         name="g",
         title="G",
         check=lambda facts: Verdict(passed=True, reason="fine", unblock="nothing to do"),

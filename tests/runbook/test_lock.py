@@ -394,7 +394,7 @@ class _Answers(FlakyRunner):
         self.script = script
         self.timeouts: list[float | None] = []
 
-    def run(self, command: object, **options: Any) -> RunResult:  # type: ignore[override]
+    def run(self, command: object, **options: Any) -> RunResult:
         self.timeouts.append(options.get("timeout"))
         return super().run(self.script)
 
