@@ -103,102 +103,244 @@ def test_every_gate_passes_on_good_facts() -> None:
 
 OWNER = LockOwner(run_id="run-0", user="bob", host="laptop", pid=7, started=NOW, plan="x")
 BLOCKED = [
-    # (gate, facts, words in the reason, words in what unblocks it)
-    ("spec", facts(spec={"error": "no upstream"}), "cannot be read: no upstream", "git branch -u"),
-    ("spec", facts(spec={"branch": None}), "not on a branch", "check out main"),
-    ("spec", facts(spec={"dirty": ("NOTES (untracked)",)}), "NOTES (untracked)", "git stash -u"),
-    ("spec", facts(spec={"behind": 2}), "main is 2 commits behind origin/main", "pull --rebase"),
+    # (gate, facts, the reason, what unblocks it): each as the person reads it
+    (
+        "staging-charm",
+        facts(staging={"instance": "qastaging", "state": state(charm_rev=87)}),
+        (
+            "lp-signing: production pins revision 89 of lp-signing, newer than what qastaging "
+            "runs, 87; production must never be ahead of qastaging"
+        ),
+        (
+            "deploy revision 89 to qastaging first (lpsigning-mojo release qastaging "
+            "--revision 89), then resume"
+        ),
+    ),
+    (
+        "staging-charm",
+        facts(staging={"state": None}),
+        "what staging runs cannot be read: no way to read it from here",
+        (
+            "check your access to staging's role account (lpsigning-mojo status staging), "
+            "then resume"
+        ),
+    ),
+    (
+        "staging-charm",
+        facts(staging={"state": state(units=(unit(0, workload="blocked"), unit(1, agent="lost")))}),
+        (
+            "staging runs revision 89, but not every unit is active and idle: unit "
+            "lp-signing/0 is blocked; the agent of unit lp-signing/1 is lost"
+        ),
+        "wait for staging to settle, or fix it (lpsigning-mojo status staging), then resume",
+    ),
+    (
+        "build-label",
+        facts(staging={"state": None, "error": "SSH refused"}),
+        "what staging runs cannot be compared with build_label b47cc26939ea: SSH refused",
+        "check staging (lpsigning-mojo status staging), then resume",
+    ),
+    (
+        "soak",
+        facts(soak={"minutes": 1}),
+        (
+            "how long staging has run lp-signing revision 89 is not known: no staging release "
+            "in the journals here deployed it, and the spec history does not show when it was "
+            "pinned"
+        ),
+        (
+            "wait until you know it has run 1 minutes, then override with --override soak "
+            "--reason TEXT saying how you know"
+        ),
+    ),
+    (
+        "soak",
+        facts(soak={"minutes": 60, "since": NOW + 5, "source": "its clock"}),
+        "staging has run lp-signing revision 89 for only 00:00 (its clock); the soak is 60 min",
+        "wait 1:00:00 more, then resume",
+    ),
+    (
+        "spec",
+        facts(spec={"branch": None, "local_branch": None}),
+        "the spec repository at spec/lp-signing is not on a branch (detached HEAD)",
+        "check out the branch, then resume",
+    ),
+    (
+        "spec",
+        facts(spec={"dirty": ("NOTES (untracked)", "spec/x (modified)")}),
+        (
+            "the spec repository at spec/lp-signing has changes that are not committed: NOTES "
+            "(untracked), spec/x (modified)"
+        ),
+        "commit them or put them aside (git stash -u), then resume",
+    ),
+    (
+        "spec",
+        facts(spec={"error": "no upstream"}),
+        "the spec repository at spec/lp-signing cannot be read: no upstream",
+        "make it a clone with an upstream branch (git branch -u origin/main)",
+    ),
+    (
+        "spec",
+        facts(spec={"branch": None}),
+        "the spec repository at spec/lp-signing is not on a branch (detached HEAD)",
+        "check out main, then resume",
+    ),
+    (
+        "spec",
+        facts(spec={"dirty": ("NOTES (untracked)",)}),
+        (
+            "the spec repository at spec/lp-signing has changes that are not committed: NOTES "
+            "(untracked)"
+        ),
+        "commit them or put them aside (git stash -u), then resume",
+    ),
+    (
+        "spec",
+        facts(spec={"behind": 2}),
+        "main is 2 commits behind origin/main",
+        "bring it up to date (git pull --rebase origin main), look at what came in, then resume",
+    ),
     (
         "spec",
         facts(spec={"behind": 1, "fetched": False}),
-        "1 commit behind origin/main (as last fetched)",
-        "then resume",
+        "main is 1 commit behind origin/main (as last fetched)",
+        "bring it up to date (git pull --rebase origin main), look at what came in, then resume",
     ),
     (
         "spec",
         facts(spec={"ahead": 1, "pushes": False}),
-        "production's bastion deploys origin/main, not them",
-        "push them first",
+        (
+            "main has 1 commit(s) not on origin/main: production's bastion deploys "
+            "origin/main, not them"
+        ),
+        "push them first (or release with lpsigning-mojo release production)",
     ),
-    ("staging-charm", facts(target={"revision": None}), "pins no lp-signing revision", "pin"),
+    (
+        "staging-charm",
+        facts(target={"revision": None}),
+        "the bundle pins no lp-signing revision for production",
+        "pin the revision staging runs (lpsigning-mojo bundle set-revision)",
+    ),
     (
         "staging-charm",
         facts(staging={"state": None, "error": "SSH refused"}),
         "what staging runs cannot be read: SSH refused",
-        "lpsigning-mojo status staging",
+        (
+            "check your access to staging's role account (lpsigning-mojo status staging), "
+            "then resume"
+        ),
     ),
     (
         "staging-charm",
         facts(staging={"state": state(charm_rev=87)}),
-        "production pins revision 89 of lp-signing, newer than what staging runs, 87",
-        "lpsigning-mojo release staging --revision 89",
+        (
+            "lp-signing: production pins revision 89 of lp-signing, newer than what staging "
+            "runs, 87; production must never be ahead of staging"
+        ),
+        (
+            "deploy revision 89 to staging first (lpsigning-mojo release staging --revision "
+            "89), then resume"
+        ),
     ),
     (
         "staging-charm",
         facts(staging={"state": state(charm_rev=90)}),
-        "staging runs lp-signing revision 90, not revision 89",
-        "deploy revision 89 to staging first",
+        "staging runs lp-signing revision 90, not revision 89, which production is about to run",
+        (
+            "deploy revision 89 to staging first (lpsigning-mojo release staging --revision "
+            "89), then resume"
+        ),
     ),
     (
         "staging-charm",
         facts(staging={"state": state(charm_channel="latest/stable")}),
-        "from channel latest/stable, not from latest/edge",
-        "deploy revision 89",
+        (
+            "staging runs revision 89 from channel latest/stable, not from latest/edge, which "
+            "production pins"
+        ),
+        (
+            "deploy revision 89 to staging first (lpsigning-mojo release staging --revision "
+            "89), then resume"
+        ),
     ),
     (
         "staging-charm",
         facts(staging={"state": state(units=(unit(0), unit(1, agent="executing")))}),
-        "the agent of unit lp-signing/1 is executing, not idle",
-        "wait for staging to settle",
+        (
+            "staging runs revision 89, but not every unit is active and idle: the agent of "
+            "unit lp-signing/1 is executing, not idle"
+        ),
+        "wait for staging to settle, or fix it (lpsigning-mojo status staging), then resume",
     ),
     (
         "staging-charm",
         facts(staging={"state": state(units=(unit(0, workload="blocked"), unit(1)))}),
-        "unit lp-signing/0 is blocked",
-        "fix it",
+        (
+            "staging runs revision 89, but not every unit is active and idle: unit "
+            "lp-signing/0 is blocked"
+        ),
+        "wait for staging to settle, or fix it (lpsigning-mojo status staging), then resume",
     ),
     (
         "build-label",
         facts(target={"build_label": None, "how": "pinned"}),
-        "the bundle sets no build_label for production",
-        "--build-label SHA",
+        "there is no build_label to deploy: the bundle sets no build_label for production",
+        "give the payload with --build-label SHA (or --build-label staging)",
     ),
     (
         "build-label",
         facts(target={"build_label": None, "how": "staging"}),
-        "staging's build_label could not be read",
-        "--build-label",
+        "there is no build_label to deploy: staging's build_label could not be read",
+        "give the payload with --build-label SHA (or --build-label staging)",
     ),
     (
         "build-label",
         facts(target={"build_label": "b47cc26"}),
-        "'b47cc26' is not a full 40-character commit id",
-        "--source PATH",
+        "build_label 'b47cc26' is not a full 40-character commit id",
+        (
+            "give the full commit id (git rev-parse in lp-signing), or a clone with --source "
+            "PATH to resolve a short one"
+        ),
     ),
     (
         "build-label",
         facts(staging={"state": state(build_label=None)}),
-        "staging has no build_label set",
-        "lpsigning-mojo status staging",
+        (
+            "what staging runs cannot be compared with build_label b47cc26939ea: staging has "
+            "no build_label set"
+        ),
+        "check staging (lpsigning-mojo status staging), then resume",
     ),
     (
         "build-label",
         facts(target={"build_label": OLD}),
-        "differs from what staging runs (b47cc26939ea); without a clone of lp-signing only "
-        "equality is accepted",
-        "--source PATH",
+        (
+            "build_label 1f3c9a2b7d4e differs from what staging runs (b47cc26939ea); without "
+            "a clone of lp-signing only equality is accepted"
+        ),
+        (
+            "give a clone with --source PATH (or set release.source) to check that it is an "
+            "ancestor, or deploy what staging runs (--build-label staging)"
+        ),
     ),
     (
         "build-label",
         facts(target={"build_label": OLD}, ancestry={"clone": "/src/lp", "ancestor": False}),
-        "is not an ancestor of what staging runs (b47cc26939ea) in /src/lp",
-        "--build-label staging",
+        (
+            "build_label 1f3c9a2b7d4e is not an ancestor of what staging runs (b47cc26939ea) "
+            "in /src/lp: staging never ran it"
+        ),
+        "deploy what staging runs (--build-label staging) or a commit before it",
     ),
     (
         "build-label",
         facts(target={"build_label": OLD}, ancestry={"clone": "/src/lp", "error": "bad object"}),
-        "cannot tell whether build_label 1f3c9a2b7d4e is an ancestor",
-        "git -C /src/lp fetch",
+        (
+            "cannot tell whether build_label 1f3c9a2b7d4e is an ancestor of what staging runs "
+            "(b47cc26939ea) in /src/lp: bad object"
+        ),
+        "fetch the clone (git -C /src/lp fetch), then resume",
     ),
     (
         "staging-health",
@@ -212,7 +354,7 @@ BLOCKED = [
             }
         ),
         "http://s/service-key: HTTP 500 Internal Server Error",
-        "GET /service-key",
+        "make staging healthy (it must answer GET /service-key), then resume",
     ),
     (
         "staging-health",
@@ -225,30 +367,69 @@ BLOCKED = [
                 )
             }
         ),
-        "http://s/service-key sent no complete answer",  # the URL once, not twice
-        "GET /service-key",
+        "http://s/service-key sent no complete answer within 10 s",  # the URL once, not twice
+        "make staging healthy (it must answer GET /service-key), then resume",
     ),
-    ("staging-health", facts(staging={"health": None}), "staging has no URL", "instances.yaml"),
-    ("lock", facts(lock={"error": "SSH refused"}), "cannot be read: SSH refused", "access"),
-    ("lock", facts(lock={"owner": OWNER}), "held by run run-0 (plan x) by bob@laptop", "break"),
+    (
+        "staging-health",
+        facts(staging={"health": None}),
+        "staging has no URL, so its health cannot be checked",
+        "give staging a url in instances.yaml",
+    ),
+    (
+        "lock",
+        facts(lock={"error": "SSH refused"}),
+        (
+            "the lock at .local/state/lpsigning-mojo/locks/production on stg@bastion cannot "
+            "be read: SSH refused"
+        ),
+        "check your access to the role account that holds it, then resume",
+    ),
+    (
+        "lock",
+        facts(lock={"owner": OWNER}),
+        (
+            "the lock at .local/state/lpsigning-mojo/locks/production on stg@bastion is held "
+            "by run run-0 (plan x) by bob@laptop, PID 7, since 2026-01-01 00:00:00 UTC"
+        ),
+        (
+            "resume that run, or wait for it to finish; if it is over, break the lock with "
+            "lpsigning-mojo release production --break-lock (an override does not break it)"
+        ),
+    ),
     (
         "lock",
         facts(lock={"owner": OWNER, "run_id": None}),
-        "held by run run-0",
-        "--break-lock (an override does not break it)",
+        (
+            "the lock at .local/state/lpsigning-mojo/locks/production on stg@bastion is held "
+            "by run run-0 (plan x) by bob@laptop, PID 7, since 2026-01-01 00:00:00 UTC"
+        ),
+        (
+            "resume that run, or wait for it to finish; if it is over, break the lock with "
+            "lpsigning-mojo release production --break-lock (an override does not break it)"
+        ),
     ),
     (
         "soak",
         facts(soak={"minutes": 60}),
-        "how long staging has run lp-signing revision 89 is not known",
-        "--override soak --reason TEXT",
+        (
+            "how long staging has run lp-signing revision 89 is not known: no staging release "
+            "in the journals here deployed it, and the spec history does not show when it was "
+            "pinned"
+        ),
+        (
+            "wait until you know it has run 60 minutes, then override with --override soak "
+            "--reason TEXT saying how you know"
+        ),
     ),
     (
         "soak",
         facts(soak={"minutes": 60, "since": NOW - 600, "source": "since run r1 upgraded it"}),
-        "has run lp-signing revision 89 for only 10:00 (since run r1 upgraded it); the soak is "
-        "60 min",
-        "wait 50:00 more",
+        (
+            "staging has run lp-signing revision 89 for only 10:00 (since run r1 upgraded "
+            "it); the soak is 60 min"
+        ),
+        "wait 50:00 more, then resume",
     ),
 ]
 
@@ -263,22 +444,43 @@ def test_each_gate_blocks_saying_why_and_what_unblocks_it(
 ) -> None:
     status, said, fix = verdict(gate, given)
     assert status == "blocked"
-    assert reason in said
+    assert said == reason
     assert said.count("http://") <= 1
     assert fix is not None
-    assert unblock in fix
+    assert fix == unblock
 
 
 PASSING = [
     ("spec", facts(), "main is clean and level with origin/main"),
-    ("spec", facts(spec={"fetched": False}), "level with origin/main (as last fetched)"),
+    (
+        "spec",
+        facts(spec={"fetched": False}),
+        "main is clean and level with origin/main (as last fetched)",
+    ),
     (
         "spec",
         facts(spec={"ahead": 2}),
-        "its 2 local commit(s) go out only if they are release-only",
+        (
+            "main is clean and level with origin/main; its 2 local commit(s) go out only if "
+            "they are release-only"
+        ),
     ),
-    ("staging-charm", facts(), "staging runs revision 89 (latest/edge), live; every unit"),
-    ("staging-charm", facts(target={"channel": "edge"}), "every unit is active and idle"),
+    (
+        "staging-charm",
+        facts(),
+        (
+            "staging runs revision 89 (latest/edge), live; every unit is active and idle "
+            "(lp-signing/0, lp-signing/1)"
+        ),
+    ),
+    (
+        "staging-charm",
+        facts(target={"channel": "edge"}),
+        (
+            "staging runs revision 89 (latest/edge), live; every unit is active and idle "
+            "(lp-signing/0, lp-signing/1)"
+        ),
+    ),
     ("build-label", facts(), "production gets build_label b47cc26939ea, what staging runs now"),
     (
         "build-label",
@@ -291,16 +493,30 @@ PASSING = [
             staging={"state": state(build_label="b47cc26")},
             ancestry={"clone": "/src/lp", "staging_build_label": NEW},
         ),
-        "what staging runs now",
+        "production gets build_label b47cc26939ea, what staging runs now",
     ),
-    ("staging-health", facts(), "HTTP 200 with a service key"),
-    ("lock", facts(), "no release holds the lock"),
-    ("lock", facts(lock={"owner": attrs.evolve(OWNER, run_id="run-1")}), "this run holds"),
-    ("soak", facts(), "no soak time is configured"),
+    ("staging-health", facts(), "http://staging:8000/service-key: HTTP 200 with a service key"),
+    (
+        "lock",
+        facts(),
+        (
+            "no release holds the lock at .local/state/lpsigning-mojo/locks/production on "
+            "stg@bastion"
+        ),
+    ),
+    (
+        "lock",
+        facts(lock={"owner": attrs.evolve(OWNER, run_id="run-1")}),
+        "this run holds the lock at .local/state/lpsigning-mojo/locks/production on stg@bastion",
+    ),
+    ("soak", facts(), "no soak time is configured (release.soak-minutes is 0)"),
     (
         "soak",
         facts(soak={"minutes": 60, "since": NOW - 3600, "source": "since run r1 upgraded it"}),
-        "staging has run lp-signing revision 89 for 1:00:00 (since run r1",
+        (
+            "staging has run lp-signing revision 89 for 1:00:00 (since run r1 upgraded it); "
+            "the soak is 60 min"
+        ),
     ),
 ]
 
@@ -313,7 +529,7 @@ PASSING = [
 def test_each_gate_passes_saying_what_it_saw(gate: str, given: PromotionFacts, reason: str) -> None:
     status, said, _ = verdict(gate, given)
     assert status == "passed"
-    assert reason in said
+    assert said == reason
 
 
 def test_an_override_lets_a_blocked_gate_pass_and_says_who_when_why() -> None:
@@ -349,3 +565,76 @@ def test_facts_are_plain_json() -> None:
     data = given.to_json()
     assert json.loads(json.dumps(data)) == data
     assert Target.from_json(given.target.to_json()) == given.target
+
+
+def test_the_facts_are_recorded_whole_for_the_journal() -> None:
+    given = facts(lock={"owner": OWNER, "error": "cannot read it"})
+    assert given.staging.state is not None
+    assert given.staging.health is not None
+    assert given.to_json() == {
+        "spec": {
+            "directory": "spec/lp-signing",
+            "local_branch": "main",
+            "branch": "main",
+            "remote": "origin",
+            "remote_branch": "main",
+            "tracking_ref": "refs/remotes/origin/main",
+            "base": "a" * 40,
+            "dirty": [],
+            "behind": 0,
+            "ahead": 0,
+            "fetched": True,
+            "pushes": True,
+            "error": None,
+        },
+        "staging": {
+            "instance": "staging",
+            "state": given.staging.state.to_json(),
+            "error": None,
+            "url": "http://staging:8000/",
+            "health": attrs.asdict(given.staging.health),
+        },
+        "target": {
+            "instance": "production",
+            "stage": "production",
+            "revision": 89,
+            "channel": "latest/edge",
+            "build_label": NEW,
+            "previous_build_label": OLD,
+            "how": "staging",
+        },
+        "ancestry": {"clone": None, "staging_build_label": None, "ancestor": None, "error": None},
+        "lock": {
+            "where": LOCK,
+            "owner": OWNER.to_json(),
+            "run_id": "run-1",
+            "error": "cannot read it",
+        },
+        "soak": {"minutes": 0, "now": NOW, "since": None, "source": None},
+    }
+    unread = facts(staging={"state": None, "health": None}, lock={"owner": None})
+    assert unread.to_json()["staging"]["state"] is None  # type: ignore[index]
+    assert unread.to_json()["staging"]["health"] is None  # type: ignore[index]
+    assert unread.to_json()["lock"]["owner"] is None  # type: ignore[index]
+    assert Target.from_json(given.target.to_json()) == given.target
+
+
+def test_the_branch_for_the_later_steps_is_recorded_only_when_all_of_it_is_known() -> None:
+    assert facts().spec.branch_json() == {
+        "local": "main",
+        "remote": "origin",
+        "remote_branch": "main",
+        "tracking_ref": "refs/remotes/origin/main",
+        "base": "a" * 40,
+    }
+    for field in ("local_branch", "remote", "remote_branch", "tracking_ref", "base"):
+        assert facts(spec={field: None}).spec.branch_json() is None
+
+
+def test_a_target_is_described_in_one_line_and_read_back_with_defaults() -> None:
+    target = facts().target
+    assert target.describe() == "lp-signing revision 89 (latest/edge), build_label b47cc26939ea"
+    unknown = attrs.evolve(target, channel=None, build_label=None)
+    assert unknown.describe() == "lp-signing revision 89 (no channel), build_label none"
+    read = Target.from_json({"instance": "production", "stage": "production", "revision": "89"})
+    assert (read.revision, read.channel, read.build_label, read.how) == (None, None, None, "pinned")

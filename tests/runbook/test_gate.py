@@ -5,10 +5,11 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from lpsigning_mojo.errors import UsageError
+from lpsigning_mojo.errors import GatesBlockedError, UsageError
 from lpsigning_mojo.runbook import (
     Gate,
     GateStep,
+    Journal,
     Override,
     Plan,
     RunStore,
@@ -187,3 +188,116 @@ def test_overrides_are_checked_before_anything_runs(
         execute(gated(facts), world, runs=runs, overrides=given)
     assert str(caught.value) == message
     assert not runs.directory.exists()
+
+
+def test_the_journal_keeps_every_result_with_its_override(world: DemoWorld, runs: RunStore) -> None:
+    facts = Facts(staging_revision=88, target_revision=90, clean=True)
+    report = execute(gated(facts), world, runs=runs, overrides={"same-charm": "hotfix"})
+    journal = runs.load(str(report.run_id))
+    (override,) = overrides(journal)
+    recorded = {"gate": "same-charm", "reason": "hotfix", "by": override.by, "at": override.at}
+    assert journal.outputs("gates") == {
+        "gates": [
+            {
+                "gate": "same-charm",
+                "title": "Staging runs the same charm",
+                "status": "overridden",
+                "reason": "staging runs revision 88, not 90",
+                "unblock": "release revision 90 to staging first",
+                "override": recorded,
+            },
+            {
+                "gate": "clean-spec",
+                "title": "The spec is clean",
+                "status": "passed",
+                "reason": "the spec is clean",
+                "unblock": None,
+                "override": None,
+            },
+        ],
+        "overrides": [recorded],
+    }
+
+
+def test_an_override_of_a_gate_that_passes_is_not_used() -> None:
+    facts = Facts(staging_revision=90, target_revision=90, clean=True)
+    (result, _) = evaluate_gates(GATES, facts, (BY,)).results
+    assert (result.status, result.override) == ("passed", None)
+    assert result.to_json()["override"] is None
+
+
+def test_a_passed_gate_never_says_how_to_unblock_it() -> None:
+    gate: Gate[None] = Gate(
+        name="g",
+        title="G",
+        check=lambda facts: Verdict(passed=True, reason="fine", unblock="nothing to do"),
+    )
+    assert evaluate_gates((gate,), None, ()).lines() == ["passed      g: fine"]
+    assert blocked("no", unblock="fix it").passed is False
+
+
+def test_one_blocked_gate_is_named_in_the_singular(world: DemoWorld, runs: RunStore) -> None:
+    report = execute(
+        gated(Facts(staging_revision=90, target_revision=90, clean=False)), world, runs=runs
+    )
+    assert report.error is not None
+    assert report.error.startswith("1 gate is blocked: clean-spec. Do what each says")
+
+
+def test_an_override_for_a_plan_without_gates_says_it_has_none(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    plan = Plan(name="demo", steps=(Act(name="upgrade"),))
+    with pytest.raises(UsageError) as caught:
+        execute(plan, world, runs=runs, overrides={"soak": "x"})
+    assert str(caught.value) == (
+        "--override soak: plan demo has no gate called 'soak'. Its gates: none."
+    )
+
+
+def test_the_latest_override_of_a_gate_counts_and_other_notes_are_not_overrides(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    header = runs.header(
+        run_id="20260101T000000Z-aaaaaa",
+        plan="demo",
+        instance="production",
+        options={},
+        steps=("gates",),
+        session=Session.current(),
+    )
+    with runs.create(header) as journal:
+        journal.note("override", gate="same-charm", reason="first", by="ada@host")
+        journal.note("confirmation", question="Go?", answer=True, how="asked")
+        journal.note("override", gate="clean-spec", reason="docs only", by="ada@host")
+        journal.note("override", gate="same-charm", reason="second", by="bob@host")
+    found = overrides(runs.load("20260101T000000Z-aaaaaa"))
+    assert [(o.gate, o.reason, o.by) for o in found] == [
+        ("clean-spec", "docs only", "ada@host"),
+        ("same-charm", "second", "bob@host"),
+    ]
+
+
+def test_the_gates_read_the_facts_of_the_world_they_are_given(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    def read(world: DemoWorld) -> Facts:
+        return Facts(staging_revision=len(world.outside.effects), target_revision=2, clean=True)
+
+    step: GateStep[DemoWorld, Facts] = GateStep(gates=GATES, read_facts=read)
+    header = runs.header(
+        run_id="dry-run",
+        plan="demo",
+        instance=None,
+        options={},
+        steps=("gates",),
+        session=Session.current(),
+    )
+    journal = Journal.memory(header, clock=world.clock)
+    world.outside.effects.extend(["a", "b"])
+    assert step.describe(world, journal)[0] == "passed      same-charm: staging runs revision 2"
+    world.outside.effects.pop()
+    with pytest.raises(GatesBlockedError) as caught:
+        step.run(world, journal)
+    assert caught.value.blocked == ("same-charm",)
+    assert "  blocked     same-charm: staging runs revision 1, not 2" in world.output

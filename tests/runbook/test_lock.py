@@ -7,8 +7,10 @@ SSH), made flaky on demand (tests/runbook/localrunner.py).
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +22,7 @@ from lpsigning_mojo.errors import (
     PromptError,
 )
 from lpsigning_mojo.instances import ManagementEnvironment
-from lpsigning_mojo.remote import RoleAccountRunner
+from lpsigning_mojo.remote import RoleAccountRunner, RunResult
 from lpsigning_mojo.runbook import LockOwner, Plan, RemoteDirLock, RunStore, execute
 from lpsigning_mojo.testing import FakeClock
 from tests.runbook.conftest import Act, DemoWorld, make_world
@@ -143,8 +145,11 @@ def test_a_lost_connection_while_another_run_took_it_is_refused(lock: RemoteDirL
     runner = lock.runner
     assert isinstance(runner, FlakyRunner)
     runner.lose_connection = "after"
-    with pytest.raises(LockHeldError, match="held by run run-1"):
+    with pytest.raises(LockHeldError) as caught:
         lock.acquire(owner("run-2"))
+    assert str(caught.value).startswith(
+        f"the lock at {lock.where} is held by {owner('run-1').describe()}. Wait for that run"
+    )
 
 
 def test_a_lock_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
@@ -216,8 +221,11 @@ def test_break_lock_without_a_terminal_needs_yes(runs: RunStore, lock: RemoteDir
         "'Break it? Do this only if that run is over' needs a confirmation, and there is no "
         "terminal to ask on. Pass --yes to confirm it, or run the command on a terminal."
     )
-    with pytest.raises(DeclinedError, match="was not broken"):
+    with pytest.raises(DeclinedError) as declined:
         execute(plan(), make_world(answers="n\n"), runs=runs, lock=lock, break_lock=True)
+    assert str(declined.value) == (
+        f"the lock at {lock.where} was not broken. Wait for that run to finish, or resume it."
+    )
     assert lock.owner() == owner("stale")
     report = execute(plan(), make_world(tty=False, yes=True), runs=runs, lock=lock, break_lock=True)
     assert report.status == "done"
@@ -290,3 +298,145 @@ def test_a_lock_whose_run_id_file_disagrees_with_its_owner_record_can_be_broken(
     # the run you were shown; it was not broken".
     lock.break_lock(holder)
     assert lock.owner() is None
+
+
+def test_an_owner_whose_record_is_unreadable_is_recorded_and_shown_as_unknown() -> None:
+    unknown = LockOwner.unknown()
+    assert unknown.known is False
+    assert unknown.to_json() == {
+        "run_id": "",
+        "user": "unknown",
+        "host": "unknown",
+        "pid": 0,
+        "started": 0.0,
+        "plan": None,
+    }
+    assert unknown.describe() == (
+        "an unknown run with no readable owner record (its taker may have stopped while taking it)"
+    )
+
+
+def test_an_owner_without_a_plan_is_shown_without_one() -> None:
+    record = {"run_id": "r1", "user": "ada", "host": "laptop", "pid": 7, "started": 0}
+    read = LockOwner.from_json(record)
+    assert read.plan is None
+    assert read.describe() == "run r1 by ada@laptop, PID 7, since 1970-01-01 00:00:00 UTC"
+
+
+@pytest.mark.parametrize("started", [0.0, 253402300799.0])
+def test_an_owner_record_may_hold_any_time_from_the_epoch_to_the_year_9999(
+    started: float,
+) -> None:
+    record = {"run_id": "r1", "user": "ada", "host": "h", "pid": 7, "started": started}
+    assert LockOwner.from_json(record).started == started
+
+
+@pytest.mark.parametrize("started", [-1.0, 253402300800.0])
+def test_an_owner_record_with_a_time_out_of_range_is_refused_saying_so(started: float) -> None:
+    record = {"run_id": "r1", "user": "ada", "host": "h", "pid": 7, "started": started}
+    with pytest.raises(ValueError, match="start time") as caught:
+        LockOwner.from_json(record)
+    assert str(caught.value) == f"the owner record's start time {started!r} is not a time"
+
+
+def test_a_name_of_80_characters_is_shown_whole_and_a_longer_one_cut() -> None:
+    exact = LockOwner.from_json(
+        {"run_id": "r" * 80, "user": "ada", "host": "h", "pid": 7, "started": 0}
+    )
+    assert exact.describe().startswith("run " + "r" * 80 + " by ")
+    longer = LockOwner.from_json(
+        {"run_id": "r" * 81, "user": "ada", "host": "h", "pid": 7, "started": 0}
+    )
+    assert longer.describe().startswith("run " + "r" * 77 + "... by ")
+
+
+def test_an_owner_record_written_over_several_lines_is_read(tmp_path: Path) -> None:
+    record = '{\n  "run_id": "run-9",\n  "user": "u",\n  "host": "h",\n  "pid": 1,\n'
+    lock = _hostile_lock(tmp_path, record + '  "started": 1767225600\n}')
+    assert lock.owner() == LockOwner(
+        run_id="run-9", user="u", host="h", pid=1, started=1767225600.0
+    )
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_lost_connection_while_releasing_it_is_resolved_by_reading_it_back(
+    lock: RemoteDirLock, when: str
+) -> None:
+    lock.acquire(owner("run-1"))
+    runner = lock.runner
+    assert isinstance(runner, FlakyRunner)
+    runner.lose_connection = when  # type: ignore[assignment]
+    lock.release(owner("run-1"))
+    assert lock.owner() is None
+
+
+def test_a_lost_connection_while_breaking_a_lock_another_run_holds_does_not_break_it(
+    lock: RemoteDirLock,
+) -> None:
+    lock.acquire(owner("run-1"))
+    runner = lock.runner
+    assert isinstance(runner, FlakyRunner)
+    runner.lose_connection = "before"
+    with pytest.raises(LockChangedError) as caught:
+        lock.break_lock(owner("run-0"))
+    assert str(caught.value) == (
+        f"the lock at {lock.where} is now held by {owner('run-1').describe()}, not by the run "
+        "you were shown; it was not broken. Look again before breaking it."
+    )
+    assert lock.owner() == owner("run-1")
+
+
+class _Answers(FlakyRunner):
+    """Runs ``script`` instead of the lock command, and keeps the timeouts it was given."""
+
+    def __init__(self, script: str) -> None:
+        super().__init__()
+        self.script = script
+        self.timeouts: list[float | None] = []
+
+    def run(self, command: object, **options: Any) -> RunResult:
+        self.timeouts.append(options.get("timeout"))
+        return super().run(self.script)
+
+
+@pytest.mark.parametrize(
+    ("script", "detail"),
+    [
+        ("printf 'a\\nb\\nc\\nd\\n' >&2; exit 3", "b; c; d"),
+        ("echo 'no answer'", "no answer"),
+        ("exit 3", "exit status 3"),
+    ],
+)
+def test_a_lock_command_that_fails_or_does_not_answer_is_a_clear_error(
+    script: str, detail: str
+) -> None:
+    lock = RemoteDirLock(_Answers(script), "/srv/lock")
+    with pytest.raises(LockError) as caught:
+        lock.owner()
+    assert str(caught.value) == (
+        f"the lock command at /srv/lock on the management environment failed ({detail}). "
+        "Check that the role account can write there."
+    )
+
+
+def test_every_lock_command_has_the_lock_s_time_limit() -> None:
+    runner = _Answers("echo 'lpsigning-mojo-lock: free'")
+    RemoteDirLock(runner, "/srv/lock").owner()
+    RemoteDirLock(runner, "/srv/lock", timeout=5.0).owner()
+    assert runner.timeouts == [60.0, 5.0]
+
+
+def test_a_lock_being_taken_is_given_time_to_show_its_owner(tmp_path: Path) -> None:
+    lock = RemoteDirLock(FlakyRunner(), str(tmp_path / "lock"))  # settles for 2 s at most
+    Path(lock.path).mkdir()  # its taker is between mkdir and writing its records
+
+    def take() -> None:
+        (Path(lock.path) / "run-id").write_text("run-1\n")
+        (Path(lock.path) / "owner.json").write_text(json.dumps(owner("run-1").to_json()) + "\n")
+
+    taker = threading.Timer(0.5, take)
+    taker.start()
+    try:
+        assert lock.owner() == owner("run-1")
+    finally:
+        taker.join()

@@ -136,3 +136,70 @@ def test_steps_need_distinct_usable_names() -> None:
         Plan(name="p", steps=())
     with pytest.raises(TypeError, match="the options of plan 'p' must be plain JSON"):
         Plan(name="p", options={"when": object()}, steps=(Act(name="a"),))
+
+
+def test_a_step_without_a_usable_name_is_refused_naming_its_class_and_the_name() -> None:
+    class Nameless:
+        pass
+
+    with pytest.raises(TypeError, match=r"^Nameless has no usable name \(got None\)$"):
+        Plan(name="p", steps=(Nameless(),))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^Act has no usable name \(got 3\)$"):
+        Plan(name="p", steps=(Act(name=3),))  # type: ignore[arg-type]
+
+
+def test_a_confirmation_asks_its_question_and_records_that_yes_answered_it(
+    runs: RunStore,
+) -> None:
+    world = make_world(answers="y\n")
+    runs.clock = world.clock
+    execute(Plan(name="demo", steps=(Confirmed(name="deployable"),)), world, runs=runs)
+    assert world.asked.getvalue() == "Is the request filed? [y/N] "
+    yes = make_world(yes=True)
+    runs.clock = yes.clock
+    report = execute(Plan(name="demo", steps=(Confirmed(name="deployable"),)), yes, runs=runs)
+    assert report.summary is not None
+    assert [dict(n.data) for n in report.summary.notes if n.kind == "confirmation"] == [
+        {"question": "Is the request filed?", "answer": True, "how": "--yes"},
+    ]
+
+
+def _unknown_push(runs: RunStore) -> None:
+    """An attempt at push whose end says "unknown" with neither an error nor a reason."""
+    header = runs.header(
+        run_id="20260101T000000Z-aaaaaa",
+        plan="demo",
+        instance=None,
+        options={},
+        steps=("push",),
+        session=Session.current(),
+    )
+    with runs.create(header) as journal:
+        journal.step_started("push")
+        journal.step_ended("push", "unknown", phase="run", duration=1.0)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "error"),
+    [
+        ("1\n", "done", None),
+        (
+            "3\n",
+            "failed",
+            "stopped at step push: its outcome is unknown. "
+            "Find out what happened, then resume the run.",
+        ),
+    ],
+)
+def test_an_attempt_with_no_recorded_outcome_says_so_when_asking(
+    runs: RunStore, answer: str, status: str, error: str | None
+) -> None:
+    world = make_world(answers=answer)
+    runs.clock = world.clock
+    _unknown_push(runs)
+    steps = Plan(name="demo", steps=(Act(name="push", checkable=False, ask=True),))
+    report = execute(steps, world, runs=runs, resume="last")
+    assert (report.status, report.error) == (status, error)
+    assert "The last attempt at step push may or may not have taken effect:" in world.output
+    assert "  the outcome was not recorded\n" in world.output
+    assert "  look at the effects\n" in world.output
