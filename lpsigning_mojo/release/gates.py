@@ -487,7 +487,8 @@ def soak_gate(facts: PromotionFacts) -> Verdict:
         return blocked(
             f"how long {name} has run {revision} is not known: no {name} release in the "
             "journals here deployed it, and the spec history does not show when it was pinned",
-            unblock=f"wait until you know it has run {soak.minutes} minutes, then override with "
+            unblock=f"wait until you know it has run {soak.minutes} "
+            f"minute{'' if soak.minutes == 1 else 's'}, then override with "
             "--override soak --reason TEXT saying how you know",
         )
     ran = max(0.0, soak.now - soak.since)

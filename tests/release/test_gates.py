@@ -149,7 +149,7 @@ BLOCKED = [
             "pinned"
         ),
         (
-            "wait until you know it has run 1 minutes, then override with --override soak "
+            "wait until you know it has run 1 minute, then override with --override soak "
             "--reason TEXT saying how you know"
         ),
     ),
