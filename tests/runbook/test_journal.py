@@ -18,7 +18,15 @@ from lpsigning_mojo.errors import (
     RunNotFoundError,
 )
 from lpsigning_mojo.runbook import Journal, RunStore, Session, runs_directory
-from lpsigning_mojo.runbook.records import MAX_JOURNAL_BYTES
+from lpsigning_mojo.runbook.records import (
+    MAX_JOURNAL_BYTES,
+    EffectRecord,
+    effect_records,
+    effects_in_directory,
+    parse_journal,
+    read_journal_file,
+    strongest_effect,
+)
 from lpsigning_mojo.testing import FakeClock
 from tests.runbook.conftest import Boom
 
@@ -363,3 +371,138 @@ def test_a_header_of_the_wrong_shape_is_an_error_naming_its_line(runs: RunStore)
         f"{path}:1: this 'run' record of the journal is not one this tool wrote: "
         "its field 'run_id' is missing or of the wrong kind"
     )
+
+
+NOT_A_RECORD = (
+    "this line of the journal is not a record (the file was changed by hand, or the disk "
+    "lost data). Move the file aside to start again without it, or mend that line."
+)
+
+
+@pytest.mark.parametrize("line", [b"not json", b"\xff\xfe", b"[1]", b'{"type":1}'])
+def test_a_line_that_is_not_a_record_says_what_to_do_whole(line: bytes) -> None:
+    header = b'{"type":"run","at":1}\n'
+    with pytest.raises(JournalError) as caught:
+        parse_journal(header + line + b"\n", path="/runs/a.jsonl")
+    assert str(caught.value) == f"/runs/a.jsonl:2: {NOT_A_RECORD}"
+    with pytest.raises(JournalError) as unnamed:
+        parse_journal(line + b"\n")
+    assert str(unnamed.value) == f"<journal>:1: {NOT_A_RECORD}"
+
+
+def test_a_torn_last_line_is_ignored_and_counted() -> None:
+    records, torn = parse_journal(b'{"type":"run","at":1}\n{"type":"no')
+    assert (records, torn) == ([{"type": "run", "at": 1}], 11)
+
+
+def test_a_journal_that_does_not_start_with_its_run_record_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(JournalError) as unnamed:
+        parse_journal(b'{"type":"note","kind":"x","at":1}\n')
+    assert str(unnamed.value) == "<journal>:1: the journal does not start with a run record."
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"type":"note","kind":"x","at":1}\n')
+    with pytest.raises(JournalError) as caught:
+        read_journal_file(path)
+    assert str(caught.value) == f"{path}:1: the journal does not start with a run record."
+
+
+def test_a_missing_or_unreadable_journal_says_so_once(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.jsonl"
+    with pytest.raises(JournalError) as caught:
+        read_journal_file(missing)
+    assert str(caught.value) == f"{missing}: the journal does not exist."
+    assert caught.value.path == str(missing)
+    directory = tmp_path / "dir.jsonl"
+    directory.mkdir()
+    with pytest.raises(JournalError) as unreadable:
+        read_journal_file(directory)
+    message = str(unreadable.value)
+    assert message.startswith(f"{directory}: the journal cannot be read (")
+    assert message.endswith("). Move it aside, or make it a readable file again.")
+    assert message.count(str(directory)) == 1
+
+
+@pytest.mark.parametrize(
+    ("at", "readable"),
+    [("0", True), ("0.5", True), ("253402300799", True), ("253402300800", False), ("true", False)],
+)
+def test_a_record_time_is_a_number_of_seconds_from_1970_to_9999(
+    runs: RunStore, at: str, readable: bool
+) -> None:
+    journal = new(runs)
+    journal.close()
+    assert journal.path is not None
+    with journal.path.open("a") as handle:
+        handle.write(f'{{"type":"note","kind":"x","at":{at},"data":{{}}}}\n')
+    if readable:
+        assert runs.load(journal.run_id).records[-1]["at"] == json.loads(at)
+        return
+    with pytest.raises(JournalError) as caught:
+        runs.load(journal.run_id)
+    message = str(caught.value)
+    assert message.startswith(f"{journal.path}:2: this 'note' record")
+    assert "its time 'at' is not a number of seconds" in message
+
+
+def test_note_data_must_be_plain_json_without_nan(runs: RunStore) -> None:
+    journal = new(runs)
+    with pytest.raises(TypeError, match="note data must be plain JSON values"):
+        journal.note("x", value=float("nan"))
+    journal.close()
+
+
+def _attempt(phase: str, at: float, **fields: object) -> dict[str, object]:
+    return {
+        "type": "effect",
+        "key": ["push", "a"],
+        "phase": phase,
+        "at": at,
+        "step": "push",
+        **fields,
+    }
+
+
+def test_each_attempt_at_an_effect_is_listed_with_its_run_and_outcome() -> None:
+    records = [
+        {"type": "run", "at": 0},
+        _attempt("start", 1),  # started again before an end: the outcome was lost
+        _attempt("start", 2),
+        _attempt("end", 3),  # an end without a status
+        {"type": "effect", "key": ["other"], "phase": "start", "at": 4},
+        _attempt("start", 5, data={"sha": "ab"}),
+    ]
+    found = effect_records(records, ("push", "a"), "run-1")
+    expected = [(1.0, "unknown", {}), (3.0, "unknown", {}), (5.0, "unknown", {"sha": "ab"})]
+    assert found == [
+        EffectRecord(
+            key=("push", "a"), status=status, run_id="run-1", step="push", at=at, data=data
+        )
+        for at, status, data in expected
+    ]
+    assert effects_in_directory(None, ("push", "a")) == []
+
+
+def test_the_strongest_effect_is_the_first_done_else_the_latest_unknown() -> None:
+    def effect(status: str, at: float) -> EffectRecord:
+        return EffectRecord(key=("k",), status=status, run_id="r", step=None, at=at, data={})  # type: ignore[arg-type]
+
+    assert strongest_effect([effect("done", 1), effect("unknown", 2), effect("done", 3)]) == (
+        effect("done", 1)
+    )
+    assert strongest_effect([effect("failed", 1), effect("unknown", 2), effect("unknown", 3)]) == (
+        effect("unknown", 3)
+    )
+    assert strongest_effect([effect("failed", 1), effect("failed", 2)]) == effect("failed", 2)
+    assert strongest_effect([]) is None
+
+
+def test_a_session_whose_user_cannot_be_named_is_recorded_as_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def nameless() -> str:
+        raise KeyError("uid 12345")
+
+    monkeypatch.setattr("getpass.getuser", nameless)
+    session = Session.current()
+    assert session.user == "unknown"
+    assert session.who.startswith("unknown@")
