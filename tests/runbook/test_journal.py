@@ -21,6 +21,7 @@ from lpsigning_mojo.runbook import Journal, RunStore, Session, runs_directory
 from lpsigning_mojo.runbook.records import (
     MAX_JOURNAL_BYTES,
     EffectRecord,
+    EffectStatus,
     effect_records,
     effects_in_directory,
     parse_journal,
@@ -472,19 +473,19 @@ def test_each_attempt_at_an_effect_is_listed_with_its_run_and_outcome() -> None:
         _attempt("start", 5, data={"sha": "ab"}),
     ]
     found = effect_records(records, ("push", "a"), "run-1")
-    expected = [(1.0, "unknown", {}), (3.0, "unknown", {}), (5.0, "unknown", {"sha": "ab"})]
+    expected = [(1.0, {}), (3.0, {}), (5.0, {"sha": "ab"})]  # each one "unknown"
     assert found == [
         EffectRecord(
-            key=("push", "a"), status=status, run_id="run-1", step="push", at=at, data=data
+            key=("push", "a"), status="unknown", run_id="run-1", step="push", at=at, data=data
         )
-        for at, status, data in expected
+        for at, data in expected
     ]
     assert effects_in_directory(None, ("push", "a")) == []
 
 
 def test_the_strongest_effect_is_the_first_done_else_the_latest_unknown() -> None:
-    def effect(status: str, at: float) -> EffectRecord:
-        return EffectRecord(key=("k",), status=status, run_id="r", step=None, at=at, data={})  # type: ignore[arg-type]
+    def effect(status: EffectStatus, at: float) -> EffectRecord:
+        return EffectRecord(key=("k",), status=status, run_id="r", step=None, at=at, data={})
 
     assert strongest_effect([effect("done", 1), effect("unknown", 2), effect("done", 3)]) == (
         effect("done", 1)
