@@ -507,3 +507,85 @@ def test_a_session_whose_user_cannot_be_named_is_recorded_as_unknown(
     session = Session.current()
     assert session.user == "unknown"
     assert session.who.startswith("unknown@")
+
+
+def test_a_run_is_listed_with_its_steps_status_and_journal(runs: RunStore) -> None:
+    journal = new(runs)
+    runs.clock.sleep(75)
+    journal.step_started("edit")
+    journal.note("override", gate="soak", by="me")
+    journal.note("progress", done=1)  # not an override: not in the summary
+    journal.step_ended("edit", "done", phase="run", duration=62.5, outputs={"sha": "ab"})
+    journal.step_started("push")
+    journal.step_ended("push", "failed", phase="run", duration=0.25, error="rejected.")
+    journal.stopped("failed", step="push", error="rejected.")
+    journal.close()
+    [run] = runs.runs()
+    assert run.lines() == [
+        f"Run {journal.run_id} (demo on staging)",
+        "  edit  done        01:02",
+        "  push  failed      00:00",
+        "  note: override gate=soak, by=me",
+        "Status: failed at step push",
+        f"Journal: {journal.path}",
+    ]
+    assert not run.finished
+    assert run.to_json() == {
+        "run_id": journal.run_id,
+        "plan": "demo",
+        "instance": "staging",
+        "options": {"revision": 90},
+        "status": "failed",
+        "started": "2026-01-01T00:00:00Z",
+        "updated": "2026-01-01T00:01:15Z",
+        "journal": str(journal.path),
+        "session": journal.session,
+        "stopped_at": "push",
+        "error": "rejected.",
+        "steps": [
+            {
+                "step": "edit",
+                "outcome": "done",
+                "duration": 62.5,
+                "outputs": {"sha": "ab"},
+                "error": None,
+                "reason": None,
+                "attempts": 1,
+            },
+            {
+                "step": "push",
+                "outcome": "failed",
+                "duration": 0.25,
+                "outputs": {},
+                "error": "rejected.",
+                "reason": None,
+                "attempts": 1,
+            },
+        ],
+        "notes": [
+            {
+                "kind": "override",
+                "at": "2026-01-01T00:01:15Z",
+                "step": None,
+                "data": {"gate": "soak", "by": "me"},
+            },
+            {"kind": "progress", "at": "2026-01-01T00:01:15Z", "step": None, "data": {"done": 1}},
+        ],
+    }
+
+
+def test_a_run_without_an_instance_lists_its_pending_steps_then_resumes(runs: RunStore) -> None:
+    journal = new(runs, instance=None)
+    journal.stopped("interrupted", step="edit", error="Interrupted.")
+    journal.resumed(Session.current())  # the stop is over: no step to show it at
+    journal.close()
+    [run] = runs.runs()
+    assert run.lines() == [
+        f"Run {journal.run_id} (demo)",
+        "  edit  pending",
+        "  push  pending",
+        "Status: unknown",
+        f"Journal: {journal.path}",
+    ]
+    assert (run.stopped_at, run.error) == (None, None)
+    assert [step.to_json()["attempts"] for step in run.steps] == [0, 0]
