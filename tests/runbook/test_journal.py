@@ -22,6 +22,7 @@ from lpsigning_mojo.runbook.records import (
     MAX_JOURNAL_BYTES,
     EffectRecord,
     EffectStatus,
+    check_records,
     effect_records,
     effects_in_directory,
     parse_journal,
@@ -440,9 +441,14 @@ def test_a_record_time_is_a_number_of_seconds_from_1970_to_9999(
         return
     with pytest.raises(JournalError) as caught:
         runs.load(journal.run_id)
-    message = str(caught.value)
-    assert message.startswith(f"{journal.path}:2: this 'note' record")
-    assert "its time 'at' is not a number of seconds" in message
+    assert str(caught.value) == (
+        f"{journal.path}:2: this 'note' record of the journal is not one this tool wrote: its "
+        "time 'at' is not a number of seconds (the file was changed by hand, or the disk lost "
+        "data). Move the file aside to start again without it, or mend that line."
+    )
+    with pytest.raises(JournalError) as unnamed:
+        check_records([{"type": "note", "kind": "x", "at": json.loads(at), "data": {}}])
+    assert str(unnamed.value).startswith("<journal>:1: this 'note' record")
 
 
 def test_note_data_must_be_plain_json_without_nan(runs: RunStore) -> None:
