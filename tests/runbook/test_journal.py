@@ -595,3 +595,55 @@ def test_a_run_without_an_instance_lists_its_pending_steps_then_resumes(runs: Ru
     ]
     assert (run.stopped_at, run.error) == (None, None)
     assert [step.to_json()["attempts"] for step in run.steps] == [0, 0]
+
+
+def test_a_run_that_cannot_be_resumed_or_read_says_why_whole(runs: RunStore) -> None:
+    with pytest.raises(RunNotFoundError) as nothing:
+        runs.resolve("last", plan="demo", instance="staging")
+    assert str(nothing.value) == (
+        "there is no unfinished run of demo on staging to resume. "
+        "Start a new run (without --resume)."
+    )
+    with pytest.raises(RunNotFoundError) as nowhere:
+        runs.resolve("last", plan="demo", instance=None)
+    assert str(nowhere.value).startswith("there is no unfinished run of demo to resume.")
+    other = new(runs, instance="production")
+    other.close()
+    with pytest.raises(ResumeMismatchError) as mismatch:
+        runs.resolve(other.run_id, plan="demo", instance="staging")
+    assert str(mismatch.value) == (
+        f"run {other.run_id} is a run of demo on production, not of demo on staging. "
+        "Resume it with the command that started it."
+    )
+    missing = "20990101T000000Z-000000"
+    for read in (runs.load, runs.open):
+        with pytest.raises(RunNotFoundError) as unknown:
+            read(missing)
+        assert str(unknown.value) == (
+            f"there is no run {missing!r} in {runs.directory}. "
+            "Resume the newest unfinished run with --resume last."
+        )
+    with pytest.raises(RunNotFoundError) as odd:
+        runs.path("../etc")
+    assert str(odd.value) == "'../etc' is not a run id. Run ids look like 20260101T120000Z-3f9a2c."
+    empty = runs.path("20260101T000000Z-eeeeee")
+    empty.touch()
+    with pytest.raises(JournalError) as caught:
+        runs.load("20260101T000000Z-eeeeee")
+    assert str(caught.value) == f"{empty}: the journal is empty."
+
+
+def test_the_runs_directory_is_private_and_a_failure_to_make_it_says_so(
+    runs: RunStore, tmp_path: Path
+) -> None:
+    journal = new(runs)
+    journal.close()
+    assert runs.directory.stat().st_mode & 0o777 == 0o700
+    assert journal.path == runs.directory / f"{journal.run_id}.jsonl"
+    (tmp_path / "file").write_text("")
+    blocked = RunStore(tmp_path / "file" / "runs", clock=runs.clock)
+    with pytest.raises(JournalError) as caught:
+        new(blocked)
+    assert str(caught.value) == (
+        f"{blocked.directory}: cannot create the runs directory (Not a directory)."
+    )
