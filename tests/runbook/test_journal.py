@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lpsigning_mojo._version import __version__
 from lpsigning_mojo.errors import (
     JournalBusyError,
     JournalError,
@@ -19,6 +21,7 @@ from lpsigning_mojo.errors import (
 )
 from lpsigning_mojo.runbook import Journal, RunStore, Session, runs_directory
 from lpsigning_mojo.runbook.records import (
+    FORMAT_VERSION,
     MAX_JOURNAL_BYTES,
     EffectRecord,
     EffectStatus,
@@ -29,6 +32,7 @@ from lpsigning_mojo.runbook.records import (
     read_journal_file,
     strongest_effect,
 )
+from lpsigning_mojo.runbook.runs import RunListing, summarise
 from lpsigning_mojo.testing import FakeClock
 from tests.runbook.conftest import Boom
 
@@ -647,3 +651,68 @@ def test_the_runs_directory_is_private_and_a_failure_to_make_it_says_so(
     assert str(caught.value) == (
         f"{blocked.directory}: cannot create the runs directory (Not a directory)."
     )
+
+
+def test_a_run_starts_with_a_header_naming_its_format_and_version(runs: RunStore) -> None:
+    session = Session(user="me", host="here", pid=7)
+    run_id = runs.new_run_id()
+    assert re.fullmatch(r"20260101T000000Z-[0-9a-f]{6}", run_id)
+    assert runs.header(
+        run_id=run_id,
+        plan="demo",
+        instance=None,
+        options={"revision": 90},
+        steps=STEPS,
+        session=session,
+    ) == {
+        "type": "run",
+        "format": FORMAT_VERSION,
+        "at": runs.clock.time(),
+        "run_id": run_id,
+        "plan": "demo",
+        "instance": None,
+        "options": {"revision": 90},
+        "steps": ["edit", "push"],
+        "session": {"user": "me", "host": "here", "pid": 7},
+        "version": __version__,
+    }
+    assert RunStore(runs.directory / "elsewhere", clock=runs.clock).directory == (
+        runs.directory / "elsewhere"
+    )
+
+
+def test_the_listing_skips_empty_journals_and_other_plans_and_instances(
+    runs: RunStore,
+) -> None:
+    runs.directory.mkdir(parents=True)
+    for name in ("20250101T000000Z-000000", "20270101T000000Z-ffffff"):
+        runs.path(name).touch()  # created, nothing written yet
+    other_plans = [new(runs, plan="other") for _ in range(3)]
+    other_instances = [new(runs, instance="production") for _ in range(3)]
+    mine = [new(runs) for _ in range(3)]
+    for journal in (*other_plans, *other_instances, *mine):
+        journal.note("lock-broken", owner="me")
+        journal.close()
+    listed = runs.runs(plan="demo", instance="staging")
+    assert sorted(run.run_id for run in listed) == sorted(journal.run_id for journal in mine)
+    assert len(runs.runs()) == 9
+    assert "  note: lock-broken owner=me" in listed[0].lines()
+    listing = RunListing(directory=runs.directory, runs=tuple(listed))
+    assert listing.to_json() == {
+        "directory": str(runs.directory),
+        "runs": [run.to_json() for run in listed],
+    }
+
+
+def test_a_dry_run_without_steps_is_summarised_without_a_journal(runs: RunStore) -> None:
+    header = runs.header(
+        run_id=runs.new_run_id(),
+        plan="demo",
+        instance="staging",
+        options={},
+        steps=(),
+        session=Session.current(),
+    )
+    summary = summarise(Journal.memory(header, clock=runs.clock))
+    assert summary.path is None
+    assert summary.lines() == [f"Run {header['run_id']} (demo on staging)", "Status: unknown"]
