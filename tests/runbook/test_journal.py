@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lpsigning_mojo._version import __version__
 from lpsigning_mojo.errors import (
     JournalBusyError,
     JournalError,
@@ -18,7 +20,19 @@ from lpsigning_mojo.errors import (
     RunNotFoundError,
 )
 from lpsigning_mojo.runbook import Journal, RunStore, Session, runs_directory
-from lpsigning_mojo.runbook.records import MAX_JOURNAL_BYTES
+from lpsigning_mojo.runbook.records import (
+    FORMAT_VERSION,
+    MAX_JOURNAL_BYTES,
+    EffectRecord,
+    EffectStatus,
+    check_records,
+    effect_records,
+    effects_in_directory,
+    parse_journal,
+    read_journal_file,
+    strongest_effect,
+)
+from lpsigning_mojo.runbook.runs import RunListing, summarise
 from lpsigning_mojo.testing import FakeClock
 from tests.runbook.conftest import Boom
 
@@ -363,3 +377,342 @@ def test_a_header_of_the_wrong_shape_is_an_error_naming_its_line(runs: RunStore)
         f"{path}:1: this 'run' record of the journal is not one this tool wrote: "
         "its field 'run_id' is missing or of the wrong kind"
     )
+
+
+NOT_A_RECORD = (
+    "this line of the journal is not a record (the file was changed by hand, or the disk "
+    "lost data). Move the file aside to start again without it, or mend that line."
+)
+
+
+@pytest.mark.parametrize("line", [b"not json", b"\xff\xfe", b"[1]", b'{"type":1}'])
+def test_a_line_that_is_not_a_record_says_what_to_do_whole(line: bytes) -> None:
+    header = b'{"type":"run","at":1}\n'
+    with pytest.raises(JournalError) as caught:
+        parse_journal(header + line + b"\n", path="/runs/a.jsonl")
+    assert str(caught.value) == f"/runs/a.jsonl:2: {NOT_A_RECORD}"
+    with pytest.raises(JournalError) as unnamed:
+        parse_journal(line + b"\n")
+    assert str(unnamed.value) == f"<journal>:1: {NOT_A_RECORD}"
+
+
+def test_a_torn_last_line_is_ignored_and_counted() -> None:
+    records, torn = parse_journal(b'{"type":"run","at":1}\n{"type":"no')
+    assert (records, torn) == ([{"type": "run", "at": 1}], 11)
+
+
+def test_a_journal_that_does_not_start_with_its_run_record_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(JournalError) as unnamed:
+        parse_journal(b'{"type":"note","kind":"x","at":1}\n')
+    assert str(unnamed.value) == "<journal>:1: the journal does not start with a run record."
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"type":"note","kind":"x","at":1}\n')
+    with pytest.raises(JournalError) as caught:
+        read_journal_file(path)
+    assert str(caught.value) == f"{path}:1: the journal does not start with a run record."
+
+
+def test_a_missing_or_unreadable_journal_says_so_once(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.jsonl"
+    with pytest.raises(JournalError) as caught:
+        read_journal_file(missing)
+    assert str(caught.value) == f"{missing}: the journal does not exist."
+    assert caught.value.path == str(missing)
+    directory = tmp_path / "dir.jsonl"
+    directory.mkdir()
+    with pytest.raises(JournalError) as unreadable:
+        read_journal_file(directory)
+    message = str(unreadable.value)
+    assert message.startswith(f"{directory}: the journal cannot be read (")
+    assert message.endswith("). Move it aside, or make it a readable file again.")
+    assert message.count(str(directory)) == 1
+
+
+@pytest.mark.parametrize(
+    ("at", "readable"),
+    [("0", True), ("0.5", True), ("253402300799", True), ("253402300800", False), ("true", False)],
+)
+def test_a_record_time_is_a_number_of_seconds_from_1970_to_9999(
+    runs: RunStore, at: str, readable: bool
+) -> None:
+    journal = new(runs)
+    journal.close()
+    assert journal.path is not None
+    with journal.path.open("a") as handle:
+        handle.write(f'{{"type":"note","kind":"x","at":{at},"data":{{}}}}\n')
+    if readable:
+        assert runs.load(journal.run_id).records[-1]["at"] == json.loads(at)
+        return
+    with pytest.raises(JournalError) as caught:
+        runs.load(journal.run_id)
+    assert str(caught.value) == (
+        f"{journal.path}:2: this 'note' record of the journal is not one this tool wrote: its "
+        "time 'at' is not a number of seconds (the file was changed by hand, or the disk lost "
+        "data). Move the file aside to start again without it, or mend that line."
+    )
+    with pytest.raises(JournalError) as unnamed:
+        check_records([{"type": "note", "kind": "x", "at": json.loads(at), "data": {}}])
+    assert str(unnamed.value).startswith("<journal>:1: this 'note' record")
+
+
+def test_note_data_must_be_plain_json_without_nan(runs: RunStore) -> None:
+    journal = new(runs)
+    with pytest.raises(TypeError, match="note data must be plain JSON values"):
+        journal.note("x", value=float("nan"))
+    journal.close()
+
+
+def _attempt(phase: str, at: float, **fields: object) -> dict[str, object]:
+    return {
+        "type": "effect",
+        "key": ["push", "a"],
+        "phase": phase,
+        "at": at,
+        "step": "push",
+        **fields,
+    }
+
+
+def test_each_attempt_at_an_effect_is_listed_with_its_run_and_outcome() -> None:
+    records = [
+        {"type": "run", "at": 0},
+        _attempt("start", 1),  # started again before an end: the outcome was lost
+        _attempt("start", 2),
+        _attempt("end", 3),  # an end without a status
+        {"type": "effect", "key": ["other"], "phase": "start", "at": 4},
+        _attempt("start", 5, data={"sha": "ab"}),
+    ]
+    found = effect_records(records, ("push", "a"), "run-1")
+    expected = [(1.0, {}), (3.0, {}), (5.0, {"sha": "ab"})]  # each one "unknown"
+    assert found == [
+        EffectRecord(
+            key=("push", "a"), status="unknown", run_id="run-1", step="push", at=at, data=data
+        )
+        for at, data in expected
+    ]
+    assert effects_in_directory(None, ("push", "a")) == []
+
+
+def test_the_strongest_effect_is_the_first_done_else_the_latest_unknown() -> None:
+    def effect(status: EffectStatus, at: float) -> EffectRecord:
+        return EffectRecord(key=("k",), status=status, run_id="r", step=None, at=at, data={})
+
+    assert strongest_effect([effect("done", 1), effect("unknown", 2), effect("done", 3)]) == (
+        effect("done", 1)
+    )
+    assert strongest_effect([effect("failed", 1), effect("unknown", 2), effect("unknown", 3)]) == (
+        effect("unknown", 3)
+    )
+    assert strongest_effect([effect("failed", 1), effect("failed", 2)]) == effect("failed", 2)
+    assert strongest_effect([]) is None
+
+
+def test_a_session_whose_user_cannot_be_named_is_recorded_as_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def nameless() -> str:
+        raise KeyError("uid 12345")
+
+    monkeypatch.setattr("getpass.getuser", nameless)
+    session = Session.current()
+    assert session.user == "unknown"
+    assert session.who.startswith("unknown@")
+
+
+def test_a_run_is_listed_with_its_steps_status_and_journal(runs: RunStore) -> None:
+    journal = new(runs)
+    runs.clock.sleep(75)
+    journal.step_started("edit")
+    journal.note("override", gate="soak", by="me")
+    journal.note("progress", done=1)  # not an override: not in the summary
+    journal.step_ended("edit", "done", phase="run", duration=62.5, outputs={"sha": "ab"})
+    journal.step_started("push")
+    journal.step_ended("push", "failed", phase="run", duration=0.25, error="rejected.")
+    journal.stopped("failed", step="push", error="rejected.")
+    journal.close()
+    [run] = runs.runs()
+    assert run.lines() == [
+        f"Run {journal.run_id} (demo on staging)",
+        "  edit  done        01:02",
+        "  push  failed      00:00",
+        "  note: override gate=soak, by=me",
+        "Status: failed at step push",
+        f"Journal: {journal.path}",
+    ]
+    assert not run.finished
+    assert run.to_json() == {
+        "run_id": journal.run_id,
+        "plan": "demo",
+        "instance": "staging",
+        "options": {"revision": 90},
+        "status": "failed",
+        "started": "2026-01-01T00:00:00Z",
+        "updated": "2026-01-01T00:01:15Z",
+        "journal": str(journal.path),
+        "session": journal.session,
+        "stopped_at": "push",
+        "error": "rejected.",
+        "steps": [
+            {
+                "step": "edit",
+                "outcome": "done",
+                "duration": 62.5,
+                "outputs": {"sha": "ab"},
+                "error": None,
+                "reason": None,
+                "attempts": 1,
+            },
+            {
+                "step": "push",
+                "outcome": "failed",
+                "duration": 0.25,
+                "outputs": {},
+                "error": "rejected.",
+                "reason": None,
+                "attempts": 1,
+            },
+        ],
+        "notes": [
+            {
+                "kind": "override",
+                "at": "2026-01-01T00:01:15Z",
+                "step": None,
+                "data": {"gate": "soak", "by": "me"},
+            },
+            {"kind": "progress", "at": "2026-01-01T00:01:15Z", "step": None, "data": {"done": 1}},
+        ],
+    }
+
+
+def test_a_run_without_an_instance_lists_its_pending_steps_then_resumes(runs: RunStore) -> None:
+    journal = new(runs, instance=None)
+    journal.stopped("interrupted", step="edit", error="Interrupted.")
+    journal.resumed(Session.current())  # the stop is over: no step to show it at
+    journal.close()
+    [run] = runs.runs()
+    assert run.lines() == [
+        f"Run {journal.run_id} (demo)",
+        "  edit  pending",
+        "  push  pending",
+        "Status: unknown",
+        f"Journal: {journal.path}",
+    ]
+    assert (run.stopped_at, run.error) == (None, None)
+    assert [step.to_json()["attempts"] for step in run.steps] == [0, 0]
+
+
+def test_a_run_that_cannot_be_resumed_or_read_says_why_whole(runs: RunStore) -> None:
+    with pytest.raises(RunNotFoundError) as nothing:
+        runs.resolve("last", plan="demo", instance="staging")
+    assert str(nothing.value) == (
+        "there is no unfinished run of demo on staging to resume. "
+        "Start a new run (without --resume)."
+    )
+    with pytest.raises(RunNotFoundError) as nowhere:
+        runs.resolve("last", plan="demo", instance=None)
+    assert str(nowhere.value).startswith("there is no unfinished run of demo to resume.")
+    other = new(runs, instance="production")
+    other.close()
+    with pytest.raises(ResumeMismatchError) as mismatch:
+        runs.resolve(other.run_id, plan="demo", instance="staging")
+    assert str(mismatch.value) == (
+        f"run {other.run_id} is a run of demo on production, not of demo on staging. "
+        "Resume it with the command that started it."
+    )
+    missing = "20990101T000000Z-000000"
+    for read in (runs.load, runs.open):
+        with pytest.raises(RunNotFoundError) as unknown:
+            read(missing)
+        assert str(unknown.value) == (
+            f"there is no run {missing!r} in {runs.directory}. "
+            "Resume the newest unfinished run with --resume last."
+        )
+    with pytest.raises(RunNotFoundError) as odd:
+        runs.path("../etc")
+    assert str(odd.value) == "'../etc' is not a run id. Run ids look like 20260101T120000Z-3f9a2c."
+    empty = runs.path("20260101T000000Z-eeeeee")
+    empty.touch()
+    with pytest.raises(JournalError) as caught:
+        runs.load("20260101T000000Z-eeeeee")
+    assert str(caught.value) == f"{empty}: the journal is empty."
+
+
+def test_the_runs_directory_is_private_and_a_failure_to_make_it_says_so(
+    runs: RunStore, tmp_path: Path
+) -> None:
+    journal = new(runs)
+    journal.close()
+    assert runs.directory.stat().st_mode & 0o777 == 0o700
+    assert journal.path == runs.directory / f"{journal.run_id}.jsonl"
+    (tmp_path / "file").write_text("")
+    blocked = RunStore(tmp_path / "file" / "runs", clock=runs.clock)
+    with pytest.raises(JournalError) as caught:
+        new(blocked)
+    assert str(caught.value) == (
+        f"{blocked.directory}: cannot create the runs directory (Not a directory)."
+    )
+
+
+def test_a_run_starts_with_a_header_naming_its_format_and_version(runs: RunStore) -> None:
+    session = Session(user="me", host="here", pid=7)
+    run_id = runs.new_run_id()
+    assert re.fullmatch(r"20260101T000000Z-[0-9a-f]{6}", run_id)
+    assert runs.header(
+        run_id=run_id,
+        plan="demo",
+        instance=None,
+        options={"revision": 90},
+        steps=STEPS,
+        session=session,
+    ) == {
+        "type": "run",
+        "format": FORMAT_VERSION,
+        "at": runs.clock.time(),
+        "run_id": run_id,
+        "plan": "demo",
+        "instance": None,
+        "options": {"revision": 90},
+        "steps": ["edit", "push"],
+        "session": {"user": "me", "host": "here", "pid": 7},
+        "version": __version__,
+    }
+    assert RunStore(runs.directory / "elsewhere", clock=runs.clock).directory == (
+        runs.directory / "elsewhere"
+    )
+
+
+def test_the_listing_skips_empty_journals_and_other_plans_and_instances(
+    runs: RunStore,
+) -> None:
+    runs.directory.mkdir(parents=True)
+    for name in ("20250101T000000Z-000000", "20270101T000000Z-ffffff"):
+        runs.path(name).touch()  # created, nothing written yet
+    other_plans = [new(runs, plan="other") for _ in range(3)]
+    other_instances = [new(runs, instance="production") for _ in range(3)]
+    mine = [new(runs) for _ in range(3)]
+    for journal in (*other_plans, *other_instances, *mine):
+        journal.note("lock-broken", owner="me")
+        journal.close()
+    listed = runs.runs(plan="demo", instance="staging")
+    assert sorted(run.run_id for run in listed) == sorted(journal.run_id for journal in mine)
+    assert len(runs.runs()) == 9
+    assert "  note: lock-broken owner=me" in listed[0].lines()
+    listing = RunListing(directory=runs.directory, runs=tuple(listed))
+    assert listing.to_json() == {
+        "directory": str(runs.directory),
+        "runs": [run.to_json() for run in listed],
+    }
+
+
+def test_a_dry_run_without_steps_is_summarised_without_a_journal(runs: RunStore) -> None:
+    header = runs.header(
+        run_id=runs.new_run_id(),
+        plan="demo",
+        instance="staging",
+        options={},
+        steps=(),
+        session=Session.current(),
+    )
+    summary = summarise(Journal.memory(header, clock=runs.clock))
+    assert summary.path is None
+    assert summary.lines() == [f"Run {header['run_id']} (demo on staging)", "Status: unknown"]
