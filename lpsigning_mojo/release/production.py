@@ -69,7 +69,6 @@ from lpsigning_mojo.release.bugs import (
     payload_commits,
     rollout_bugs,
 )
-from lpsigning_mojo.release.edits import edit_template
 from lpsigning_mojo.release.gates import GATE_LOCK, PROMOTION_GATES, PromotionFacts, Target
 from lpsigning_mojo.release.notify import (
     ANNOUNCE_CHANNEL,
@@ -90,6 +89,7 @@ from lpsigning_mojo.release.steps import (
     stage_diffs,
     unified_diff,
     work_bundle,
+    write_bundle,
 )
 from lpsigning_mojo.release.world import ReleaseWorld
 from lpsigning_mojo.runbook import (
@@ -500,17 +500,11 @@ class SetBuildLabel(Step[ReleaseWorld]):
         return {"changed": False}
 
     def run(self, world: ReleaseWorld, journal: Journal) -> Outputs:
-        edited = edit_template(
-            world.spec.bundle_path,
+        return write_bundle(
+            world,
             lambda text: self.release.edit(world, journal, text),
-            clock=world.clock,
+            lambda result: unified_diff(world, result.before, result.text),
         )
-        result = edited.edit
-        for line in unified_diff(world, result.before, result.text):
-            world.reporter.info(f"  {line}")
-        for note in edited.notes:
-            world.reporter.warn(f"  {note}")
-        return {"changed": edited.written, "line": result.line, "stages": list(result.stages)}
 
 
 @attrs.frozen(kw_only=True)

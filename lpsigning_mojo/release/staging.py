@@ -57,7 +57,6 @@ from lpsigning_mojo.errors import (
     UsageError,
 )
 from lpsigning_mojo.instances import Instance
-from lpsigning_mojo.release.edits import edit_template
 from lpsigning_mojo.release.revisions import choose_revision
 from lpsigning_mojo.release.steps import (
     APPLICATION,
@@ -73,6 +72,7 @@ from lpsigning_mojo.release.steps import (
     stage_diffs,
     unified_diff,
     work_bundle,
+    write_bundle,
 )
 from lpsigning_mojo.release.world import ReleaseWorld
 from lpsigning_mojo.runbook import Journal, Outputs, Plan, RunReport, RunStore, Step, execute
@@ -460,17 +460,11 @@ class Edit(Step[ReleaseWorld]):
 
     def run(self, world: ReleaseWorld, journal: Journal) -> Outputs:
         # Read, edited and written under the file's lock: no edit made meanwhile is lost.
-        edited = edit_template(
-            world.spec.bundle_path,
+        return write_bundle(
+            world,
             lambda text: self.release.edit(world, journal, text),
-            clock=world.clock,
+            lambda result: self._lines(world, journal, result, before=result.before),
         )
-        result = edited.edit
-        for line in self._lines(world, journal, result, before=result.before):
-            world.reporter.info(f"  {line}")
-        for note in edited.notes:
-            world.reporter.warn(f"  {note}")
-        return {"changed": edited.written, "line": result.line, "stages": list(result.stages)}
 
 
 @attrs.frozen(kw_only=True)

@@ -36,6 +36,7 @@ import attrs
 from lpsigning_mojo.bundle import (
     Bundle,
     BundleDiff,
+    EditResult,
     Template,
     diff_bundles,
     render_bundle,
@@ -54,6 +55,7 @@ from lpsigning_mojo.external.juju import DeployedState
 from lpsigning_mojo.external.probe import HealthProbe, ProbeResult, wait_until_healthy
 from lpsigning_mojo.files import read_text
 from lpsigning_mojo.instances import Instance, ManagementEnvironment
+from lpsigning_mojo.release.edits import edit_template
 from lpsigning_mojo.release.status import StatusReport, compare
 from lpsigning_mojo.release.world import ReleaseWorld
 from lpsigning_mojo.remote import LineCallback, OutputLine, RoleAccountRunner, RunResult
@@ -94,6 +96,7 @@ __all__ = [
     "unified_diff",
     "unsettled",
     "work_bundle",
+    "write_bundle",
 ]
 
 #: The application (and charm) a release pins.
@@ -158,6 +161,22 @@ def render(world: ReleaseWorld, text: str, stage: str) -> Bundle:
     """``text`` (a bundle template) rendered for ``stage``."""
     template = Template.from_text(text, path=str(world.spec.bundle_path))
     return render_bundle(template, stage)[1]
+
+
+def write_bundle(
+    world: ReleaseWorld,
+    compute: Callable[[str], EditResult],
+    shown: Callable[[EditResult], list[str]],
+) -> Outputs:
+    """Edit the spec's bundle with ``compute`` under the file's lock, show ``shown(edit)``
+    and the file's notes; the step's outputs (changed, line, stages)."""
+    edited = edit_template(world.spec.bundle_path, compute, clock=world.clock)
+    result = edited.edit
+    for line in shown(result):
+        world.reporter.info(f"  {line}")
+    for note in edited.notes:
+        world.reporter.warn(f"  {note}")
+    return {"changed": edited.written, "line": result.line, "stages": list(result.stages)}
 
 
 def unified_diff(world: ReleaseWorld, old: str, new: str) -> list[str]:
