@@ -156,11 +156,15 @@ run.create_mutants(2)
 """
 
 
-def _retest_with(root: Path, paths: list[str], tests: list[str], left_out: set[str]) -> None:
+def _retest_with(
+    root: Path, paths: list[str], tests: list[str], left_out: set[str], *, own: bool = False
+) -> None:
     """Each mutant of ``paths`` not yet killed (nor ``left_out``), against ``tests`` only.
 
     A mutant the tests fail on is killed (one that makes them hang, 3 times their clean
-    time plus 15 s, too); any other keeps its result. Results go where mutmut keeps them.
+    time plus 15 s, too); any other keeps its result, except that with ``own`` (the
+    module's own tests, which are its measure) one not checked before has survived.
+    Results go where mutmut keeps them.
     """
     _copy_tests(root)
     subprocess.run([sys.executable, "-c", _GENERATE], cwd=root, check=True, capture_output=True)
@@ -196,7 +200,7 @@ def _retest_with(root: Path, paths: list[str], tests: list[str], left_out: set[s
         with ThreadPoolExecutor(children) as pool:
             results = list(pool.map(lambda name: run(name, limit), names))
         for name, code in zip(names, results, strict=True):
-            if code in KILLED or code in TIMEOUT:
+            if code in KILLED or code in TIMEOUT or (own and codes[name] is None):
                 codes[name] = code
         meta.write_text(json.dumps(data, indent=4))
         caught = sum(code in KILLED or code in TIMEOUT for code in results)
@@ -267,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             if _module(path) not in own:
                 sys.exit(f"{_module(path)} has no own-tests in [tool.mutation-score]")
-            _retest_with(root, [path], own[_module(path)], left_out)
+            _retest_with(root, [path], own[_module(path)], left_out, own=True)
     threshold = float(settings.get("threshold", 90))
     marks = {mark["mutant"]: mark for mark in settings.get("equivalent", [])}
     # Functions that run only while the module is imported: mutmut switches mutants on at
