@@ -509,6 +509,10 @@ def test_the_strongest_effect_is_the_first_done_else_the_latest_unknown() -> Non
         effect("unknown", 3)
     )
     assert strongest_effect([effect("failed", 1), effect("failed", 2)]) == effect("failed", 2)
+    # first and latest in time, not in the order the journals were read
+    assert strongest_effect([effect("done", 3), effect("done", 1)]) == effect("done", 1)
+    assert strongest_effect([effect("unknown", 3), effect("unknown", 2)]) == effect("unknown", 3)
+    assert strongest_effect([effect("failed", 3), effect("failed", 2)]) == effect("failed", 3)
     assert strongest_effect([]) is None
 
 
@@ -960,10 +964,10 @@ def test_an_attempt_that_never_ended_stays_unresolved_until_the_step_runs_again(
     )
     assert journal.state("edit") == killed
     assert journal.unresolved("edit") == killed
-    clock.now = 10  # resumed: the check fails, a person is asked, and says stop
+    clock.now = 10  # resumed: the check fails; a person is asked, and says stop
+    journal.step_ended("edit", "failed", phase="check", duration=0.5, error="no network.")
     journal.current_step = "edit"
     journal.note("confirmation", question="Retry?", answer=False)
-    journal.step_ended("edit", "failed", phase="check", duration=0.5, error="no network.")
     assert journal.state("edit") == StepState(
         name="edit",
         outcome="failed",
@@ -1013,3 +1017,36 @@ def test_an_attempt_that_never_ended_is_resolved_once_the_step_is_complete(
     assert journal.unresolved("edit") is not None
     journal.step_ended("edit", outcome, phase=phase, duration=0.1)
     assert journal.unresolved("edit") is None
+
+
+def test_the_latest_attempt_at_an_effect_is_the_latest_in_time_whichever_journal_holds_it(
+    runs: RunStore,
+) -> None:
+    # Run A starts, run B starts later; each loses the connection while announcing. B's
+    # attempt is the latest: B, resumed, must not be asked again about A's older one.
+    clock = runs.clock
+    assert isinstance(clock, FakeClock)
+    key = ("announce", "production", "rev-90")
+    older = new(runs)
+    with pytest.raises(OutcomeUnknown), older.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    older.close()
+    clock.now = 10
+    newer = new(runs)
+    with pytest.raises(OutcomeUnknown), newer.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    seen = newer.effect_status(key)
+    assert seen is not None
+    assert (seen.status, seen.run_id, seen.at) == ("unknown", newer.run_id, FakeClock.EPOCH + 10)
+    assert runs.effect_status(key) == seen
+    newer.close()
+    # A is resumed and tries again, later still: now its attempt is the latest, for both.
+    clock.now = 20
+    resumed, _ = runs.open(older.run_id)
+    with pytest.raises(OutcomeUnknown), resumed.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    latest = resumed.effect_status(key)
+    assert latest is not None
+    assert (latest.run_id, latest.at) == (older.run_id, FakeClock.EPOCH + 20)
+    assert runs.effect_status(key) == latest
+    resumed.close()
