@@ -1050,3 +1050,24 @@ def test_the_latest_attempt_at_an_effect_is_the_latest_in_time_whichever_journal
     assert (latest.run_id, latest.at) == (older.run_id, FakeClock.EPOCH + 20)
     assert runs.effect_status(key) == latest
     resumed.close()
+
+
+def test_a_step_stopped_before_its_start_was_recorded_has_no_start_time(runs: RunStore) -> None:
+    # Ctrl-C between "started" on the screen and the step-start record: the step ends
+    # interrupted in its run phase, with no start of its own to date it.
+    journal = new(runs)
+    journal.step_ended("edit", "interrupted", phase="run", duration=0.0, error="Ctrl-C.")
+    first = journal.state("edit")
+    assert first is not None
+    assert (first.outcome, first.ran, first.started, first.ended) == (
+        "interrupted",
+        True,
+        None,
+        FakeClock.EPOCH,
+    )
+    journal.step_started("push")
+    journal.step_ended("push", "failed", phase="run", duration=0.0, error="refused.")
+    journal.step_ended("push", "interrupted", phase="run", duration=0.0, error="Ctrl-C.")
+    again = journal.state("push")
+    assert again is not None
+    assert (again.outcome, again.started) == ("interrupted", None)
