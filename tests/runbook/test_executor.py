@@ -940,3 +940,44 @@ def test_ctrl_c_in_a_step_says_so_whole(
         "step": "push",
         "error": text,
     }
+
+
+def test_a_resume_of_a_run_from_an_unknown_version_with_other_steps(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    header = runs.header(
+        run_id="20260101T000000Z-aaaaaa",
+        plan="demo",
+        instance="staging",
+        options={"revision": 90},
+        steps=("edit", "push", "verify"),
+        session=Session.current(),
+    )
+    del header["version"]
+    runs.create(header).close()
+    with pytest.raises(ResumeMismatchError) as caught:
+        execute(plan(Act(name="edit")), world, runs=runs, resume="last")
+    assert str(caught.value).endswith(
+        "Finish it with lpsigning-mojo as it was, or start a new run."
+    )
+
+
+def test_notes_written_while_a_step_runs_name_it_and_later_ones_do_not(
+    runs: RunStore, lock: RemoteDirLock
+) -> None:
+    world = make_world(answers="1\n")
+    runs.clock = world.clock
+    lost = OutcomeUnknown("the connection was lost", command="upgrade")
+    steps = three(after=raise_once(lost), checkable=False, ask=True)
+    first = execute(steps, world, runs=runs, lock=lock)
+    execute(steps, world, runs=runs, lock=lock, resume="last")
+    notes = [r for r in _plain(runs, str(first.run_id)) if r["type"] == "note"]
+    assert notes == [
+        {
+            "type": "note",
+            "kind": "answer",
+            "data": {"question": "what happened to step push?", "answer": "it completed"},
+            "step": "push",
+        },
+        {"type": "note", "kind": "lock-released", "data": {"where": lock.where}},
+    ]
