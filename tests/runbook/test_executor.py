@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import attrs
@@ -32,7 +33,7 @@ from lpsigning_mojo.runbook import (
     execute,
 )
 from lpsigning_mojo.testing import FakeClock
-from tests.runbook.conftest import Act, Boom, DemoWorld, make_world, raise_once
+from tests.runbook.conftest import Act, Action, Boom, DemoWorld, make_world, raise_once
 
 RESUME = "demo-release --resume {run_id}"
 
@@ -660,6 +661,9 @@ def test_a_journal_that_cannot_be_made_gives_the_lock_back(
         execute(three(), world, runs=runs, lock=lock)
     assert lock.owner() is None
     assert world.outside.effects == []
+    # A lock that cannot be given back either: the person sees why the run could not start.
+    with pytest.raises(JournalError):
+        execute(three(), world, runs=runs, lock=_Unreleasable(lock))  # type: ignore[arg-type]
 
 
 def test_a_resume_refused_leaves_its_journal_free_for_the_next_try(
@@ -981,3 +985,51 @@ def test_notes_written_while_a_step_runs_name_it_and_later_ones_do_not(
         },
         {"type": "note", "kind": "lock-released", "data": {"where": lock.where}},
     ]
+
+
+def _fill_the_disk(error: BaseException) -> Action:
+    """Inside a step: from now on every write to the journal fails (ENOSPC), then ``error``."""
+
+    def action(world: DemoWorld, journal: Journal) -> None:
+        full = os.open("/dev/full", os.O_WRONLY)
+        try:
+            os.dup2(full, journal._descriptor)  # type: ignore[arg-type]
+        finally:
+            os.close(full)
+        raise error
+
+    return action
+
+
+def test_a_failure_as_the_disk_fills_is_still_reported_with_how_to_resume(
+    world: DemoWorld, runs: RunStore, lock: RemoteDirLock
+) -> None:
+    report = execute(
+        three(before=_fill_the_disk(Boom("the remote moved"))), world, runs=runs, lock=lock
+    )
+    assert (report.status, report.exit_code, report.error) == ("failed", 1, "the remote moved.")
+    assert world.err.getvalue() == "[2/3] push: failed after 00:01: the remote moved.\n"
+    assert world.output.splitlines()[-1] == (
+        f"Run {report.run_id} stopped at step push (failed). Resume it with: "
+        f"--resume {report.run_id}"
+    )
+    assert lock.owner() is not None
+    # Neither the end of push nor the stop reached the disk: a resume finds push unknown.
+    (summary,) = runs.runs()
+    assert (summary.status, summary.steps[1].outcome) == ("unknown", "unknown")
+
+
+def test_a_bug_as_the_disk_fills_is_still_raised_and_reported(
+    world: DemoWorld, runs: RunStore, lock: RemoteDirLock
+) -> None:
+    with pytest.raises(ZeroDivisionError):
+        execute(
+            three(before=_fill_the_disk(ZeroDivisionError("oops"))), world, runs=runs, lock=lock
+        )
+    assert world.err.getvalue().splitlines() == [
+        "[2/3] push: unknown after 00:01: unexpected error (ZeroDivisionError: oops)",
+        f"The lock at {lock.where} is kept for the resume.",
+    ]
+    assert lock.owner() is not None
+    (summary,) = runs.runs()
+    assert (summary.status, summary.steps[1].outcome) == ("unknown", "unknown")
