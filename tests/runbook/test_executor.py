@@ -297,6 +297,9 @@ def test_outputs_that_are_not_json_are_a_bug_but_the_step_is_recorded_done(
         execute(plan(Odd(name="odd")), world, runs=runs)
     (summary,) = runs.runs()
     assert summary.steps[0].outcome == "done"
+    error = summary.steps[0].error
+    assert error is not None
+    assert error.startswith("the outputs of step odd must be plain JSON")
 
 
 def test_a_dry_run_describes_every_step_and_writes_nothing(
@@ -896,10 +899,11 @@ def test_ctrl_c_between_steps_stops_the_run(world: DemoWorld, runs: RunStore) ->
     assert world.outside.effects == ["edit", "push", "verify"]
 
 
-def test_a_lock_broken_with_yes_is_noted_with_where_whose_by_whom_and_how(
-    runs: RunStore, lock: RemoteDirLock
+@pytest.mark.parametrize(("yes", "how"), [(True, "--yes"), (False, "asked")])
+def test_a_broken_lock_is_noted_with_where_whose_by_whom_and_how(
+    runs: RunStore, lock: RemoteDirLock, yes: bool, how: str
 ) -> None:
-    world = make_world(tty=False, yes=True)
+    world = make_world(tty=not yes, yes=yes, answers="y\n")
     runs.clock = world.clock
     stale = LockOwner(
         run_id="stale", user="ada", host="laptop", pid=1, started=FakeClock.EPOCH, plan="demo"
@@ -916,7 +920,7 @@ def test_a_lock_broken_with_yes_is_noted_with_where_whose_by_whom_and_how(
                 "where": lock.where,
                 "owner": stale.to_json(),
                 "by": Session.current().who,
-                "how": "--yes",
+                "how": how,
             },
         }
     ]
@@ -1033,3 +1037,37 @@ def test_a_bug_as_the_disk_fills_is_still_raised_and_reported(
     assert lock.owner() is not None
     (summary,) = runs.runs()
     assert (summary.status, summary.steps[1].outcome) == ("unknown", "unknown")
+
+
+class _Announce(Act):
+    """Announces once (an exactly-once effect); its description reads the journal."""
+
+    def describe(self, world: DemoWorld, journal: Journal) -> list[str]:
+        header = journal.header
+        done = journal.effect_status(("announce", "staging"))
+        return [
+            f"run {header.run_id} of {header.plan} on {header.instance} with "
+            f"{dict(header.options)}: {', '.join(header.steps)}",
+            f"announced in run {done.run_id}" if done is not None else "would announce",
+        ]
+
+    def run(self, world: DemoWorld, journal: Journal) -> dict[str, object]:
+        with journal.effect(("announce", "staging")) as result:
+            world.outside.effects.append(self.name)
+            result["post"] = 1
+        return {}
+
+
+def test_a_dry_run_s_steps_see_the_plan_and_the_effects_of_earlier_runs(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    announce = plan(_Announce(name="announce", checkable=False))
+    execute(announce, world, runs=runs, dry_run=True)
+    assert world.output.splitlines()[2:4] == [
+        "    run dry-run of demo on staging with {'revision': 90}: announce",
+        "    would announce",
+    ]
+    done = execute(announce, world, runs=runs)
+    dry = make_world()
+    execute(announce, dry, runs=runs, dry_run=True)
+    assert dry.output.splitlines()[3] == f"    announced in run {done.run_id}"
