@@ -115,9 +115,15 @@ def test_a_failure_records_the_sentence_keeps_the_lock_and_says_how_to_resume(
     assert report.summary is not None
     assert [s.outcome for s in report.summary.steps] == ["done", "failed", "pending"]
     assert report.summary.steps[1].error == "the remote moved. Pull first."
-    owner = lock.owner()
-    assert owner is not None
-    assert owner.run_id == report.run_id
+    session = Session.current()
+    assert lock.owner() == LockOwner(
+        run_id=str(report.run_id),
+        user=session.user,
+        host=session.host,
+        pid=session.pid,
+        started=FakeClock.EPOCH,
+        plan="demo",
+    )
     assert "[2/3] push: failed after 00:01: the remote moved. Pull first." in world.err.getvalue()
     assert f"The lock at {lock.where} is kept for the resume." in world.output
     assert f"Resume it with: demo-release --resume {report.run_id}" in world.output
@@ -1040,7 +1046,7 @@ def test_a_bug_as_the_disk_fills_is_still_raised_and_reported(
 
 
 class _Announce(Act):
-    """Announces once (an exactly-once effect); its description reads the journal."""
+    """Announces once (an exactly-once effect); its check and description read the journals."""
 
     def describe(self, world: DemoWorld, journal: Journal) -> list[str]:
         header = journal.header
@@ -1049,7 +1055,16 @@ class _Announce(Act):
             f"run {header.run_id} of {header.plan} on {header.instance} with "
             f"{dict(header.options)}: {', '.join(header.steps)}",
             f"announced in run {done.run_id}" if done is not None else "would announce",
+            f"{len(world.outside.effects)} effects so far",
         ]
+
+    def done(self, world: DemoWorld, journal: Journal) -> bool:
+        return journal.effect_status(("announce", "staging")) is not None
+
+    def done_outputs(self, world: DemoWorld, journal: Journal) -> dict[str, object]:
+        done = journal.effect_status(("announce", "staging"))
+        assert done is not None
+        return {"announced_in": done.run_id}
 
     def run(self, world: DemoWorld, journal: Journal) -> dict[str, object]:
         with journal.effect(("announce", "staging")) as result:
@@ -1063,11 +1078,59 @@ def test_a_dry_run_s_steps_see_the_plan_and_the_effects_of_earlier_runs(
 ) -> None:
     announce = plan(_Announce(name="announce", checkable=False))
     execute(announce, world, runs=runs, dry_run=True)
-    assert world.output.splitlines()[2:4] == [
+    assert world.output.splitlines()[2:5] == [
         "    run dry-run of demo on staging with {'revision': 90}: announce",
         "    would announce",
+        "    0 effects so far",
     ]
     done = execute(announce, world, runs=runs)
     dry = make_world()
+    dry.outside.effects.extend(world.outside.effects)
     execute(announce, dry, runs=runs, dry_run=True)
-    assert dry.output.splitlines()[3] == f"    announced in run {done.run_id}"
+    assert dry.output.splitlines()[3:5] == [
+        f"    announced in run {done.run_id}",
+        "    1 effects so far",
+    ]
+
+
+def test_a_step_whose_journals_show_it_done_is_skipped_with_their_outputs(
+    world: DemoWorld, runs: RunStore
+) -> None:
+    announce = plan(_Announce(name="announce"))
+    first = execute(announce, world, runs=runs)
+    again = execute(announce, world, runs=runs)
+    assert again.run_id != first.run_id
+    assert world.outside.effects == ["announce"]
+    assert again.summary is not None
+    (step,) = again.summary.steps
+    assert (step.outcome, step.outputs) == ("skipped", {"announced_in": first.run_id})
+
+
+class _Watched:
+    """A lock that counts the releases tried on it."""
+
+    def __init__(self, lock: RemoteDirLock) -> None:
+        self.lock = lock
+        self.where = lock.where
+        self.releases = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.lock, name)
+
+    def release(self, owner: LockOwner) -> None:
+        self.releases += 1
+        self.lock.release(owner)
+
+
+def test_a_run_refused_by_the_lock_leaves_it_alone(
+    world: DemoWorld, runs: RunStore, lock: RemoteDirLock
+) -> None:
+    other = LockOwner(
+        run_id="other", user="ada", host="laptop", pid=1, started=FakeClock.EPOCH, plan="demo"
+    )
+    lock.acquire(other)
+    watched = _Watched(lock)
+    with pytest.raises(LockHeldError):
+        execute(three(), world, runs=runs, lock=watched)  # type: ignore[arg-type]
+    assert watched.releases == 0
+    assert lock.owner() == other
