@@ -35,7 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -197,14 +197,26 @@ def _retest_with(
             if name.rsplit("__mutmut_", 1)[0] not in left_out
         ]
         print(f"{_module(path)}: {len(names)} mutants against {' '.join(tests)}", flush=True)
+        caught = 0
         with ThreadPoolExecutor(children) as pool:
-            results = list(pool.map(lambda name: run(name, limit), names))
-        for name, code in zip(names, results, strict=True):
-            if code in KILLED or code in TIMEOUT or (own and codes[name] is None):
-                codes[name] = code
-        meta.write_text(json.dumps(data, indent=4))
-        caught = sum(code in KILLED or code in TIMEOUT for code in results)
+            running = {pool.submit(run, name, limit): name for name in names}
+            # Each result is saved as it comes: a run stopped half way keeps what it saw.
+            for done, future in enumerate(as_completed(running), start=1):
+                name, code = running[future], future.result()
+                if code in KILLED or code in TIMEOUT or (own and codes[name] is None):
+                    codes[name] = code
+                    _write_atomically(meta, json.dumps(data, indent=4))
+                caught += code in KILLED or code in TIMEOUT
+                if done % 25 == 0:
+                    print(f"{_module(path)}: {done} of {len(names)} run", flush=True)
         print(f"{_module(path)}: {caught} of {len(names)} killed", flush=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """``text`` into ``path``, whole or not at all (a stopped run never leaves half a file)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
