@@ -17,6 +17,7 @@ unchecked. Run from the repository root::
     python tests/mutation_score.py --survivors   # and the diff of every survivor
     python tests/mutation_score.py --retest      # after adding tests: run the survivors again
     python tests/mutation_score.py --module M --retest-with tests/x.py  # the same, with only x.py
+    python tests/mutation_score.py --own-tests   # the same, each module with its own tests
 
 ``--retest-with`` is the quick way after writing tests for one module: each mutant
 of that module not yet killed runs against the given tests only (a failure is a
@@ -34,7 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,35 @@ def _changed_lines(diff: str) -> list[str]:
     ]
 
 
+def _sync_sources(root: Path) -> None:
+    """Bring the copies of the modules mutmut does not mutate up to date in ``mutants/``.
+
+    mutmut copies each source file once and, for the files it mutates, writes the mutants
+    again when the source changes; a module it does not mutate keeps its first copy. After
+    a merge, every mutant would then run against the package as it was then: each copy
+    that differs from its source is replaced, and a copy whose source is gone is removed.
+    """
+    only = tuple(_config(root)["mutmut"]["only_mutate"])
+    mutants = root / "mutants"
+    for source_path in _config(root)["mutmut"]["source_paths"]:
+        copied = mutants / source_path
+        if not copied.is_dir():
+            continue
+        for copy in sorted(copied.rglob("*")):
+            relative = copy.relative_to(mutants).as_posix()
+            # The mutated files and mutmut's records beside them (.meta, .spans) are mutmut's.
+            if not copy.is_file() or "__pycache__" in copy.parts or relative.startswith(only):
+                continue
+            source = root / relative
+            if not source.is_file():
+                copy.unlink()
+            elif source.read_bytes() != copy.read_bytes():
+                shutil.copy2(source, copy)
+
+
 def _copy_tests(root: Path) -> None:
     (root / "mutants").mkdir(exist_ok=True)
+    _sync_sources(root)
     # The copy stands for the checkout: the spec lookup stops at the top of a repository,
     # which it knows by its .git, and the tests of the shipped spec expect that top.
     (root / "mutants" / ".git").mkdir(exist_ok=True)
@@ -128,11 +156,15 @@ run.create_mutants(2)
 """
 
 
-def _retest_with(root: Path, paths: list[str], tests: list[str], left_out: set[str]) -> None:
+def _retest_with(
+    root: Path, paths: list[str], tests: list[str], left_out: set[str], *, own: bool = False
+) -> None:
     """Each mutant of ``paths`` not yet killed (nor ``left_out``), against ``tests`` only.
 
     A mutant the tests fail on is killed (one that makes them hang, 3 times their clean
-    time plus 15 s, too); any other keeps its result. Results go where mutmut keeps them.
+    time plus 15 s, too); any other keeps its result, except that with ``own`` (the
+    module's own tests, which are its measure) one not checked before has survived.
+    Results go where mutmut keeps them.
     """
     _copy_tests(root)
     subprocess.run([sys.executable, "-c", _GENERATE], cwd=root, check=True, capture_output=True)
@@ -165,14 +197,26 @@ def _retest_with(root: Path, paths: list[str], tests: list[str], left_out: set[s
             if name.rsplit("__mutmut_", 1)[0] not in left_out
         ]
         print(f"{_module(path)}: {len(names)} mutants against {' '.join(tests)}", flush=True)
+        caught = 0
         with ThreadPoolExecutor(children) as pool:
-            results = list(pool.map(lambda name: run(name, limit), names))
-        for name, code in zip(names, results, strict=True):
-            if code in KILLED or code in TIMEOUT:
-                codes[name] = code
-        meta.write_text(json.dumps(data, indent=4))
-        caught = sum(code in KILLED or code in TIMEOUT for code in results)
+            running = {pool.submit(run, name, limit): name for name in names}
+            # Each result is saved as it comes: a run stopped half way keeps what it saw.
+            for done, future in enumerate(as_completed(running), start=1):
+                name, code = running[future], future.result()
+                if code in KILLED or code in TIMEOUT or (own and codes[name] is None):
+                    codes[name] = code
+                    _write_atomically(meta, json.dumps(data, indent=4))
+                caught += code in KILLED or code in TIMEOUT
+                if done % 25 == 0:
+                    print(f"{_module(path)}: {done} of {len(names)} run", flush=True)
         print(f"{_module(path)}: {caught} of {len(names)} killed", flush=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """``text`` into ``path``, whole or not at all (a stopped run never leaves half a file)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
         help="like --retest, with only these tests (a path or node id; may be given several "
         "times): a kill counts, a pass leaves the result as it was",
     )
+    parser.add_argument(
+        "--own-tests",
+        action="store_true",
+        help="like --retest-with, each module with its own tests ([tool.mutation-score] "
+        "own-tests in pyproject.toml)",
+    )
     parser.add_argument("--rst", action="store_true", help="print the table as reStructuredText")
     args = parser.parse_args(argv)
 
@@ -223,11 +273,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.module is None or _module(path) in args.module
     ]
     settings = tool.get("mutation-score", {})
+    left_out = {mark["mutant"] for mark in settings.get("equivalent", [])} | {
+        mark["function"] for mark in settings.get("import-time", [])
+    }
     if args.retest_with:
-        left_out = {mark["mutant"] for mark in settings.get("equivalent", [])} | {
-            mark["function"] for mark in settings.get("import-time", [])
-        }
         _retest_with(root, paths, args.retest_with, left_out)
+    if args.own_tests:
+        own: dict[str, list[str]] = settings.get("own-tests", {})
+        for path in paths:
+            if _module(path) not in own:
+                sys.exit(f"{_module(path)} has no own-tests in [tool.mutation-score]")
+            _retest_with(root, [path], own[_module(path)], left_out, own=True)
     threshold = float(settings.get("threshold", 90))
     marks = {mark["mutant"]: mark for mark in settings.get("equivalent", [])}
     # Functions that run only while the module is imported: mutmut switches mutants on at

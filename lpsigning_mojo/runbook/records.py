@@ -379,9 +379,14 @@ def effects_in_directory(
 
 
 def strongest_effect(found: Sequence[EffectRecord]) -> EffectRecord | None:
-    """The first ``done`` attempt; else the latest ``unknown``; else the latest ``failed``."""
+    """The first ``done`` attempt; else the latest ``unknown``; else the latest ``failed``.
+
+    First and latest in time, whichever journal holds them (``found`` lists one
+    journal after another).
+    """
+    ordered = sorted(found, key=lambda effect: effect.at)
     for status in ("done", "unknown", "failed"):
-        matching = [effect for effect in found if effect.status == status]
+        matching = [effect for effect in ordered if effect.status == status]
         if matching:
             return matching[0] if status == "done" else matching[-1]
     return None

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from lpsigning_mojo.bundle import Bundle, diff_bundles
+import pytest
+
+from lpsigning_mojo.bundle import (
+    Bundle,
+    diff_bundles,
+    diff_templates,
+    unified_diff,
+    unified_diff_lines,
+)
+from lpsigning_mojo.errors import TemplateError, YamlError
 
 BASE = """\
 applications:
@@ -186,3 +195,132 @@ def test_json_carries_every_change_and_the_classification() -> None:
         "release_only": True,
         "invalid_build_labels": [],
     }
+
+
+def test_a_revision_bump_alone_is_release_only_in_production_too() -> None:
+    new = BASE.replace("revision: 87", "revision: 88")
+    for production in (False, True):
+        result = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new), production=production)
+        assert result.release_only, production
+        assert result.invalid_build_labels == ()
+
+
+def test_a_revision_removed_is_not_release_only() -> None:
+    new = BASE.replace(", revision: 87", "")
+    result = diff_bundles(Bundle.from_text(BASE), Bundle.from_text(new))
+    assert [change.describe() for change in result.changes] == [
+        "lp-signing revision: 87 -> (unset)"
+    ]
+    assert not result.release_only
+
+
+TEMPLATE = """\
+applications:
+  lp-signing:
+    charm: lp-signing
+{%- if stage_name == "production" %}
+    revision: {{ production_revision }}
+{%- else %}
+    revision: 87
+{%- endif %}
+    options: {build_label: aaa}
+"""
+
+
+def test_templates_are_compared_as_rendered_for_the_stage_with_the_variables() -> None:
+    changed = TEMPLATE.replace("build_label: aaa", "build_label: bbb")
+    variables = {"production_revision": 90}
+
+    staging = diff_templates(TEMPLATE, changed, stage="staging", variables=variables)
+    production = diff_templates(
+        TEMPLATE.replace("{{ production_revision }}", "{{ production_revision - 1 }}"),
+        changed,
+        stage="production",
+        variables=variables,
+    )
+
+    assert staging.stage == "staging"
+    assert [change.describe() for change in staging.changes] == [
+        "lp-signing options.build_label: 'aaa' -> 'bbb'"
+    ]
+    assert staging.release_only  # outside production any label may be released
+    assert production.stage == "production"
+    assert [change.describe() for change in production.changes] == [
+        "lp-signing revision: 89 -> 90",
+        "lp-signing options.build_label: 'aaa' -> 'bbb'",
+    ]
+    assert production.release_only  # production=False: the label is not held to a commit id
+
+
+def test_templates_compared_for_production_hold_the_label_to_a_commit_id() -> None:
+    changed = TEMPLATE.replace("build_label: aaa", "build_label: bbb")
+    result = diff_templates(TEMPLATE, changed, stage="staging", production=True)
+    assert result.production
+    assert not result.release_only
+    assert [change.describe() for change in result.invalid_build_labels] == [
+        "lp-signing options.build_label: 'aaa' -> 'bbb'"
+    ]
+
+
+def test_template_errors_name_the_version_they_are_in() -> None:
+    with pytest.raises(TemplateError) as old_error:
+        diff_templates(
+            "a: 1\nb: {{ nope }}\n", "a: 1\n", stage="staging", old_path="old/bundle.yaml"
+        )
+    with pytest.raises(YamlError) as new_error:
+        diff_templates(
+            "a: 1\n", "a: [\n", stage="staging", old_path="old.yaml", new_path="new/bundle.yaml"
+        )
+    assert str(old_error.value) == (
+        "old/bundle.yaml:2: undefined template variable: 'nope' is undefined. Define it "
+        "(Mojo passes stage_name, series and local_dir) or guard its use."
+    )
+    assert str(new_error.value) == (
+        "new/bundle.yaml:2: YAML syntax error: did not find expected node content (while "
+        "parsing a flow node) (stage staging). Fix the YAML at that position."
+    )
+
+
+def test_a_unified_diff_names_both_files_as_git_does_with_three_lines_of_context() -> None:
+    old = "".join(f"line {n}\n" for n in range(1, 10))
+    new = old.replace("line 5\n", "line five\n")
+    assert unified_diff_lines(old, new, path="spec/bundle.yaml") == [
+        "--- a/spec/bundle.yaml",
+        "+++ b/spec/bundle.yaml",
+        "@@ -2,7 +2,7 @@",
+        " line 2",
+        " line 3",
+        " line 4",
+        "-line 5",
+        "+line five",
+        " line 6",
+        " line 7",
+        " line 8",
+    ]
+    assert unified_diff_lines(old, new, path="b.yaml", context=0)[2:] == [
+        "@@ -5 +5 @@",
+        "-line 5",
+        "+line five",
+    ]
+    assert unified_diff(old, new, path="b.yaml", context=0) == (
+        "--- a/b.yaml\n+++ b/b.yaml\n@@ -5 +5 @@\n-line 5\n+line five\n"
+    )
+
+
+def test_a_unified_diff_marks_a_last_line_without_an_ending_and_splits_as_yaml_does() -> None:
+    assert unified_diff_lines("a: 1\r\nb: 2", "a: 1\rb: 3", path="x") == [
+        "--- a/x",
+        "+++ b/x",
+        "@@ -1,2 +1,2 @@",
+        "-a: 1",
+        "-b: 2",
+        "\\ No newline at end of file",
+        "+a: 1",
+        "+b: 3",
+        "\\ No newline at end of file",
+    ]
+
+
+def test_the_same_texts_have_no_unified_diff() -> None:
+    assert unified_diff_lines("a: 1\n", "a: 1\n", path="x") == []
+    assert unified_diff("a: 1\n", "a: 1\n", path="x") == ""

@@ -8,6 +8,7 @@ from lpsigning_mojo.bundle import Bundle, Template
 from lpsigning_mojo.charms import Release
 from lpsigning_mojo.errors import BundleError, CharmhubError, EditError
 from lpsigning_mojo.external.charmhub import releases_from_info
+from lpsigning_mojo.policy import ReleasePolicy
 from lpsigning_mojo.release.revisions import (
     bump_revision,
     check_released,
@@ -177,3 +178,100 @@ def test_the_report_marks_only_releases_pinned_with_the_same_revision_and_channe
         ("production", "latest/edge", 84),
     ]
     assert revisions_report(hub(), "lp-signing").pins == ()
+
+
+def test_bump_revision_pins_a_revision_asked_for_once_charmhub_holds_it() -> None:
+    bump = bump_revision(
+        TEMPLATE,
+        "lp-signing",
+        stage="staging",
+        charmhub=hub(),
+        revision=90,
+        variables={"channel": "latest/edge"},
+        stages=["staging"],
+    )
+    assert bump.choice.to_json() == {
+        "application": "lp-signing",
+        "revision": 90,
+        "how": "released",
+        "source": {
+            "charm": "lp-signing",
+            "channel": "latest/edge",
+            "base": None,
+            "architecture": None,
+        },
+    }
+    assert bump.edit.text == TEMPLATE.replace("revision: 87", "revision: 90")
+
+
+def test_a_choice_and_its_source_as_json_name_base_and_architecture() -> None:
+    app = bundle(channel="latest/edge", base="ubuntu@22.04", constraints="arch=amd64")
+    choice = choose_revision(app, "lp-signing", stage="staging", charmhub=hub())
+    assert choice.to_json() == {
+        "application": "lp-signing",
+        "revision": 89,
+        "how": "latest",
+        "source": {
+            "charm": "lp-signing",
+            "channel": "latest/edge",
+            "base": "ubuntu@22.04",
+            "architecture": "amd64",
+        },
+    }
+    unchecked = choose_revision(app, "lp-signing", stage="staging", charmhub=None, revision=3)
+    assert unchecked.to_json() == {
+        "application": "lp-signing",
+        "revision": 3,
+        "how": "unchecked",
+        "source": None,
+    }
+
+
+def test_bump_revision_errors_name_the_template() -> None:
+    with pytest.raises(BundleError) as info:
+        bump_revision(
+            "applications: {x: {{ nope }}}\n",
+            "x",
+            stage="staging",
+            charmhub=None,
+            revision=3,
+            path="spec/x/bundle.yaml",
+        )
+    assert str(info.value) == (
+        "spec/x/bundle.yaml:1: undefined template variable: 'nope' is undefined. Define it "
+        "(Mojo passes stage_name, series and local_dir) or guard its use."
+    )
+
+
+PER_STAGE = """\
+applications:
+  lp-signing:
+    charm: lp-signing
+    channel: latest/edge
+{%- if stage_name == "production" %}
+    revision: 80
+{%- else %}
+    revision: 87
+{%- endif %}
+"""
+
+
+def test_bump_revision_checks_the_stages_given_with_the_policy_given() -> None:
+    def bump(stages: list[str], policy: ReleasePolicy | None = None) -> str:
+        return bump_revision(
+            PER_STAGE,
+            "lp-signing",
+            stage="production",
+            charmhub=None,
+            revision=90,
+            stages=stages,
+            path="bundle.yaml",
+            policy=policy,
+        ).edit.text
+
+    ahead = PER_STAGE.replace("revision: 80", "revision: 90")
+    with pytest.raises(EditError, match=r"would break LSM205 \(promotion-order\) in stage "):
+        bump(stages=["staging", "production"])
+    assert bump(stages=["production"]) == ahead  # staging is not checked
+    waived = ReleasePolicy(waived=frozenset({"LSM205"}))
+    assert bump(stages=["staging", "production"], policy=waived) == ahead

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -25,6 +28,8 @@ from lpsigning_mojo.runbook.records import (
     MAX_JOURNAL_BYTES,
     EffectRecord,
     EffectStatus,
+    Outcome,
+    StepState,
     check_records,
     effect_records,
     effects_in_directory,
@@ -504,6 +509,10 @@ def test_the_strongest_effect_is_the_first_done_else_the_latest_unknown() -> Non
         effect("unknown", 3)
     )
     assert strongest_effect([effect("failed", 1), effect("failed", 2)]) == effect("failed", 2)
+    # first and latest in time, not in the order the journals were read
+    assert strongest_effect([effect("done", 3), effect("done", 1)]) == effect("done", 1)
+    assert strongest_effect([effect("unknown", 3), effect("unknown", 2)]) == effect("unknown", 3)
+    assert strongest_effect([effect("failed", 3), effect("failed", 2)]) == effect("failed", 3)
     assert strongest_effect([]) is None
 
 
@@ -716,3 +725,349 @@ def test_a_dry_run_without_steps_is_summarised_without_a_journal(runs: RunStore)
     summary = summarise(Journal.memory(header, clock=runs.clock))
     assert summary.path is None
     assert summary.lines() == [f"Run {header['run_id']} (demo on staging)", "Status: unknown"]
+
+
+def test_the_journal_lines_are_the_compact_json_the_docs_show(runs: RunStore) -> None:
+    # docs/explanation/journal-lock-resume.rst shows these lines: one compact JSON object
+    # each, its type and time first; a note or effect names the current step, no other does.
+    clock = runs.clock
+    assert isinstance(clock, FakeClock)
+    journal = new(runs)
+    journal.note("lock-broken", owner="ada")
+    clock.now = 1
+    journal.step_started("edit")
+    clock.now = 2
+    journal.step_ended("edit", "done", phase="run", duration=1.00049, outputs={"commit": "3f"})
+    journal.current_step = "push"
+    journal.note("confirmation", answer=True)
+    journal.stopped("failed", step="push", error="no.")
+    journal.resumed(Session(user="ada", host="laptop", pid=5104))
+    journal.finished()
+    assert journal.path is not None
+    lines = journal.path.read_text().splitlines()
+    assert lines[0].startswith('{"type":"run","at":1767225600.0,"format":1,"run_id":"')
+    assert lines[1:] == [
+        '{"type":"note","at":1767225600.0,"kind":"lock-broken","data":{"owner":"ada"}}',
+        '{"type":"step-start","at":1767225601.0,"step":"edit"}',
+        '{"type":"step-end","at":1767225602.0,"step":"edit","outcome":"done","phase":"run",'
+        '"duration":1.0,"outputs":{"commit":"3f"}}',
+        '{"type":"note","at":1767225602.0,"kind":"confirmation","data":{"answer":true},'
+        '"step":"push"}',
+        '{"type":"stop","at":1767225602.0,"status":"failed","step":"push","error":"no."}',
+        '{"type":"resume","at":1767225602.0,"session":{"user":"ada","host":"laptop","pid":5104}}',
+        '{"type":"finish","at":1767225602.0}',
+    ]
+    assert "step" not in journal.records[0]
+    assert journal.records == tuple(json.loads(line) for line in lines)
+    assert runs.load(journal.run_id).records == journal.records
+
+
+def test_a_run_starts_at_the_time_its_header_gives(runs: RunStore) -> None:
+    clock = runs.clock
+    assert isinstance(clock, FakeClock)
+    header = runs.header(
+        run_id=runs.new_run_id(),
+        plan="demo",
+        instance=None,
+        options={},
+        steps=STEPS,
+        session=Session.current(),
+    )
+    clock.now = 30  # a question asked between making the header and the journal
+    journal = runs.create(header)
+    assert journal.header.started == FakeClock.EPOCH
+    assert journal.records[0]["at"] == FakeClock.EPOCH
+
+
+def test_a_record_that_could_not_be_read_back_is_never_written(runs: RunStore) -> None:
+    journal = new(runs)
+    assert journal.path is not None
+    before = journal.path.read_bytes()
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        journal.step_ended("edit", "done", phase="run", duration=float("nan"))
+    assert journal.path.read_bytes() == before
+    assert len(journal.records) == 1
+    journal.close()
+    assert runs.load(journal.run_id).records == journal.records
+
+
+def _on(path: Path, descriptor: int) -> bool:
+    return os.readlink(f"/proc/self/fd/{descriptor}") == str(path)
+
+
+@pytest.mark.parametrize("failing", ["write", "write and truncate", "fstat"])
+def test_a_record_that_cannot_be_written_leaves_the_journal_as_it_was(
+    runs: RunStore, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    journal = new(runs)
+    path = journal.path
+    assert path is not None
+    before = path.read_bytes()
+    real_write, real_fstat = os.write, os.fstat
+    written: list[int] = []
+
+    def write(descriptor: int, data: bytes) -> int:
+        if not _on(path, descriptor):
+            return real_write(descriptor, data)
+        if not written:  # the disk fills up part of the way through the line
+            written.append(real_write(descriptor, bytes(data[:10])))
+            return written[0]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def ftruncate(descriptor: int, size: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    def fstat(descriptor: int) -> os.stat_result:
+        if _on(path, descriptor):
+            raise OSError(errno.EIO, "Input/output error")
+        return real_fstat(descriptor)
+
+    if failing == "fstat":
+        monkeypatch.setattr(os, "fstat", fstat)
+    else:
+        monkeypatch.setattr(os, "write", write)
+    if failing == "write and truncate":
+        monkeypatch.setattr(os, "ftruncate", ftruncate)
+    with pytest.raises(JournalError) as caught:
+        journal.step_started("edit")
+    reason = "Input/output error" if failing == "fstat" else "No space left on device"
+    assert str(caught.value) == (
+        f"{path}: cannot write to the journal ({reason}). "
+        "Free some space or fix the permissions, then resume the run."
+    )
+    assert len(journal.records) == 1
+    monkeypatch.undo()
+    if failing == "write and truncate":  # the torn line stays: the next writer cuts it off
+        assert path.read_bytes() == before + b'{"type":"s'
+        journal.close()
+        reopened, torn = runs.open(journal.run_id)
+        assert torn == 10
+        reopened.close()
+    else:
+        assert path.read_bytes() == before
+        journal.step_started("edit")  # and the journal goes on
+        journal.close()
+    assert runs.load(journal.run_id).records[:1] == journal.records[:1]
+
+
+def test_a_closed_journal_is_read_only(runs: RunStore) -> None:
+    journal = new(runs)
+    assert journal.writable
+    with journal:
+        pass
+    assert not journal.writable
+    journal.close()  # closing again is harmless
+    with pytest.raises(RuntimeError) as caught:
+        journal.finished()
+    assert str(caught.value) == "this journal is read-only (a dry run, or a run being shown)"
+
+
+def test_a_journal_is_private_and_never_made_twice(runs: RunStore, tmp_path: Path) -> None:
+    journal = new(runs)
+    path = journal.path
+    assert path is not None
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(JournalError) as twice:
+        Journal.create(path, dict(journal.records[0]), clock=runs.clock)
+    assert str(twice.value) == f"{path}: a journal with this run id exists already."
+    nowhere = tmp_path / "no" / "such.jsonl"
+    with pytest.raises(JournalError) as missing:
+        Journal.create(nowhere, dict(journal.records[0]), clock=runs.clock)
+    assert str(missing.value) == (
+        f"{nowhere}: cannot create the journal (No such file or directory)."
+    )
+
+
+def test_a_journal_to_resume_that_is_missing_or_empty_says_so(tmp_path: Path) -> None:
+    clock = FakeClock()
+    missing = tmp_path / "20260101T000000Z-aaaaaa.jsonl"
+    with pytest.raises(JournalError) as gone:
+        Journal.open(missing, clock=clock)
+    assert str(gone.value) == f"{missing}: the journal does not exist."
+    empty = tmp_path / "20260101T000000Z-bbbbbb.jsonl"
+    empty.touch()
+    with pytest.raises(JournalError) as nothing:
+        Journal.open(empty, clock=clock)
+    assert str(nothing.value) == f"{empty}: the journal is empty."
+
+
+def test_a_journal_being_made_by_another_process_is_busy_its_owner_unknown(
+    tmp_path: Path,
+) -> None:
+    # Another process has created the file and holds its lock, but not yet written the header.
+    path = tmp_path / "20260101T000000Z-cccccc.jsonl"
+    path.touch()
+    other = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        with pytest.raises(JournalBusyError) as caught:
+            Journal.open(path, clock=FakeClock())
+    finally:
+        os.close(other)
+    assert str(caught.value) == (
+        f"{path}: run 20260101T000000Z-cccccc is being run by another process (unknown). "
+        "Wait for it to end (or stop it), then resume."
+    )
+
+
+def test_a_resumed_run_names_who_resumed_it_and_sees_every_effect(runs: RunStore) -> None:
+    key = ("announce", "production", "rev-90")
+    first = new(runs)
+    with first.effect(key):
+        pass
+    first.close()
+    second = new(runs)
+    second.close()
+    resumed, torn = runs.open(second.run_id)
+    assert torn == 0
+    resumed.resumed(Session(user="bob", host="bastion", pid=4242))
+    assert resumed.session == "bob@bastion, PID 4242"
+    with pytest.raises(JournalBusyError, match=r"another process \(bob@bastion, PID 4242\)\."):
+        runs.open(second.run_id)
+    seen = resumed.effect_status(key)
+    assert seen is not None
+    assert (seen.status, seen.run_id) == ("done", first.run_id)
+    own = ("announce", "staging", "rev-90")
+    with resumed.effect(own):
+        pass
+    mine = resumed.effect_status(own)
+    assert mine is not None
+    assert (mine.status, mine.run_id) == ("done", second.run_id)
+    resumed.close()
+    dry = Journal.memory(dict(resumed.records[0]), clock=runs.clock, directory=runs.directory)
+    dry_seen = dry.effect_status(own)
+    assert dry_seen is not None
+    assert (dry_seen.status, dry_seen.run_id) == ("done", second.run_id)
+
+
+NO_END = "the run stopped during this step (no end was recorded)"
+
+
+def test_an_attempt_that_never_ended_stays_unresolved_until_the_step_runs_again(
+    runs: RunStore,
+) -> None:
+    clock = runs.clock
+    assert isinstance(clock, FakeClock)
+    journal = new(runs)
+    journal.step_started("edit")  # then the process was killed
+    killed = StepState(
+        name="edit",
+        outcome="unknown",
+        ran=True,
+        started=FakeClock.EPOCH,
+        ended=None,
+        duration=None,
+        outputs={},
+        error=None,
+        reason=NO_END,
+        attempts=1,
+    )
+    assert journal.state("edit") == killed
+    assert journal.unresolved("edit") == killed
+    clock.now = 10  # resumed: the check fails; a person is asked, and says stop
+    journal.step_ended("edit", "failed", phase="check", duration=0.5, error="no network.")
+    journal.current_step = "edit"
+    journal.note("confirmation", question="Retry?", answer=False)
+    assert journal.state("edit") == StepState(
+        name="edit",
+        outcome="failed",
+        ran=False,
+        started=None,
+        ended=FakeClock.EPOCH + 10,
+        duration=0.5,
+        outputs={},
+        error="no network.",
+        reason=None,
+        attempts=1,
+    )
+    assert journal.unresolved("edit") == killed
+    assert journal.unresolved("push") is None
+    clock.now = 20
+    journal.step_started("edit")
+    clock.now = 25
+    journal.step_ended("edit", "interrupted", phase="run", duration=5.0, reason="Ctrl-C")
+    interrupted = StepState(
+        name="edit",
+        outcome="interrupted",
+        ran=True,
+        started=FakeClock.EPOCH + 20,
+        ended=FakeClock.EPOCH + 25,
+        duration=5.0,
+        outputs={},
+        error=None,
+        reason="Ctrl-C",
+        attempts=2,
+    )
+    assert journal.state("edit") == interrupted
+    assert journal.unresolved("edit") == interrupted
+    journal.step_started("edit")
+    journal.step_ended("edit", "failed", phase="run", duration=0.0, error="refused.")
+    assert journal.unresolved("edit") is None  # it failed: it took no effect
+    third = journal.state("edit")
+    assert third is not None
+    assert (third.outcome, third.attempts) == ("failed", 3)
+
+
+@pytest.mark.parametrize(("outcome", "phase"), [("done", "check"), ("skipped", "resolve")])
+def test_an_attempt_that_never_ended_is_resolved_once_the_step_is_complete(
+    runs: RunStore, outcome: Outcome, phase: Literal["check", "resolve"]
+) -> None:
+    journal = new(runs)
+    journal.step_started("edit")
+    assert journal.unresolved("edit") is not None
+    journal.step_ended("edit", outcome, phase=phase, duration=0.1)
+    assert journal.unresolved("edit") is None
+
+
+def test_the_latest_attempt_at_an_effect_is_the_latest_in_time_whichever_journal_holds_it(
+    runs: RunStore,
+) -> None:
+    # Run A starts, run B starts later; each loses the connection while announcing. B's
+    # attempt is the latest: B, resumed, must not be asked again about A's older one.
+    clock = runs.clock
+    assert isinstance(clock, FakeClock)
+    key = ("announce", "production", "rev-90")
+    older = new(runs)
+    with pytest.raises(OutcomeUnknown), older.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    older.close()
+    clock.now = 10
+    newer = new(runs)
+    with pytest.raises(OutcomeUnknown), newer.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    seen = newer.effect_status(key)
+    assert seen is not None
+    assert (seen.status, seen.run_id, seen.at) == ("unknown", newer.run_id, FakeClock.EPOCH + 10)
+    assert runs.effect_status(key) == seen
+    newer.close()
+    # A is resumed and tries again, later still: now its attempt is the latest, for both.
+    clock.now = 20
+    resumed, _ = runs.open(older.run_id)
+    with pytest.raises(OutcomeUnknown), resumed.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    latest = resumed.effect_status(key)
+    assert latest is not None
+    assert (latest.run_id, latest.at) == (older.run_id, FakeClock.EPOCH + 20)
+    assert runs.effect_status(key) == latest
+    resumed.close()
+
+
+def test_a_step_stopped_before_its_start_was_recorded_has_no_start_time(runs: RunStore) -> None:
+    # Ctrl-C between "started" on the screen and the step-start record: the step ends
+    # interrupted in its run phase, with no start of its own to date it.
+    journal = new(runs)
+    journal.step_ended("edit", "interrupted", phase="run", duration=0.0, error="Ctrl-C.")
+    first = journal.state("edit")
+    assert first is not None
+    assert (first.outcome, first.ran, first.started, first.ended) == (
+        "interrupted",
+        True,
+        None,
+        FakeClock.EPOCH,
+    )
+    journal.step_started("push")
+    journal.step_ended("push", "failed", phase="run", duration=0.0, error="refused.")
+    journal.step_ended("push", "interrupted", phase="run", duration=0.0, error="Ctrl-C.")
+    again = journal.state("push")
+    assert again is not None
+    assert (again.outcome, again.started) == ("interrupted", None)
