@@ -319,8 +319,3 @@ def test_a_unified_diff_marks_a_last_line_without_an_ending_and_splits_as_yaml_d
         "+b: 3",
         "\\ No newline at end of file",
     ]
-
-
-def test_the_same_texts_have_no_unified_diff() -> None:
-    assert unified_diff_lines("a: 1\n", "a: 1\n", path="x") == []
-    assert unified_diff("a: 1\n", "a: 1\n", path="x") == ""
