@@ -126,6 +126,7 @@ def test_the_template_diff_renders_both_versions_for_a_stage(spec: Spec) -> None
 
 def test_unified_diff_of_equal_texts_is_empty() -> None:
     assert unified_diff("a\n", "a\n", path="x") == ""
+    assert unified_diff_lines("a: 1\n", "a: 1\n", path="x") == []
     assert unified_diff("a\n", "b\n", path="x") == "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"
 
 
