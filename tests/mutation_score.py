@@ -219,6 +219,26 @@ def _write_atomically(path: Path, text: str) -> None:
     partial.replace(path)
 
 
+def _only_run(root: Path) -> None:
+    """Hold ``mutants/.lock`` until this process ends, or exit if another run holds it.
+
+    Two runs in one ``mutants/`` would copy the tests under each other's feet and
+    record the failures that causes as kills.
+    """
+    import fcntl
+
+    (root / "mutants").mkdir(exist_ok=True)
+    descriptor = os.open(root / "mutants" / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(
+            f"another mutation run is using {root / 'mutants'}: wait for it to finish, "
+            "or run from another copy of the repository"
+        )
+    # Left open on purpose: the lock lasts as long as this process.
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--survivors", action="store_true", help="show each survivor's diff")
@@ -254,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     root = Path.cwd()
+    if args.run or args.retest or args.retest_with or args.own_tests:
+        _only_run(root)
     if args.run:
         _run_mutmut(root)
     tool = _config(root)

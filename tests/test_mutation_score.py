@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from tests import mutation_score
@@ -53,3 +55,42 @@ def test_the_mutated_files_and_mutmut_records_are_left_to_mutmut(tmp_path: Path)
     mutation_score._sync_sources(root)
 
     assert {name: (mutants / name).read_text() for name in written} == written
+
+
+# Takes the lock as a run does, says so, then holds it.
+_HOLDER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import mutation_score
+mutation_score._only_run(mutation_score.Path(sys.argv[2]))
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_run_in_the_same_mutants_directory_is_refused(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    script = Path(mutation_score.__file__)
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(script.parent), str(root)],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        try:
+            assert holder.stdout is not None
+            assert holder.stdout.readline() == "held\n"
+            second = subprocess.run(
+                [sys.executable, str(script), "--own-tests"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            holder.kill()
+    assert second.returncode == 1
+    assert second.stderr == (
+        f"another mutation run is using {root / 'mutants'}: wait for it to finish, "
+        "or run from another copy of the repository\n"
+    )
