@@ -307,9 +307,15 @@ def main(argv: list[str] | None = None) -> int:
             _retest_with(root, paths, args.retest_with, left_out)
         if args.own_tests:
             own: dict[str, list[str]] = settings.get("own-tests", {})
+            # Checked before any runs: a module found without them later would end a long run.
             for path in paths:
-                if _module(path) not in own:
-                    sys.exit(f"{_module(path)} has no own-tests in [tool.mutation-score]")
+                tests = own.get(_module(path))
+                if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+                    sys.exit(
+                        f"{_module(path)} has no own-tests in [tool.mutation-score]: "
+                        "give it a list of test paths"
+                    )
+            for path in paths:
                 _retest_with(root, [path], own[_module(path)], left_out, own=True)
     except KeyboardInterrupt:
         sys.exit(f"stopped: the results seen so far are kept in {root / 'mutants'}")

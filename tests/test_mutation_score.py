@@ -159,3 +159,28 @@ def test_a_stopped_run_starts_no_other_mutant_and_keeps_what_it_saw(
     codes = json.loads(meta.read_text())["exit_code_by_key"]
     assert codes == {name: 1 if name == started[0] else None for name in codes}
     assert not meta.with_name("core.py.meta.partial").exists()
+
+
+@pytest.mark.parametrize(
+    ("tests", "refused"),
+    [
+        ('own-tests."pkg.core" = ["tests/test_core.py"]\n', "pkg.helper"),  # the last has none
+        ('own-tests."pkg.core" = "tests/test_core.py"\n', "pkg.core"),  # not a list
+    ],
+)
+def test_a_module_without_its_own_tests_is_refused_before_any_is_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tests: str, refused: str
+) -> None:
+    _project(tmp_path)
+    pyproject = tmp_path / "pyproject.toml"
+    text = pyproject.read_text().replace('["pkg/core.py"]', '["pkg/core.py", "pkg/helper.py"]')
+    pyproject.write_text(text + f"[tool.mutation-score]\n{tests}")
+    ran: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "run", lambda command, **_: ran.append(command))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        mutation_score.main(["--own-tests"])
+    assert stopped.value.code == (
+        f"{refused} has no own-tests in [tool.mutation-score]: give it a list of test paths"
+    )
+    assert ran == []
