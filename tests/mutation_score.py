@@ -198,7 +198,8 @@ def _retest_with(
         ]
         print(f"{_module(path)}: {len(names)} mutants against {' '.join(tests)}", flush=True)
         caught = 0
-        with ThreadPoolExecutor(children) as pool:
+        pool = ThreadPoolExecutor(children)
+        try:
             running = {pool.submit(run, name, limit): name for name in names}
             # Each result is saved as it comes: a run stopped half way keeps what it saw.
             for done, future in enumerate(as_completed(running), start=1):
@@ -209,6 +210,9 @@ def _retest_with(
                 caught += code in KILLED or code in TIMEOUT
                 if done % 25 == 0:
                     print(f"{_module(path)}: {done} of {len(names)} run", flush=True)
+        finally:
+            # Stopped (Ctrl-C), the mutants not yet started are dropped, not run unseen.
+            pool.shutdown(wait=False, cancel_futures=True)
         print(f"{_module(path)}: {caught} of {len(names)} killed", flush=True)
 
 
@@ -298,14 +302,23 @@ def main(argv: list[str] | None = None) -> int:
     left_out = {mark["mutant"] for mark in settings.get("equivalent", [])} | {
         mark["function"] for mark in settings.get("import-time", [])
     }
-    if args.retest_with:
-        _retest_with(root, paths, args.retest_with, left_out)
-    if args.own_tests:
-        own: dict[str, list[str]] = settings.get("own-tests", {})
-        for path in paths:
-            if _module(path) not in own:
-                sys.exit(f"{_module(path)} has no own-tests in [tool.mutation-score]")
-            _retest_with(root, [path], own[_module(path)], left_out, own=True)
+    try:
+        if args.retest_with:
+            _retest_with(root, paths, args.retest_with, left_out)
+        if args.own_tests:
+            own: dict[str, list[str]] = settings.get("own-tests", {})
+            # Checked before any runs: a module found without them later would end a long run.
+            for path in paths:
+                tests = own.get(_module(path))
+                if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+                    sys.exit(
+                        f"{_module(path)} has no own-tests in [tool.mutation-score]: "
+                        "give it a list of test paths"
+                    )
+            for path in paths:
+                _retest_with(root, [path], own[_module(path)], left_out, own=True)
+    except KeyboardInterrupt:
+        sys.exit(f"stopped: the results seen so far are kept in {root / 'mutants'}")
     threshold = float(settings.get("threshold", 90))
     marks = {mark["mutant"]: mark for mark in settings.get("equivalent", [])}
     # Functions that run only while the module is imported: mutmut switches mutants on at

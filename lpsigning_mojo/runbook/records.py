@@ -382,9 +382,10 @@ def strongest_effect(found: Sequence[EffectRecord]) -> EffectRecord | None:
     """The first ``done`` attempt; else the latest ``unknown``; else the latest ``failed``.
 
     First and latest in time, whichever journal holds them (``found`` lists one
-    journal after another).
+    journal after another); attempts of two runs at the same time, by run id, so that
+    every journal gives the same answer.
     """
-    ordered = sorted(found, key=lambda effect: effect.at)
+    ordered = sorted(found, key=lambda effect: (effect.at, effect.run_id))
     for status in ("done", "unknown", "failed"):
         matching = [effect for effect in ordered if effect.status == status]
         if matching:

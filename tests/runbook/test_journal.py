@@ -1071,3 +1071,21 @@ def test_a_step_stopped_before_its_start_was_recorded_has_no_start_time(runs: Ru
     again = journal.state("push")
     assert again is not None
     assert (again.outcome, again.started) == ("interrupted", None)
+
+
+def test_attempts_at_the_same_moment_are_ordered_by_run_whichever_journal_asks(
+    runs: RunStore,
+) -> None:
+    # Two runs' attempts recorded at the same instant (a clock that did not move): every
+    # journal, and the listing, must name the same attempt as the latest (run ids break
+    # the tie; before, each journal named the other's, having read its own first).
+    key = ("announce", "production", "rev-90")
+    older = new(runs)
+    with pytest.raises(OutcomeUnknown), older.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    newer = new(runs)
+    with pytest.raises(OutcomeUnknown), newer.effect(key):
+        raise OutcomeUnknown("lost", command="post")
+    seen = [journal.effect_status(key) for journal in (older, newer)] + [runs.effect_status(key)]
+    latest = max(older.run_id, newer.run_id)
+    assert [(s.run_id, s.at) if s else None for s in seen] == [(latest, FakeClock.EPOCH)] * 3
