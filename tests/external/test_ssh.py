@@ -311,6 +311,7 @@ def test_a_refused_exec_request_is_an_error_not_an_unknown_outcome(
     ):
         runner.run("x")
     assert not isinstance(info.value, OutcomeUnknown)
+    assert info.value.host == runner.host
 
 
 def test_an_unknown_host_is_refused_with_its_fingerprint_and_how_to_add_it(

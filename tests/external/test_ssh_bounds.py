@@ -182,6 +182,12 @@ def test_the_end_of_output_without_an_exit_status_is_an_unknown_outcome(
         "within 0.5 s, so whether it succeeded is unknown."
     )
     assert error.tail == ("done?",)
+    assert (error.command, error.host) == ("upgrade-staging", runner.host)
+    assert error.elapsed is not None
+    assert BOUND <= error.elapsed < LIMIT  # it waited the bound for the status
+    assert error.hint == (
+        "Check on the host before running it again; it is never retried automatically"
+    )
     assert took < LIMIT
 
 
