@@ -92,9 +92,10 @@ def _sync_sources(root: Path) -> None:
     a merge, every mutant would then run against the package as it was then: each copy
     that differs from its source is replaced, and a copy whose source is gone is removed.
     """
-    only = tuple(_config(root)["mutmut"]["only_mutate"])
+    mutmut = _config(root)["mutmut"]
+    only = tuple(mutmut["only_mutate"])
     mutants = root / "mutants"
-    for source_path in _config(root)["mutmut"]["source_paths"]:
+    for source_path in mutmut["source_paths"]:
         copied = mutants / source_path
         if not copied.is_dir():
             continue
